@@ -1,0 +1,107 @@
+//! Type resolution and value casting for the enrich-lead API's structured output.
+//!
+//! A request's `struct` payload names the fields to collect; the service answers with a
+//! `structured_data` map whose values it casts to each field's type. This crate holds that one
+//! rule set, so that a client turning answers into Rust values and a local emulator producing
+//! answers agree to the letter. It does no I/O.
+//!
+//! # The pipeline
+//!
+//! 1. [`Schema::from_json`] reads the `struct` payload. Each entry is a description (a string),
+//!    a typed spec (`{"description": ..., "type": "int"}`) or an example value (`95.5`).
+//! 2. [`resolve`] decides each field's [`FieldType`]: an explicit type wins, then the kind of the
+//!    same key in `lead_info`, then the kind of an example value, then `str`.
+//! 3. [`cast_record`] casts every value by [`cast`], reporting every failing field together.
+//!
+//! # Type names
+//!
+//! `str`/`string`, `int`/`integer`, `float`, `bool`/`boolean`, `list`, `list[str]`/`list[string]`,
+//! `list[int]`/`list[integer]`, `list[float]`, `list[bool]`/`list[boolean]`, `dict`; trimmed and
+//! ASCII case-insensitive. Any other name is an error that lists these.
+//!
+//! # The casting table
+//!
+//! Text is trimmed before it is parsed, and blank text is null for every type but `str`.
+//!
+//! | to | from text | from a number | from a bool | from an array / object | from null |
+//! |---|---|---|---|---|---|
+//! | `str` | unchanged | its JSON text (`30`, `95.5`, `1.0`) | `"true"` / `"false"` | compact JSON text | null |
+//! | `int` | `[+-]digits`, optionally `.0…`, or strict groups `1,234,567` | whole and in `i64::MIN..=u64::MAX` | 1 / 0 | error | null |
+//! | `float` | decimal, optional exponent, groups allowed; not inf/nan | as float; an integer a float cannot hold exactly is an error | 1.0 / 0.0 | error | null |
+//! | `bool` | `true t yes y 1 on` / `false f no n 0 off`, any case; else error | 0 and 1 only | unchanged | error | null |
+//! | `list` | JSON array text is that array; other text is `[text]` | `[x]` | `[x]` | array unchanged; object is an error | null |
+//! | `list[T]` | as `list`, then each element cast to `T`; a null or failing element is an error naming its index | | | | null |
+//! | `dict` | JSON object text is that object; other text is an error | error | error | object unchanged; array is an error | null |
+//!
+//! Nothing is decided by truthiness (`"False"` is false, `"enabled"` is an error), no prefix of
+//! a string is read on its own (`"30 years"` is an error), and no number loses precision.
+//!
+//! # The reference's examples
+//!
+//! An explicit type overrides the input's type; `lead_info` keys outside the schema pass
+//! through (the service adds them to `structured_data` itself):
+//!
+//! ```
+//! use serde_json::json;
+//! use sixtyfour_casting::{cast_record, resolve, Schema};
+//!
+//! let lead_info = json!({"age": 30, "is_active": true});
+//! let schema = Schema::from_json(&json!({
+//!     "age": {"type": "str"},
+//!     "location": "Current location",
+//! }))?;
+//! let answer = json!({"age": 30, "is_active": true, "location": "New York"});
+//!
+//! let resolution = resolve(&schema, lead_info.as_object().unwrap());
+//! let out = cast_record(answer.as_object().unwrap(), &resolution)?;
+//! assert_eq!(serde_json::Value::Object(out), json!({"age": "30", "location": "New York", "is_active": true}));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Explicit type definitions:
+//!
+//! ```
+//! use serde_json::json;
+//! use sixtyfour_casting::{cast_record, resolve, Schema};
+//!
+//! let schema = Schema::from_json(&json!({
+//!     "age": {"description": "Person's age", "type": "int"},
+//!     "is_verified": {"description": "Status", "type": "bool"},
+//! }))?;
+//! let answer = json!({"age": "30", "is_verified": "Yes"});
+//!
+//! let out = cast_record(answer.as_object().unwrap(), &resolve(&schema, &Default::default()))?;
+//! assert_eq!(serde_json::Value::Object(out), json!({"age": 30, "is_verified": true}));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Types inferred from example values:
+//!
+//! ```
+//! use serde_json::json;
+//! use sixtyfour_casting::{cast_record, resolve, FieldType, Schema};
+//!
+//! let schema = Schema::from_json(&json!({"score": 95.5, "active": false, "count": 42}))?;
+//! let resolution = resolve(&schema, &Default::default());
+//! assert_eq!(resolution.field_type("score"), Some(FieldType::Float));
+//! assert_eq!(resolution.field_type("active"), Some(FieldType::Bool));
+//! assert_eq!(resolution.field_type("count"), Some(FieldType::Int));
+//!
+//! let answer = json!({"score": "95.5", "active": "False", "count": "42"});
+//! let out = cast_record(answer.as_object().unwrap(), &resolution)?;
+//! assert_eq!(serde_json::Value::Object(out), json!({"score": 95.5, "active": false, "count": 42}));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod cast;
+mod field_type;
+mod record;
+mod resolve;
+mod schema;
+
+pub use cast::{CastError, CastReason, cast, cast_owned, is_of_type};
+pub use field_type::{FieldType, UnknownFieldType};
+pub use record::{FieldError, RecordError, cast_record, cast_record_owned};
+pub use resolve::{Resolution, ResolvedField, TypeSource, resolve, resolve_field, type_of_value};
+pub use schema::{FieldSpec, Schema, SchemaBuilder, SchemaError};
+pub use serde_json::{Map, Value};
