@@ -93,15 +93,29 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#![warn(clippy::unwrap_used, clippy::expect_used)]
+
 mod cast;
+mod decode;
+mod enrich;
 mod field_type;
 mod record;
 mod resolve;
 mod schema;
 
 pub use cast::{CastError, CastReason, cast, cast_owned, is_of_type};
+pub use decode::{DecodeError, DecodeIssue, Problem, decode, decode_owned};
+pub use enrich::{CheckFn, Enrich, EnrichField, FieldInfo, PrepareFn};
 pub use field_type::{FieldType, UnknownFieldType};
 pub use record::{FieldError, RecordError, cast_record, cast_record_owned};
 pub use resolve::{Resolution, ResolvedField, TypeSource, resolve, resolve_field, type_of_value};
 pub use schema::{FieldSpec, Schema, SchemaBuilder, SchemaError};
 pub use serde_json::{Map, Value};
+
+/// Items the derive's generated code names; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde::de::DeserializeOwned;
+    pub use std::option::Option::{self, None, Some};
+    pub use std::vec::Vec;
+}

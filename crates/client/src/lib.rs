@@ -1,0 +1,76 @@
+//! The crate users add: describe the fields you want as a Rust type, enrich a lead, get the type
+//! back.
+//!
+//! # Describing the fields: `#[derive(Enrich)]`
+//!
+//! A struct with named fields is the request's `struct` payload: each field is one value to
+//! collect, described by its doc comment (or `#[enrich(desc = "...")]`), typed by its Rust type.
+//! `String` fields are sent as plain descriptions; other types add the API type
+//! (`u32` is `int`, `Vec<String>` is `list[str]`, a nested `Enrich` struct is `dict`).
+//! `Option` fields accept a blank or missing answer as `None`.
+//!
+//! ```
+//! use sixtyfour::Enrich;
+//!
+//! #[derive(Debug, serde::Deserialize, Enrich)]
+//! struct Lead {
+//!     /// The individual's email address
+//!     email: String,
+//!     /// Number of employees at their company
+//!     company_size: Option<u32>,
+//! }
+//!
+//! assert_eq!(
+//!     Lead::schema().to_json(),
+//!     serde_json::json!({
+//!         "email": "The individual's email address",
+//!         "company_size": {"description": "Number of employees at their company", "type": "int"},
+//!     })
+//! );
+//! ```
+
+#![warn(clippy::unwrap_used, clippy::expect_used)]
+
+pub use sixtyfour_casting::{
+    CastError, DecodeError, DecodeIssue, Enrich, EnrichField, FieldInfo, FieldSpec, FieldType,
+    Problem, Schema, SchemaError, TypeSource, decode, decode_owned,
+};
+pub use sixtyfour_derive::Enrich;
+
+/// The casting rules, for direct use.
+pub use sixtyfour_casting as casting;
+
+#[doc(hidden)]
+pub use sixtyfour_casting::__private;
+
+#[cfg(doctest)]
+mod attribute_examples {
+    //! ```
+    //! use serde::Deserialize;
+    //! use sixtyfour::{decode, Enrich};
+    //!
+    //! #[derive(Debug, Deserialize, Enrich)]
+    //! #[serde(rename_all = "camelCase")]
+    //! #[enrich(research_plan = "Check the company website first.")]
+    //! struct Lead {
+    //!     /// The individual's job title
+    //!     job_title: String,
+    //!     #[enrich(desc = "Programming languages on their GitHub", type = "list[str]")]
+    //!     languages: Vec<String>,
+    //!     #[enrich(rename = "headcount", desc = "Employees at their company")]
+    //!     company_size: Option<u32>,
+    //!     #[enrich(skip)]
+    //!     #[serde(default)]
+    //!     crm_id: u64,
+    //! }
+    //!
+    //! assert_eq!(
+    //!     Lead::schema().names().collect::<Vec<_>>(),
+    //!     ["jobTitle", "languages", "headcount"]
+    //! );
+    //! let answer = serde_json::json!({"jobTitle": "CTO", "languages": "rust", "headcount": "1,200"});
+    //! let lead: Lead = decode(answer.as_object().unwrap(), &Default::default())?;
+    //! assert_eq!((lead.languages, lead.company_size), (vec!["rust".to_string()], Some(1200)));
+    //! # Ok::<(), sixtyfour::DecodeError>(())
+    //! ```
+}

@@ -1,0 +1,10 @@
+use sixtyfour::Enrich;
+
+#[derive(serde::Deserialize, Enrich)]
+struct Lead {
+    /// The individual's email address
+    email: String,
+    phone: String,
+}
+
+fn main() {}

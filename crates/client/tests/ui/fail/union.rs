@@ -1,0 +1,9 @@
+use sixtyfour::Enrich;
+
+#[derive(Enrich)]
+union Lead {
+    id: u32,
+    score: f32,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use sixtyfour::Enrich;
+
+#[derive(serde::Deserialize, Enrich)]
+struct Lead;
+
+fn main() {}

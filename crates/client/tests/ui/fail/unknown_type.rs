@@ -1,0 +1,10 @@
+use sixtyfour::Enrich;
+
+#[derive(serde::Deserialize, Enrich)]
+struct Lead {
+    /// Age in years
+    #[enrich(type = "number")]
+    age: u32,
+}
+
+fn main() {}
