@@ -1,0 +1,122 @@
+//! Command-line flags, shared by the `sixtyfour-emulator` binary and `sixtyfour emulator`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use crate::config::{Config, Latency, parse_duration};
+use crate::directory::Directory;
+use crate::faults::Faults;
+use crate::{EmulatorBuilder, Emulator};
+
+/// Runs the enrich-lead API locally, answering from a directory of fictional profiles.
+#[derive(Debug, Clone, clap::Args)]
+pub struct EmulatorArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8064")]
+    pub addr: SocketAddr,
+    /// The accepted x-api-key.
+    #[arg(long, default_value = "emulator-key")]
+    pub api_key: String,
+    /// A JSON Lines file of profiles to research from (default: the built-in sample).
+    #[arg(long)]
+    pub directory: Option<PathBuf>,
+    /// Job latency: `300ms`, `2s`, or a range `1s..5s`.
+    #[arg(long, default_value = "1s..3s", value_parser = |s: &str| s.parse::<Latency>())]
+    pub latency: Latency,
+    /// Multiplies latencies, rate-limit windows and expiry (0.01 makes a minute 600 ms).
+    #[arg(long, default_value_t = 1.0)]
+    pub time_scale: f64,
+    /// Seeds task ids, latencies and faults.
+    #[arg(long, default_value_t = 64)]
+    pub seed: u64,
+    /// Requests per minute per API key; 0 for no limit.
+    #[arg(long, default_value_t = 0)]
+    pub rate_limit: u32,
+    /// Probability of a 500 on any request.
+    #[arg(long, default_value_t = 0.0)]
+    pub fail_500: f64,
+    /// Probability of a 503 on any request.
+    #[arg(long, default_value_t = 0.0)]
+    pub fail_503: f64,
+    /// Probability of an injected 429.
+    #[arg(long, default_value_t = 0.0)]
+    pub fail_429: f64,
+    /// Probability of a connection dropped mid-response.
+    #[arg(long, default_value_t = 0.0)]
+    pub fail_reset: f64,
+    /// Probability of a response held back for --slow-delay.
+    #[arg(long, default_value_t = 0.0)]
+    pub fail_slow: f64,
+    /// How long a slow response is held.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub slow_delay: std::time::Duration,
+    /// Probability that a job ends `failed`.
+    #[arg(long, default_value_t = 0.0)]
+    pub fail_job: f64,
+    /// Probability that a submit creates its job and still answers 500.
+    #[arg(long, default_value_t = 0.0)]
+    pub fail_ambiguous: f64,
+    /// Sign webhook deliveries with this secret.
+    #[arg(long)]
+    pub webhook_secret: Option<String>,
+    /// How long finished jobs stay readable.
+    #[arg(long, default_value = "1h", value_parser = parse_duration)]
+    pub job_ttl: std::time::Duration,
+    /// The most jobs kept at once.
+    #[arg(long, default_value_t = 200_000)]
+    pub max_jobs: usize,
+}
+
+impl EmulatorArgs {
+    /// A builder configured by these flags.
+    pub fn builder(&self) -> Result<EmulatorBuilder, String> {
+        let faults = Faults {
+            error_500: self.fail_500,
+            error_503: self.fail_503,
+            rate_limit: self.fail_429,
+            reset: self.fail_reset,
+            slow: self.fail_slow,
+            slow_ms: u64::try_from(self.slow_delay.as_millis()).unwrap_or(u64::MAX),
+            job_failure: self.fail_job,
+            ambiguous_submit: self.fail_ambiguous,
+        };
+        faults.validate()?;
+        if !self.time_scale.is_finite() || self.time_scale < 0.0 {
+            return Err(format!("--time-scale must be a non-negative number, got {}", self.time_scale));
+        }
+        let config = Config {
+            api_key: self.api_key.clone(),
+            latency: self.latency,
+            time_scale: self.time_scale,
+            seed: self.seed,
+            rate_limit: (self.rate_limit > 0).then_some(self.rate_limit),
+            faults,
+            webhook_secret: self.webhook_secret.clone(),
+            job_ttl: self.job_ttl,
+            max_jobs: self.max_jobs,
+            ..Config::default()
+        };
+        let mut builder = Emulator::builder().config(config);
+        if let Some(path) = &self.directory {
+            builder = builder.directory(Directory::from_path(path).map_err(|e| e.to_string())?);
+        }
+        Ok(builder)
+    }
+
+    /// Binds, prints where, and serves until Ctrl-C.
+    pub async fn run(&self) -> Result<(), String> {
+        let builder = self.builder()?;
+        let listener = tokio::net::TcpListener::bind(self.addr)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", self.addr))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        println!("sixtyfour emulator listening on http://{addr} (x-api-key: {})", self.api_key);
+        println!("control surface: http://{addr}/_emulator/stats");
+        builder
+            .serve(listener, async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .map_err(|e| e.to_string())
+    }
+}

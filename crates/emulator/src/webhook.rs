@@ -1,0 +1,71 @@
+//! Webhook deliveries: the callback body, its signature, and retries with back-off.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::{Value, json};
+use sixtyfour_casting::signature::{ATTEMPT_HEADER, EVENT_ID_HEADER, SIGNATURE_HEADER, signature_header};
+
+use crate::jobs::Ending;
+use crate::stats::Counters;
+
+/// The callback body for a finished job.
+pub fn body(task_id: &str, ending: &Ending) -> Value {
+    match ending {
+        Ending::Completed(result) => {
+            let result: Value = serde_json::from_slice(result).unwrap_or(Value::Null);
+            json!({"task_id": task_id, "status": "completed", "task_type": "enrich_lead", "result": result})
+        }
+        Ending::Failed(error) => {
+            json!({"task_id": task_id, "status": "failed", "task_type": "enrich_lead", "error": error})
+        }
+    }
+}
+
+/// One delivery with its retries.
+pub struct Delivery {
+    pub url: String,
+    pub body: Vec<u8>,
+    pub event_id: String,
+    pub secret: Option<String>,
+    pub attempts: u32,
+    pub backoff: Duration,
+}
+
+/// Sends a delivery, retrying on a transport error or a non-2xx answer.
+pub async fn deliver(http: reqwest::Client, delivery: Delivery, counters: Arc<Counters>) {
+    let mut wait = delivery.backoff;
+    for attempt in 1..=delivery.attempts.max(1) {
+        let mut request = http
+            .post(&delivery.url)
+            .header("content-type", "application/json")
+            .header(EVENT_ID_HEADER, &delivery.event_id)
+            .header(ATTEMPT_HEADER, attempt.to_string())
+            .body(delivery.body.clone());
+        if let Some(secret) = &delivery.secret {
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            request = request.header(
+                SIGNATURE_HEADER,
+                signature_header(secret.as_bytes(), now, &delivery.body),
+            );
+        }
+        match request.send().await {
+            Ok(response) if response.status().is_success() => {
+                counters.add(|c| &c.webhooks_delivered);
+                return;
+            }
+            Ok(response) => {
+                tracing::debug!(status = %response.status(), attempt, url = %delivery.url, "webhook refused");
+            }
+            Err(err) => tracing::debug!(error = %err, attempt, url = %delivery.url, "webhook failed"),
+        }
+        counters.add(|c| &c.webhook_attempts_failed);
+        if attempt < delivery.attempts {
+            tokio::time::sleep(wait).await;
+            wait *= 2;
+        }
+    }
+    tracing::warn!(url = %delivery.url, event_id = %delivery.event_id, "webhook given up");
+}
