@@ -188,6 +188,9 @@ fn gate(shared: &Shared, headers: &HeaderMap, endpoint: Endpoint) -> Result<Outc
         }
         Some(key) => key,
     };
+    if endpoint == Endpoint::Status {
+        shared.counters.add(|c| &c.status_polls);
+    }
     if let Some(limiter) = &shared.limiter {
         if let Err(wait) = lock(limiter).check(key, Instant::now()) {
             shared.counters.add(|c| &c.rate_limited);
@@ -465,7 +468,6 @@ async fn job_status(State(shared): AppState, Path(task_id): Path<String>, header
         Ok(outcome) => outcome,
         Err(response) => return response,
     };
-    shared.counters.add(|c| &c.status_polls);
     let now = Instant::now();
     let job = lock(&shared.jobs).get(&task_id, now);
     let response = match job {

@@ -138,7 +138,7 @@ pub struct Stats {
     pub jobs_failed: u64,
     /// Finished jobs dropped after their time to live or over the store's cap.
     pub jobs_expired: u64,
-    /// `GET /job-status` requests that were answered (any status).
+    /// `GET /job-status` requests with a valid key, whatever they were answered.
     pub status_polls: u64,
     /// 429s from the rate limit (injected ones are under `faults`).
     pub rate_limited: u64,
