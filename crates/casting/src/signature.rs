@@ -59,7 +59,9 @@ pub enum SignatureError {
     #[error("malformed signature header: {0}")]
     Malformed(&'static str),
     /// The timestamp is further than the tolerance from now (a replay, or a skewed clock).
-    #[error("signature timestamp {timestamp} is {skew} s from now, more than the {TOLERANCE_SECS} s allowed")]
+    #[error(
+        "signature timestamp {timestamp} is {skew} s from now, more than the {TOLERANCE_SECS} s allowed"
+    )]
     Expired {
         /// The header's timestamp.
         timestamp: u64,
@@ -67,7 +69,9 @@ pub enum SignatureError {
         skew: u64,
     },
     /// No `v1` value matches the body: a wrong secret or a changed body.
-    #[error("no signature matches the body: check the webhook secret, and verify the raw body before parsing it")]
+    #[error(
+        "no signature matches the body: check the webhook secret, and verify the raw body before parsing it"
+    )]
     Mismatch,
 }
 
@@ -98,7 +102,8 @@ pub fn verify(secret: &[u8], header: &str, body: &[u8], now: u64) -> Result<(), 
                     .map_err(|_| SignatureError::Malformed("t is not a unix timestamp"))?;
                 timestamp = Some(t);
             }
-            "v1" => candidates.push(decode_hex(value).ok_or(SignatureError::Malformed("v1 is not hex"))?),
+            "v1" => candidates
+                .push(decode_hex(value).ok_or(SignatureError::Malformed("v1 is not hex"))?),
             _ => {}
         }
     }
@@ -114,7 +119,11 @@ pub fn verify(secret: &[u8], header: &str, body: &[u8], now: u64) -> Result<(), 
     let matched = candidates
         .iter()
         .any(|candidate| expected.clone().verify_slice(candidate).is_ok());
-    if matched { Ok(()) } else { Err(SignatureError::Mismatch) }
+    if matched {
+        Ok(())
+    } else {
+        Err(SignatureError::Mismatch)
+    }
 }
 
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
@@ -140,16 +149,46 @@ mod tests {
             (&format!("t=1000,v1={good}"), 1000, Ok(())),
             (&format!("t=1000,v1={other},v1={good}"), 1300, Ok(())),
             (&format!("t=1000, v1={good}"), 700, Ok(())),
-            (&format!("t=1000,v1={good}"), 1301, Err(SignatureError::Expired { timestamp: 1000, skew: 301 })),
-            (&format!("t=1000,v1={other}"), 1000, Err(SignatureError::Mismatch)),
-            (&format!("v1={good}"), 1000, Err(SignatureError::Malformed("no t= timestamp"))),
-            ("t=1000", 1000, Err(SignatureError::Malformed("no v1= signature"))),
-            ("t=abc,v1=00", 1000, Err(SignatureError::Malformed("t is not a unix timestamp"))),
-            ("t=1000,v1=zz", 1000, Err(SignatureError::Malformed("v1 is not hex"))),
+            (
+                &format!("t=1000,v1={good}"),
+                1301,
+                Err(SignatureError::Expired {
+                    timestamp: 1000,
+                    skew: 301,
+                }),
+            ),
+            (
+                &format!("t=1000,v1={other}"),
+                1000,
+                Err(SignatureError::Mismatch),
+            ),
+            (
+                &format!("v1={good}"),
+                1000,
+                Err(SignatureError::Malformed("no t= timestamp")),
+            ),
+            (
+                "t=1000",
+                1000,
+                Err(SignatureError::Malformed("no v1= signature")),
+            ),
+            (
+                "t=abc,v1=00",
+                1000,
+                Err(SignatureError::Malformed("t is not a unix timestamp")),
+            ),
+            (
+                "t=1000,v1=zz",
+                1000,
+                Err(SignatureError::Malformed("v1 is not hex")),
+            ),
         ];
         for (header, now, want) in rows {
             assert_eq!(verify(b"k2", header, body, now), want, "{header}");
         }
-        assert_eq!(verify(b"k2", &format!("t=1000,v1={good}"), b"{\"a\":2}", 1000), Err(SignatureError::Mismatch));
+        assert_eq!(
+            verify(b"k2", &format!("t=1000,v1={good}"), b"{\"a\":2}", 1000),
+            Err(SignatureError::Mismatch)
+        );
     }
 }

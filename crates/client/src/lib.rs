@@ -31,6 +31,22 @@
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+mod client;
+mod error;
+pub mod poll;
+mod rate_limit;
+mod request;
+mod response;
+pub mod retry;
+pub mod webhook;
+
+pub use client::{API_KEY_ENV, BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL};
+pub use error::{ApiErrorKind, Error, error_message};
+pub use poll::PollPolicy;
+pub use rate_limit::RateLimit;
+pub use request::{EnrichRequest, Tier};
+pub use response::{EnrichResult, Enriched, JobState, JobStatus, TaskId};
+pub use retry::RetryPolicy;
 pub use sixtyfour_casting::{
     CastError, DecodeError, DecodeIssue, Enrich, EnrichField, FieldInfo, FieldSpec, FieldType,
     Problem, Schema, SchemaError, TypeSource, decode, decode_owned,

@@ -38,7 +38,8 @@ async fn read_response(stream: &mut TcpStream, buf: &mut Vec<u8>) -> std::io::Re
                 .lines()
                 .find_map(|l| {
                     let (k, v) = l.split_once(':')?;
-                    k.eq_ignore_ascii_case("content-length").then(|| v.trim().parse().ok())?
+                    k.eq_ignore_ascii_case("content-length")
+                        .then(|| v.trim().parse().ok())?
                 })
                 .unwrap_or(0);
             let total = end + 4 + length;
@@ -68,7 +69,8 @@ async fn load(addr: std::net::SocketAddr, key: &str, paths: Vec<String>, expect:
     let mut tasks = Vec::new();
     for c in 0..CONNECTIONS {
         let path = paths[c % paths.len()].clone();
-        let request = format!("GET {path} HTTP/1.1\r\nhost: bench\r\nx-api-key: {key}\r\n\r\n").into_bytes();
+        let request =
+            format!("GET {path} HTTP/1.1\r\nhost: bench\r\nx-api-key: {key}\r\n\r\n").into_bytes();
         tasks.push(tokio::spawn(async move {
             let mut stream = TcpStream::connect(addr).await.expect("connect");
             stream.set_nodelay(true).ok();
@@ -91,7 +93,10 @@ async fn load(addr: std::net::SocketAddr, key: &str, paths: Vec<String>, expect:
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     runtime.block_on(async {
         let emulator = Emulator::builder()
             .latency(Latency::Fixed(Duration::ZERO))

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::config::{Config, Latency, parse_duration};
 use crate::directory::Directory;
 use crate::faults::Faults;
-use crate::{EmulatorBuilder, Emulator};
+use crate::{Emulator, EmulatorBuilder};
 
 /// Runs the enrich-lead API locally, answering from a directory of fictional profiles.
 #[derive(Debug, Clone, clap::Args)]
@@ -82,7 +82,10 @@ impl EmulatorArgs {
         };
         faults.validate()?;
         if !self.time_scale.is_finite() || self.time_scale < 0.0 {
-            return Err(format!("--time-scale must be a non-negative number, got {}", self.time_scale));
+            return Err(format!(
+                "--time-scale must be a non-negative number, got {}",
+                self.time_scale
+            ));
         }
         let config = Config {
             api_key: self.api_key.clone(),
@@ -110,7 +113,10 @@ impl EmulatorArgs {
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", self.addr))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        println!("sixtyfour emulator listening on http://{addr} (x-api-key: {})", self.api_key);
+        println!(
+            "sixtyfour emulator listening on http://{addr} (x-api-key: {})",
+            self.api_key
+        );
         println!("control surface: http://{addr}/_emulator/stats");
         builder
             .serve(listener, async {

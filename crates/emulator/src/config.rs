@@ -43,7 +43,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "s" => value * 1e3,
         "m" | "min" => value * 60e3,
         "h" => value * 3600e3,
-        other => return Err(format!("unknown unit `{other}` in `{text}`: use ms, s, m or h")),
+        other => {
+            return Err(format!(
+                "unknown unit `{other}` in `{text}`: use ms, s, m or h"
+            ));
+        }
     };
     if !millis.is_finite() || millis < 0.0 {
         return Err(format!("`{text}` must be a finite, non-negative duration"));
@@ -131,10 +135,16 @@ mod tests {
         assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
         assert!(parse_duration("5 parsecs").is_err());
         assert!(parse_duration("-1s").is_err());
-        assert_eq!("200ms".parse(), Ok(Latency::Fixed(Duration::from_millis(200))));
+        assert_eq!(
+            "200ms".parse(),
+            Ok(Latency::Fixed(Duration::from_millis(200)))
+        );
         assert_eq!(
             "1s..3s".parse(),
-            Ok(Latency::Range(Duration::from_secs(1), Duration::from_secs(3)))
+            Ok(Latency::Range(
+                Duration::from_secs(1),
+                Duration::from_secs(3)
+            ))
         );
         assert!("3s..1s".parse::<Latency>().is_err());
         let range = Latency::Range(Duration::from_secs(1), Duration::from_secs(3));

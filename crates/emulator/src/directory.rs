@@ -136,9 +136,16 @@ impl Directory {
             let sources = match attributes.shift_remove("sources") {
                 None | Some(Value::Null) => Map::new(),
                 Some(Value::Object(sources)) => sources,
-                Some(_) => return Err(line_error("`sources` must be an object of url to description".into())),
+                Some(_) => {
+                    return Err(line_error(
+                        "`sources` must be an object of url to description".into(),
+                    ));
+                }
             };
-            profiles.push(Profile { attributes, sources });
+            profiles.push(Profile {
+                attributes,
+                sources,
+            });
         }
         Ok(Self::from_profiles(profiles))
     }
@@ -151,13 +158,22 @@ impl Directory {
         };
         for (index, profile) in directory.profiles.iter().enumerate() {
             if let Some(email) = profile.text("email") {
-                directory.by_email.entry(normalize_email(email)).or_insert(index);
+                directory
+                    .by_email
+                    .entry(normalize_email(email))
+                    .or_insert(index);
             }
             if let Some(url) = profile.text("linkedin") {
-                directory.by_linkedin.entry(normalize_url(url)).or_insert(index);
+                directory
+                    .by_linkedin
+                    .entry(normalize_url(url))
+                    .or_insert(index);
             }
             if let Some(url) = profile.text("github_url") {
-                directory.by_github.entry(normalize_url(url)).or_insert(index);
+                directory
+                    .by_github
+                    .entry(normalize_url(url))
+                    .or_insert(index);
             }
             if let (Some(name), Some(company)) = (profile.text("name"), profile.text("company")) {
                 directory
@@ -277,8 +293,11 @@ mod tests {
     fn builtin_sample_is_large_and_fictional() {
         let directory = Directory::builtin();
         assert!(directory.len() >= 60);
-        let companies: std::collections::BTreeSet<_> =
-            directory.profiles().iter().filter_map(|p| p.text("company")).collect();
+        let companies: std::collections::BTreeSet<_> = directory
+            .profiles()
+            .iter()
+            .filter_map(|p| p.text("company"))
+            .collect();
         assert!(companies.len() >= 12);
         for profile in directory.profiles() {
             let email = profile.text("email").unwrap_or_default();
@@ -291,8 +310,14 @@ mod tests {
 
     #[test]
     fn normalisation_table() {
-        assert_eq!(normalize_url("HTTPS://www.LinkedIn.example/in/Ada/"), "linkedin.example/in/ada");
-        assert_eq!(normalize_url("linkedin.example/in/ada"), "linkedin.example/in/ada");
+        assert_eq!(
+            normalize_url("HTTPS://www.LinkedIn.example/in/Ada/"),
+            "linkedin.example/in/ada"
+        );
+        assert_eq!(
+            normalize_url("linkedin.example/in/ada"),
+            "linkedin.example/in/ada"
+        );
         assert_eq!(normalize_text("  José   NÚÑEZ "), "jose nunez");
         assert_eq!(normalize_text("Zoë Straße"), "zoe strasse");
     }
@@ -306,12 +331,31 @@ mod tests {
         ))
         .unwrap();
         let lead = |v: Value| v.as_object().cloned().unwrap();
-        let kind = |v: Value| directory.find(&lead(v)).map(|(p, k)| (p.text("name").unwrap_or_default().to_owned(), k));
-        assert_eq!(kind(json!({"email": " ADA@l.example "})), Some(("Ada Quill".into(), MatchKind::Email)));
-        assert_eq!(kind(json!({"linkedin_url": "linkedin.example/in/ada/"})), Some(("Ada Quill".into(), MatchKind::LinkedIn)));
-        assert_eq!(kind(json!({"github": "http://github.example/ADA"})), Some(("Ada Quill".into(), MatchKind::GitHub)));
-        assert_eq!(kind(json!({"name": "bo  BRANDT", "company_name": "kestrel"})), Some(("Bo Brandt".into(), MatchKind::NameAndCompany)));
-        assert_eq!(kind(json!({"email": "nobody@x.example", "name": "Bo Brandt", "company": "Kestrel"})), Some(("Bo Brandt".into(), MatchKind::NameAndCompany)));
+        let kind = |v: Value| {
+            directory
+                .find(&lead(v))
+                .map(|(p, k)| (p.text("name").unwrap_or_default().to_owned(), k))
+        };
+        assert_eq!(
+            kind(json!({"email": " ADA@l.example "})),
+            Some(("Ada Quill".into(), MatchKind::Email))
+        );
+        assert_eq!(
+            kind(json!({"linkedin_url": "linkedin.example/in/ada/"})),
+            Some(("Ada Quill".into(), MatchKind::LinkedIn))
+        );
+        assert_eq!(
+            kind(json!({"github": "http://github.example/ADA"})),
+            Some(("Ada Quill".into(), MatchKind::GitHub))
+        );
+        assert_eq!(
+            kind(json!({"name": "bo  BRANDT", "company_name": "kestrel"})),
+            Some(("Bo Brandt".into(), MatchKind::NameAndCompany))
+        );
+        assert_eq!(
+            kind(json!({"email": "nobody@x.example", "name": "Bo Brandt", "company": "Kestrel"})),
+            Some(("Bo Brandt".into(), MatchKind::NameAndCompany))
+        );
         assert_eq!(kind(json!({"name": "Bo Brandt"})), None);
     }
 

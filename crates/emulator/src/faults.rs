@@ -43,12 +43,16 @@ impl Faults {
         ];
         for (name, p) in all {
             if !(0.0..=1.0).contains(&p) {
-                return Err(format!("fault probability `{name}` must be between 0 and 1, got {p}"));
+                return Err(format!(
+                    "fault probability `{name}` must be between 0 and 1, got {p}"
+                ));
             }
         }
         let total: f64 = all.iter().map(|(_, p)| p).sum();
         if total > 1.0 + 1e-9 {
-            return Err(format!("fault probabilities add up to {total}, more than 1"));
+            return Err(format!(
+                "fault probabilities add up to {total}, more than 1"
+            ));
         }
         Ok(())
     }
@@ -205,20 +209,49 @@ mod tests {
         for (endpoint, draw, want) in rows {
             assert_eq!(decide(&faults, endpoint, draw), want, "{endpoint:?} {draw}");
         }
-        assert_eq!(decide(&Faults::default(), Endpoint::Submit, 0.0), Outcome::Ok);
+        assert_eq!(
+            decide(&Faults::default(), Endpoint::Submit, 0.0),
+            Outcome::Ok
+        );
     }
 
     #[test]
     fn validation_refuses_impossible_settings() {
-        assert!(Faults { error_500: 1.5, ..Faults::default() }.validate().is_err());
-        assert!(Faults { error_500: 0.6, reset: 0.6, ..Faults::default() }.validate().is_err());
-        assert!(Faults { error_500: 0.5, reset: 0.5, ..Faults::default() }.validate().is_ok());
+        assert!(
+            Faults {
+                error_500: 1.5,
+                ..Faults::default()
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            Faults {
+                error_500: 0.6,
+                reset: 0.6,
+                ..Faults::default()
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            Faults {
+                error_500: 0.5,
+                reset: 0.5,
+                ..Faults::default()
+            }
+            .validate()
+            .is_ok()
+        );
     }
 
     #[test]
     fn scripts_run_in_order_per_endpoint() {
         let mut script = Script::default();
-        script.push(Endpoint::Submit, ["500".parse().unwrap(), "ok".parse().unwrap()]);
+        script.push(
+            Endpoint::Submit,
+            ["500".parse().unwrap(), "ok".parse().unwrap()],
+        );
         assert_eq!(script.next(Endpoint::Status), None);
         assert_eq!(script.next(Endpoint::Submit), Some(Outcome::Error500));
         assert_eq!(script.next(Endpoint::Submit), Some(Outcome::Ok));

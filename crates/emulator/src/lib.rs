@@ -112,7 +112,11 @@ impl EmulatorBuilder {
 
     /// Multiplies latencies, rate-limit windows, webhook back-off and expiry.
     pub fn time_scale(mut self, scale: f64) -> Self {
-        self.config.time_scale = if scale.is_finite() && scale >= 0.0 { scale } else { 1.0 };
+        self.config.time_scale = if scale.is_finite() && scale >= 0.0 {
+            scale
+        } else {
+            1.0
+        };
         self
     }
 
@@ -261,6 +265,8 @@ impl Drop for EmulatorHandle {
 
 impl std::fmt::Debug for EmulatorHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EmulatorHandle").field("addr", &self.addr).finish_non_exhaustive()
+        f.debug_struct("EmulatorHandle")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
     }
 }

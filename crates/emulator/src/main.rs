@@ -4,7 +4,11 @@ use clap::Parser;
 use sixtyfour_emulator::EmulatorArgs;
 
 #[derive(Parser)]
-#[command(name = "sixtyfour-emulator", version, about = "The enrich-lead API as a local, deterministic, fault-injecting server")]
+#[command(
+    name = "sixtyfour-emulator",
+    version,
+    about = "The enrich-lead API as a local, deterministic, fault-injecting server"
+)]
 struct Cli {
     #[command(flatten)]
     args: EmulatorArgs,

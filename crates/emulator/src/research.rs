@@ -38,7 +38,10 @@ const ALIASES: &[(&str, &[&str])] = &[
     ("phone", &["phone_number", "mobile", "telephone", "tel"]),
     ("title", &["job_title", "position", "role", "job"]),
     ("linkedin", &["linkedin_url", "linkedin_profile"]),
-    ("company", &["company_name", "organization", "organisation", "employer"]),
+    (
+        "company",
+        &["company_name", "organization", "organisation", "employer"],
+    ),
     ("website", &["company_website", "homepage", "url", "domain"]),
     ("location", &["city", "address", "based_in"]),
     ("industry", &["sector", "vertical"]),
@@ -101,7 +104,9 @@ pub fn research(directory: &Directory, lead_info: &Map<String, Value>, schema: &
         }
     }
     let notes = notes(matched, &found, &missing);
-    let references = matched.map(|(profile, _)| references(profile)).unwrap_or_default();
+    let references = matched
+        .map(|(profile, _)| references(profile))
+        .unwrap_or_default();
     let confidence_score = confidence(matched.map(|(_, kind)| kind), found.len(), schema.len());
     Answer {
         notes,
@@ -128,7 +133,13 @@ fn profile_value<'p>(profile: &'p Profile, field: &str, spec: &FieldSpec) -> Opt
     }
     let normalized: String = field
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
         .collect();
     if let Some(value) = get(&normalized) {
         return Some(value);
@@ -145,7 +156,10 @@ fn profile_value<'p>(profile: &'p Profile, field: &str, spec: &FieldSpec) -> Opt
         .collect();
     let mentions = |keyword: &str| words.iter().any(|word| word.starts_with(keyword));
     if mentions("github") {
-        let key = if ["note", "detail", "summar", "describ"].iter().any(|k| mentions(k)) {
+        let key = if ["note", "detail", "summar", "describ"]
+            .iter()
+            .any(|k| mentions(k))
+        {
             "github_notes"
         } else {
             "github_url"
@@ -164,7 +178,11 @@ fn references(profile: &Profile) -> Map<String, Value> {
     }
     let name = profile.text("name").unwrap_or("this person");
     let mut refs = Map::new();
-    for (key, what) in [("linkedin", "LinkedIn profile"), ("website", "Company website"), ("github_url", "GitHub profile")] {
+    for (key, what) in [
+        ("linkedin", "LinkedIn profile"),
+        ("website", "Company website"),
+        ("github_url", "GitHub profile"),
+    ] {
         if let Some(url) = profile.text(key) {
             refs.insert(url.to_owned(), Value::String(format!("{what} of {name}.")));
         }
@@ -180,7 +198,7 @@ fn notes(matched: Option<(&Profile, MatchKind)>, found: &[&str], missing: &[&str
         );
     };
     let who = profile.text("name").unwrap_or("The lead");
-    let mut notes = format!("{who}");
+    let mut notes = who.to_string();
     if let Some(title) = profile.text("title") {
         notes.push_str(&format!(" is {title}"));
         if let Some(company) = profile.text("company") {
@@ -191,7 +209,10 @@ fn notes(matched: Option<(&Profile, MatchKind)>, found: &[&str], missing: &[&str
         notes.push_str(&format!(", based in {location}"));
     }
     notes.push_str(&format!(". Matched by {}.", kind.describe()));
-    notes.push_str(&format!(" Found {} of {total} requested fields", found.len()));
+    notes.push_str(&format!(
+        " Found {} of {total} requested fields",
+        found.len()
+    ));
     if found.is_empty() {
         notes.push('.');
     } else {
@@ -208,7 +229,11 @@ pub fn confidence(kind: Option<MatchKind>, found: usize, total: usize) -> f64 {
     let Some(kind) = kind else {
         return 0.5;
     };
-    let share = if total == 0 { 0.0 } else { found as f64 / total as f64 };
+    let share = if total == 0 {
+        0.0
+    } else {
+        found as f64 / total as f64
+    };
     (10.0 * kind.strength() * (0.4 + 0.6 * share) * 10.0).round() / 10.0
 }
 
@@ -222,7 +247,12 @@ mod tests {
         assert_eq!(confidence(Some(MatchKind::Email), 10, 10), 10.0);
         assert_eq!(confidence(Some(MatchKind::Email), 0, 10), 4.0);
         assert_eq!(confidence(Some(MatchKind::NameAndCompany), 5, 10), 5.3);
-        assert!(confidence(Some(MatchKind::LinkedIn), 8, 10) > confidence(Some(MatchKind::NameAndCompany), 8, 10));
-        assert!(confidence(Some(MatchKind::Email), 9, 10) > confidence(Some(MatchKind::Email), 3, 10));
+        assert!(
+            confidence(Some(MatchKind::LinkedIn), 8, 10)
+                > confidence(Some(MatchKind::NameAndCompany), 8, 10)
+        );
+        assert!(
+            confidence(Some(MatchKind::Email), 9, 10) > confidence(Some(MatchKind::Email), 3, 10)
+        );
     }
 }

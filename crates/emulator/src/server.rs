@@ -2,6 +2,9 @@
 //! state behind them. Decisions live in the other modules; this one reads requests and writes
 //! responses.
 
+// Handlers return a ready `Response` as their error; it is the rejection path, built once.
+#![allow(clippy::result_large_err)]
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -47,7 +50,9 @@ pub struct Shared {
 
 /// A poisoned lock only means another request panicked; the data is still consistent.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Shared {
@@ -165,7 +170,10 @@ async fn not_found(State(shared): AppState) -> Response {
 }
 
 async fn method_not_allowed() -> Response {
-    json_response(StatusCode::METHOD_NOT_ALLOWED, &json!({"detail": "Method Not Allowed"}))
+    json_response(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &json!({"detail": "Method Not Allowed"}),
+    )
 }
 
 /// Authentication, rate limit and the fault decision, in that order. `Ok` carries the outcome
@@ -184,7 +192,11 @@ fn gate(shared: &Shared, headers: &HeaderMap, endpoint: Endpoint) -> Result<Outc
         }
         Some(key) if key != shared.config.api_key => {
             shared.counters.add(|c| &c.unauthorized);
-            return Err(api_error(StatusCode::UNAUTHORIZED, "Unauthorized", "Invalid API key"));
+            return Err(api_error(
+                StatusCode::UNAUTHORIZED,
+                "Unauthorized",
+                "Invalid API key",
+            ));
         }
         Some(key) => key,
     };
@@ -200,9 +212,17 @@ fn gate(shared: &Shared, headers: &HeaderMap, endpoint: Endpoint) -> Result<Outc
     let scripted = lock(&shared.script).next(endpoint);
     let outcome = scripted.unwrap_or_else(|| {
         let n = shared.fault_seq.fetch_add(1, Ordering::Relaxed);
-        decide(&lock(&shared.faults), endpoint, rng::unit(shared.config.seed, Stream::Fault, n))
+        decide(
+            &lock(&shared.faults),
+            endpoint,
+            rng::unit(shared.config.seed, Stream::Fault, n),
+        )
     });
-    let outcome = if endpoint.allows(outcome) { outcome } else { Outcome::Ok };
+    let outcome = if endpoint.allows(outcome) {
+        outcome
+    } else {
+        Outcome::Ok
+    };
     shared.counters.fault(outcome);
     match outcome {
         Outcome::Error500 => Err(api_error(
@@ -259,35 +279,63 @@ fn validate(shared: &Shared, body: Result<Bytes, BytesRejection>) -> Result<Subm
                 format!("The request body is larger than {MAX_BODY} bytes"),
             )
         } else {
-            api_error(StatusCode::BAD_REQUEST, "Bad Request", rejection.body_text())
+            api_error(
+                StatusCode::BAD_REQUEST,
+                "Bad Request",
+                rejection.body_text(),
+            )
         }
     })?;
     let value: Value = serde_json::from_slice(&body)
         .map_err(|err| bad_request(shared, format!("The request body is not valid JSON: {err}")))?;
     let Value::Object(mut body) = value else {
-        return Err(bad_request(shared, "The request body must be a JSON object"));
+        return Err(bad_request(
+            shared,
+            "The request body must be a JSON object",
+        ));
     };
     let lead_info = match body.shift_remove("lead_info") {
         None | Some(Value::Null) => {
-            return Err(bad_request(shared, "Invalid lead information: `lead_info` is required"));
+            return Err(bad_request(
+                shared,
+                "Invalid lead information: `lead_info` is required",
+            ));
         }
         Some(Value::Object(lead)) if lead.is_empty() => {
-            return Err(bad_request(shared, "Invalid lead information: `lead_info` is empty"));
+            return Err(bad_request(
+                shared,
+                "Invalid lead information: `lead_info` is empty",
+            ));
         }
         Some(Value::Object(lead)) => lead,
         Some(_) => {
-            return Err(bad_request(shared, "Invalid lead information: `lead_info` must be an object"));
+            return Err(bad_request(
+                shared,
+                "Invalid lead information: `lead_info` must be an object",
+            ));
         }
     };
     let schema = match body.get("struct") {
-        None | Some(Value::Null) => return Err(bad_request(shared, "`struct` is required: name the fields to collect")),
+        None | Some(Value::Null) => {
+            return Err(bad_request(
+                shared,
+                "`struct` is required: name the fields to collect",
+            ));
+        }
         Some(Value::Object(fields)) if fields.is_empty() => {
-            return Err(bad_request(shared, "`struct` is empty: name at least one field to collect"));
+            return Err(bad_request(
+                shared,
+                "`struct` is empty: name at least one field to collect",
+            ));
         }
-        Some(payload @ Value::Object(_)) => {
-            Schema::from_json(payload).map_err(|err| bad_request(shared, format!("Invalid struct: {err}")))?
+        Some(payload @ Value::Object(_)) => Schema::from_json(payload)
+            .map_err(|err| bad_request(shared, format!("Invalid struct: {err}")))?,
+        Some(_) => {
+            return Err(bad_request(
+                shared,
+                "`struct` must be an object of field name to description",
+            ));
         }
-        Some(_) => return Err(bad_request(shared, "`struct` must be an object of field name to description")),
     };
     match body.get("research_plan") {
         None | Some(Value::Null | Value::String(_)) => {}
@@ -296,16 +344,28 @@ fn validate(shared: &Shared, body: Result<Bytes, BytesRejection>) -> Result<Subm
     match body.get("max_iterations") {
         None | Some(Value::Null) => {}
         Some(v) if v.as_u64().is_some_and(|n| n > 0) => {}
-        Some(_) => return Err(bad_request(shared, "`max_iterations` must be a positive integer")),
+        Some(_) => {
+            return Err(bad_request(
+                shared,
+                "`max_iterations` must be a positive integer",
+            ));
+        }
     }
     match body.get("tier") {
         None | Some(Value::Null) => {}
         Some(Value::String(t)) if ["low", "medium", "high", "xhigh"].contains(&t.as_str()) => {}
-        Some(_) => return Err(bad_request(shared, "`tier` must be one of \"low\", \"medium\", \"high\", \"xhigh\"")),
+        Some(_) => {
+            return Err(bad_request(
+                shared,
+                "`tier` must be one of \"low\", \"medium\", \"high\", \"xhigh\"",
+            ));
+        }
     }
     let webhook_url = match body.get("webhook_url") {
         None | Some(Value::Null) => None,
-        Some(Value::String(url)) if url.starts_with("https://") || url.starts_with("http://") => Some(url.clone()),
+        Some(Value::String(url)) if url.starts_with("https://") || url.starts_with("http://") => {
+            Some(url.clone())
+        }
         Some(_) => return Err(bad_request(shared, "`webhook_url` must be an http(s) URL")),
     };
     Ok(Submission {
@@ -316,13 +376,19 @@ fn validate(shared: &Shared, body: Result<Bytes, BytesRejection>) -> Result<Subm
 }
 
 /// Creates the job and schedules its end (stats, webhook).
-fn create_job(shared: &Arc<Shared>, submission: Submission, fail: bool) -> Result<Arc<Job>, Response> {
+fn create_job(
+    shared: &Arc<Shared>,
+    submission: Submission,
+    fail: bool,
+) -> Result<Arc<Job>, Response> {
     let seq = shared.job_seq.fetch_add(1, Ordering::Relaxed);
     let seed = shared.config.seed;
     let id = rng::uuid(seed, Stream::TaskId, seq);
-    let latency = shared
-        .config
-        .scaled(shared.config.latency.pick(rng::unit(seed, Stream::Latency, seq)));
+    let latency = shared.config.scaled(shared.config.latency.pick(rng::unit(
+        seed,
+        Stream::Latency,
+        seq,
+    )));
     let ending = if fail {
         Ending::Failed("Research agent failed: the lead's sources could not be reached".into())
     } else {
@@ -336,13 +402,15 @@ fn create_job(shared: &Arc<Shared>, submission: Submission, fail: bool) -> Resul
         ready_at: now + latency,
         ending,
     });
-    let dropped = lock(&shared.jobs).insert(Arc::clone(&job), now).map_err(|_| {
-        api_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Service Unavailable",
-            "Too many jobs in progress; retry later",
-        )
-    })?;
+    let dropped = lock(&shared.jobs)
+        .insert(Arc::clone(&job), now)
+        .map_err(|_| {
+            api_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Service Unavailable",
+                "Too many jobs in progress; retry later",
+            )
+        })?;
     for _ in 0..dropped {
         shared.counters.add(|c| &c.jobs_expired);
     }
@@ -362,11 +430,16 @@ fn create_job(shared: &Arc<Shared>, submission: Submission, fail: bool) -> Resul
             let event = shared.job_seq.load(Ordering::Relaxed) ^ seq;
             let delivery = Delivery {
                 url,
-                body: webhook::body(&scheduled.id, &scheduled.ending).to_string().into_bytes(),
+                body: webhook::body(&scheduled.id, &scheduled.ending)
+                    .to_string()
+                    .into_bytes(),
                 event_id: rng::uuid(seed, Stream::EventId, event),
                 secret: shared.config.webhook_secret.clone(),
                 attempts: shared.config.webhook_attempts,
-                backoff: shared.config.scaled(Duration::from_secs(1)).max(Duration::from_millis(10)),
+                backoff: shared
+                    .config
+                    .scaled(Duration::from_secs(1))
+                    .max(Duration::from_millis(10)),
             };
             webhook::deliver(shared.http.clone(), delivery, Arc::clone(&shared.counters)).await;
         }
@@ -380,19 +453,35 @@ enum SubmitPath {
     PeopleIntelligence,
 }
 
-async fn submit_async(State(shared): AppState, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+async fn submit_async(
+    State(shared): AppState,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     submit_async_on(shared, headers, body, SubmitPath::EnrichLead).await
 }
 
-async fn submit_people_async(State(shared): AppState, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+async fn submit_people_async(
+    State(shared): AppState,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     submit_async_on(shared, headers, body, SubmitPath::PeopleIntelligence).await
 }
 
-async fn submit_sync(State(shared): AppState, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+async fn submit_sync(
+    State(shared): AppState,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     submit_sync_on(shared, headers, body, SubmitPath::EnrichLead).await
 }
 
-async fn submit_people_sync(State(shared): AppState, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+async fn submit_people_sync(
+    State(shared): AppState,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     submit_sync_on(shared, headers, body, SubmitPath::PeopleIntelligence).await
 }
 
@@ -425,7 +514,10 @@ async fn submit_async_on(
             "The server hit an unexpected error; retry later",
         );
     }
-    let response = json_response(StatusCode::OK, &json!({"task_id": job.id, "status": "pending"}));
+    let response = json_response(
+        StatusCode::OK,
+        &json!({"task_id": job.id, "status": "pending"}),
+    );
     deliver_with(&shared, outcome, response).await
 }
 
@@ -454,16 +546,32 @@ async fn submit_sync_on(
     tokio::time::sleep_until(job.ready_at.into()).await;
     let response = match &job.ending {
         Ending::Completed(result) => raw_json(StatusCode::OK, result.clone()),
-        Ending::Failed(message) => api_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error", message.clone()),
+        Ending::Failed(message) => api_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal Server Error",
+            message.clone(),
+        ),
     };
     deliver_with(&shared, outcome, response).await
 }
 
 fn raw_json(status: StatusCode, body: Bytes) -> Response {
-    (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
 }
 
-async fn job_status(State(shared): AppState, Path(task_id): Path<String>, headers: HeaderMap) -> Response {
+async fn job_status(
+    State(shared): AppState,
+    Path(task_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let outcome = match gate(&shared, &headers, Endpoint::Status) {
         Ok(outcome) => outcome,
         Err(response) => return response,
@@ -519,7 +627,13 @@ async fn get_faults(State(shared): AppState) -> Response {
 async fn set_faults(State(shared): AppState, body: Bytes) -> Response {
     let faults: Faults = match serde_json::from_slice(&body) {
         Ok(faults) => faults,
-        Err(err) => return api_error(StatusCode::BAD_REQUEST, "Bad Request", format!("Invalid fault settings: {err}")),
+        Err(err) => {
+            return api_error(
+                StatusCode::BAD_REQUEST,
+                "Bad Request",
+                format!("Invalid fault settings: {err}"),
+            );
+        }
     };
     match shared.set_faults(faults) {
         Ok(()) => json_response(StatusCode::OK, &json!(faults)),
@@ -541,11 +655,14 @@ async fn set_script(State(shared): AppState, body: Bytes) -> Response {
             return api_error(
                 StatusCode::BAD_REQUEST,
                 "Bad Request",
-                format!("Expected {{\"endpoint\": \"submit\"|\"sync\"|\"status\", \"outcomes\": [...]}}: {err}"),
+                format!(
+                    "Expected {{\"endpoint\": \"submit\"|\"sync\"|\"status\", \"outcomes\": [...]}}: {err}"
+                ),
             );
         }
     };
-    let outcomes: Result<Vec<Outcome>, String> = request.outcomes.iter().map(|o| o.parse()).collect();
+    let outcomes: Result<Vec<Outcome>, String> =
+        request.outcomes.iter().map(|o| o.parse()).collect();
     match outcomes {
         Ok(outcomes) => {
             let queued = outcomes.len();

@@ -67,18 +67,39 @@ impl Counters {
 
     pub fn job_finished(&self, failed: bool) {
         self.in_flight.fetch_sub(1, Ordering::SeqCst);
-        bump(if failed { &self.jobs_failed } else { &self.jobs_completed });
+        bump(if failed {
+            &self.jobs_failed
+        } else {
+            &self.jobs_completed
+        });
     }
 
     pub fn reset(&self) {
         let in_flight = self.in_flight.load(Ordering::SeqCst);
         let all = [
-            &self.requests, &self.submits_sync, &self.submits_async, &self.submits_people_sync,
-            &self.submits_people_async, &self.jobs_created, &self.jobs_completed, &self.jobs_failed,
-            &self.status_polls, &self.rate_limited, &self.bad_requests, &self.unauthorized,
-            &self.not_found, &self.fault_500, &self.fault_503, &self.fault_429, &self.fault_reset,
-            &self.fault_slow, &self.fault_job_failure, &self.fault_ambiguous,
-            &self.webhooks_delivered, &self.webhook_attempts_failed, &self.jobs_expired,
+            &self.requests,
+            &self.submits_sync,
+            &self.submits_async,
+            &self.submits_people_sync,
+            &self.submits_people_async,
+            &self.jobs_created,
+            &self.jobs_completed,
+            &self.jobs_failed,
+            &self.status_polls,
+            &self.rate_limited,
+            &self.bad_requests,
+            &self.unauthorized,
+            &self.not_found,
+            &self.fault_500,
+            &self.fault_503,
+            &self.fault_429,
+            &self.fault_reset,
+            &self.fault_slow,
+            &self.fault_job_failure,
+            &self.fault_ambiguous,
+            &self.webhooks_delivered,
+            &self.webhook_attempts_failed,
+            &self.jobs_expired,
         ];
         for counter in all {
             counter.store(0, Ordering::SeqCst);

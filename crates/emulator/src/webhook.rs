@@ -4,7 +4,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
-use sixtyfour_casting::signature::{ATTEMPT_HEADER, EVENT_ID_HEADER, SIGNATURE_HEADER, signature_header};
+use sixtyfour_casting::signature::{
+    ATTEMPT_HEADER, EVENT_ID_HEADER, SIGNATURE_HEADER, signature_header,
+};
 
 use crate::jobs::Ending;
 use crate::stats::Counters;
@@ -59,7 +61,9 @@ pub async fn deliver(http: reqwest::Client, delivery: Delivery, counters: Arc<Co
             Ok(response) => {
                 tracing::debug!(status = %response.status(), attempt, url = %delivery.url, "webhook refused");
             }
-            Err(err) => tracing::debug!(error = %err, attempt, url = %delivery.url, "webhook failed"),
+            Err(err) => {
+                tracing::debug!(error = %err, attempt, url = %delivery.url, "webhook failed")
+            }
         }
         counters.add(|c| &c.webhook_attempts_failed);
         if attempt < delivery.attempts {

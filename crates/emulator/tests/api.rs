@@ -109,9 +109,19 @@ async fn authentication_is_required() {
     let missing: Value = missing.json().await.unwrap();
     assert_eq!(missing["error"], "Unauthorized");
     assert!(missing["message"].as_str().unwrap().contains("x-api-key"));
-    let wrong = http.post(&url).header("x-api-key", "nope").json(&body).send().await.unwrap();
+    let wrong = http
+        .post(&url)
+        .header("x-api-key", "nope")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
-    let status = http.get(format!("{}/job-status/x", emulator.base_url())).send().await.unwrap();
+    let status = http
+        .get(format!("{}/job-status/x", emulator.base_url()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(status.status(), StatusCode::UNAUTHORIZED);
     let stats = emulator.stats();
     assert_eq!(stats.unauthorized, 3);
@@ -125,14 +135,38 @@ async fn bad_requests_name_the_problem() {
     let cases = [
         (json!([1]), "must be a JSON object"),
         (json!({"struct": {"a": "b"}}), "`lead_info` is required"),
-        (json!({"lead_info": "Ada", "struct": {"a": "b"}}), "`lead_info` must be an object"),
-        (json!({"lead_info": {}, "struct": {"a": "b"}}), "`lead_info` is empty"),
-        (json!({"lead_info": {"name": "Ada"}}), "`struct` is required"),
-        (json!({"lead_info": {"name": "Ada"}, "struct": ["email"]}), "`struct` must be an object"),
-        (json!({"lead_info": {"name": "Ada"}, "struct": {}}), "`struct` is empty"),
-        (json!({"lead_info": {"name": "Ada"}, "struct": {"age": {"type": "number"}}}), "field `age`: unknown type `number`"),
-        (json!({"lead_info": {"name": "Ada"}, "struct": {"a": "b"}, "research_plan": 5}), "`research_plan` must be a string"),
-        (json!({"lead_info": {"name": "Ada"}, "struct": {"a": "b"}, "tier": "ultra"}), "`tier` must be one of"),
+        (
+            json!({"lead_info": "Ada", "struct": {"a": "b"}}),
+            "`lead_info` must be an object",
+        ),
+        (
+            json!({"lead_info": {}, "struct": {"a": "b"}}),
+            "`lead_info` is empty",
+        ),
+        (
+            json!({"lead_info": {"name": "Ada"}}),
+            "`struct` is required",
+        ),
+        (
+            json!({"lead_info": {"name": "Ada"}, "struct": ["email"]}),
+            "`struct` must be an object",
+        ),
+        (
+            json!({"lead_info": {"name": "Ada"}, "struct": {}}),
+            "`struct` is empty",
+        ),
+        (
+            json!({"lead_info": {"name": "Ada"}, "struct": {"age": {"type": "number"}}}),
+            "field `age`: unknown type `number`",
+        ),
+        (
+            json!({"lead_info": {"name": "Ada"}, "struct": {"a": "b"}, "research_plan": 5}),
+            "`research_plan` must be a string",
+        ),
+        (
+            json!({"lead_info": {"name": "Ada"}, "struct": {"a": "b"}, "tier": "ultra"}),
+            "`tier` must be one of",
+        ),
     ];
     for (body, expected) in cases {
         for path in ["/enrich-lead-async", "/enrich-lead"] {
@@ -140,13 +174,24 @@ async fn bad_requests_name_the_problem() {
             assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
             assert_eq!(answer["error"], "Bad Request");
             let message = answer["message"].as_str().unwrap();
-            assert!(message.contains(expected), "{message} should contain {expected}");
+            assert!(
+                message.contains(expected),
+                "{message} should contain {expected}"
+            );
         }
     }
     let (_, unknown_type) = api
-        .post("/enrich-lead-async", &json!({"lead_info": {"n": 1}, "struct": {"age": {"type": "number"}}}))
+        .post(
+            "/enrich-lead-async",
+            &json!({"lead_info": {"n": 1}, "struct": {"age": {"type": "number"}}}),
+        )
         .await;
-    assert!(unknown_type["message"].as_str().unwrap().contains("\"list[bool]\""));
+    assert!(
+        unknown_type["message"]
+            .as_str()
+            .unwrap()
+            .contains("\"list[bool]\"")
+    );
 
     let raw = api
         .http
@@ -166,13 +211,29 @@ async fn bad_requests_name_the_problem() {
     assert_eq!(answer["error"], "Payload Too Large");
 
     let (status, answer) = api.status("no-such-task").await;
-    assert_eq!((status, answer), (StatusCode::NOT_FOUND, json!({"detail": "Job not found"})));
+    assert_eq!(
+        (status, answer),
+        (StatusCode::NOT_FOUND, json!({"detail": "Job not found"}))
+    );
 
-    let lost = api.http.get(format!("{}/nowhere", api.base)).send().await.unwrap();
+    let lost = api
+        .http
+        .get(format!("{}/nowhere", api.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(lost.status(), StatusCode::NOT_FOUND);
-    assert_eq!(lost.json::<Value>().await.unwrap(), json!({"detail": "Not Found"}));
+    assert_eq!(
+        lost.json::<Value>().await.unwrap(),
+        json!({"detail": "Not Found"})
+    );
 
-    let wrong_method = api.http.get(format!("{}/enrich-lead", api.base)).send().await.unwrap();
+    let wrong_method = api
+        .http
+        .get(format!("{}/enrich-lead", api.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong_method.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert!(wrong_method.json::<Value>().await.is_ok());
 
@@ -192,7 +253,10 @@ async fn jobs_go_pending_processing_completed() {
     assert_eq!(task_id.len(), 36);
 
     let (_, first) = api.status(&task_id).await;
-    assert_eq!(first, json!({"status": "pending", "processed_items": 0, "total_items": 0, "task_type": "enrich_lead"}));
+    assert_eq!(
+        first,
+        json!({"status": "pending", "processed_items": 0, "total_items": 0, "task_type": "enrich_lead"})
+    );
     tokio::time::sleep(ms(180)).await;
     let (_, second) = api.status(&task_id).await;
     assert_eq!(second["status"], "processing");
@@ -205,15 +269,40 @@ async fn jobs_go_pending_processing_completed() {
     assert_eq!(result["findings"], json!([]));
     let data = result["structured_data"].as_object().unwrap();
     let keys: Vec<&str> = data.keys().map(String::as_str).collect();
-    assert_eq!(keys, ["name", "email", "phone", "company", "title", "linkedin", "website", "location", "industry", "github_url", "github_notes", ]);
+    assert_eq!(
+        keys,
+        [
+            "name",
+            "email",
+            "phone",
+            "company",
+            "title",
+            "linkedin",
+            "website",
+            "location",
+            "industry",
+            "github_url",
+            "github_notes",
+        ]
+    );
     assert_eq!(data["name"], "Rafael Núñez");
     assert_eq!(data["title"], "CEO & Co-Founder");
     assert_eq!(data["company"], "Lanternfish Labs");
     assert_eq!(data["github_url"], "");
     let score = result["confidence_score"].as_f64().unwrap();
     assert!((7.0..=10.0).contains(&score), "{score}");
-    assert!(result["notes"].as_str().unwrap().contains("Matched by email address"));
-    assert!(result["references"].as_object().unwrap().contains_key("https://www.linkedin.example/in/rafaelnunez"));
+    assert!(
+        result["notes"]
+            .as_str()
+            .unwrap()
+            .contains("Matched by email address")
+    );
+    assert!(
+        result["references"]
+            .as_object()
+            .unwrap()
+            .contains_key("https://www.linkedin.example/in/rafaelnunez")
+    );
 
     let stats = emulator.stats();
     assert_eq!(stats.submits.enrich_lead_async, 1);
@@ -231,7 +320,10 @@ async fn sync_endpoint_and_aliases_answer_when_done() {
     let body = json!({"lead_info": {"linkedin": "linkedin.example/in/rafaelnunez/"}, "struct": {"email": "Email"}, "research_plan": "Check LinkedIn."});
     let (status, sync) = api.post("/enrich-lead", &body).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(sync["structured_data"]["email"], "rafael.nunez@lanternfish.example");
+    assert_eq!(
+        sync["structured_data"]["email"],
+        "rafael.nunez@lanternfish.example"
+    );
     let (status, people) = api.post("/people-intelligence", &body).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(people, sync);
@@ -240,13 +332,30 @@ async fn sync_endpoint_and_aliases_answer_when_done() {
     let done = api.wait(submitted["task_id"].as_str().unwrap()).await;
     assert_eq!(done["result"], sync);
     let submits = emulator.stats().submits;
-    assert_eq!((submits.enrich_lead, submits.people_intelligence, submits.people_intelligence_async), (1, 1, 1));
+    assert_eq!(
+        (
+            submits.enrich_lead,
+            submits.people_intelligence,
+            submits.people_intelligence_async
+        ),
+        (1, 1, 1)
+    );
 }
 
 #[tokio::test]
 async fn same_request_same_answer() {
-    let first = Emulator::builder().seed(9).latency(Latency::Range(ms(1), ms(5))).spawn().await.unwrap();
-    let second = Emulator::builder().seed(9).latency(Latency::Range(ms(1), ms(5))).spawn().await.unwrap();
+    let first = Emulator::builder()
+        .seed(9)
+        .latency(Latency::Range(ms(1), ms(5)))
+        .spawn()
+        .await
+        .unwrap();
+    let second = Emulator::builder()
+        .seed(9)
+        .latency(Latency::Range(ms(1), ms(5)))
+        .spawn()
+        .await
+        .unwrap();
     let body = json!({"lead_info": {"name": "rafael nunez", "company": "LANTERNFISH LABS"}, "struct": reference_struct()});
     let a = Api::new(&first);
     let b = Api::new(&second);
@@ -256,7 +365,12 @@ async fn same_request_same_answer() {
     let answer = a.wait(task_a["task_id"].as_str().unwrap()).await;
     assert_eq!(answer, b.wait(task_b["task_id"].as_str().unwrap()).await);
     assert_eq!(a.enrich(&body).await, answer["result"]);
-    assert!(answer["result"]["notes"].as_str().unwrap().contains("Matched by name and company"));
+    assert!(
+        answer["result"]["notes"]
+            .as_str()
+            .unwrap()
+            .contains("Matched by name and company")
+    );
 }
 
 fn custom_directory() -> Directory {
@@ -270,7 +384,12 @@ fn custom_directory() -> Directory {
 
 #[tokio::test]
 async fn the_reference_casting_examples() {
-    let emulator = Emulator::builder().latency(Latency::Fixed(ms(1))).directory(custom_directory()).spawn().await.unwrap();
+    let emulator = Emulator::builder()
+        .latency(Latency::Fixed(ms(1)))
+        .directory(custom_directory())
+        .spawn()
+        .await
+        .unwrap();
     let api = Api::new(&emulator);
 
     // Type override: the explicit str wins over the input's int; is_active passes through.
@@ -291,7 +410,10 @@ async fn the_reference_casting_examples() {
             "struct": {"age": {"type": "str"}, "location": "Current location"}
         }))
         .await;
-    assert_eq!(result["structured_data"], json!({"age": "30", "location": "New York", "email": "ada@lanternfish.example", "is_active": true}));
+    assert_eq!(
+        result["structured_data"],
+        json!({"age": "30", "location": "New York", "email": "ada@lanternfish.example", "is_active": true})
+    );
 
     // Explicit type definitions.
     let result = api
@@ -314,14 +436,22 @@ async fn the_reference_casting_examples() {
         }))
         .await;
     let data = &result["structured_data"];
-    assert_eq!((&data["score"], &data["active"], &data["count"]), (&json!(95.5), &json!(false), &json!(42)));
+    assert_eq!(
+        (&data["score"], &data["active"], &data["count"]),
+        (&json!(95.5), &json!(false), &json!(42))
+    );
     assert!(data["score"].is_f64());
     assert_eq!(data["skills"], json!(["Rust", "SQL"]));
 }
 
 #[tokio::test]
 async fn matching_aliases_and_keywords() {
-    let emulator = Emulator::builder().latency(Latency::Fixed(ms(1))).directory(custom_directory()).spawn().await.unwrap();
+    let emulator = Emulator::builder()
+        .latency(Latency::Fixed(ms(1)))
+        .directory(custom_directory())
+        .spawn()
+        .await
+        .unwrap();
     let api = Api::new(&emulator);
     let fields = json!({
         "work_email": "Where to write to them",
@@ -332,7 +462,9 @@ async fn matching_aliases_and_keywords() {
         "dept": "Something nobody knows",
         "age": {"type": "int"}
     });
-    let by_github = api.enrich(&json!({"lead_info": {"github": "http://github.example/BO/"}, "struct": fields})).await;
+    let by_github = api
+        .enrich(&json!({"lead_info": {"github": "http://github.example/BO/"}, "struct": fields}))
+        .await;
     let data = &by_github["structured_data"];
     assert_eq!(data["position"], "Head of Sales");
     assert_eq!(data["profile"], "Writes Go.");
@@ -341,39 +473,86 @@ async fn matching_aliases_and_keywords() {
     assert_eq!(data["dept"], "");
     assert_eq!(data["age"], Value::Null);
     assert_eq!(data["work_email"], "");
-    assert!(by_github["notes"].as_str().unwrap().contains("Matched by GitHub URL"));
-    assert!(by_github["notes"].as_str().unwrap().contains("Not found: work_email, dept, age"));
+    assert!(
+        by_github["notes"]
+            .as_str()
+            .unwrap()
+            .contains("Matched by GitHub URL")
+    );
+    assert!(
+        by_github["notes"]
+            .as_str()
+            .unwrap()
+            .contains("Not found: work_email, dept, age")
+    );
     assert_eq!(by_github["references"].as_object().unwrap().len(), 3);
 
     let by_linkedin = api.enrich(&json!({"lead_info": {"linkedin_url": "LINKEDIN.example/in/bo"}, "struct": {"email_address": "Email"}})).await;
-    assert!(by_linkedin["notes"].as_str().unwrap().contains("LinkedIn URL"));
+    assert!(
+        by_linkedin["notes"]
+            .as_str()
+            .unwrap()
+            .contains("LinkedIn URL")
+    );
 
     let ada = api.enrich(&json!({"lead_info": {"name": " ADA  quill", "company_name": "lanternfish"}, "struct": {"job_title": "Title", "email_address": "Email"}})).await;
     assert_eq!(ada["structured_data"]["job_title"], "CTO");
-    assert_eq!(ada["structured_data"]["email_address"], "ada@lanternfish.example");
+    assert_eq!(
+        ada["structured_data"]["email_address"],
+        "ada@lanternfish.example"
+    );
 
     let nobody = api.enrich(&json!({"lead_info": {"name": "Nobody Atall"}, "struct": {"email": "Email", "age": {"type": "int"}}})).await;
-    assert_eq!(nobody["structured_data"], json!({"email": "", "age": null, "name": "Nobody Atall"}));
+    assert_eq!(
+        nobody["structured_data"],
+        json!({"email": "", "age": null, "name": "Nobody Atall"})
+    );
     assert_eq!(nobody["confidence_score"], json!(0.5));
-    assert!(nobody["notes"].as_str().unwrap().starts_with("No public profile matched"));
+    assert!(
+        nobody["notes"]
+            .as_str()
+            .unwrap()
+            .starts_with("No public profile matched")
+    );
     assert_eq!(nobody["references"], json!({}));
-    assert!(ada["confidence_score"].as_f64().unwrap() > nobody["confidence_score"].as_f64().unwrap());
+    assert!(
+        ada["confidence_score"].as_f64().unwrap() > nobody["confidence_score"].as_f64().unwrap()
+    );
 }
 
 #[tokio::test]
 async fn the_rate_limit_answers_429_with_retry_after() {
     // 5 per minute, with a minute scaled to 600 ms.
-    let emulator = Emulator::builder().rate_limit(Some(5)).time_scale(0.01).latency(Latency::Fixed(ms(0))).spawn().await.unwrap();
+    let emulator = Emulator::builder()
+        .rate_limit(Some(5))
+        .time_scale(0.01)
+        .latency(Latency::Fixed(ms(0)))
+        .spawn()
+        .await
+        .unwrap();
     let api = Api::new(&emulator);
     for _ in 0..5 {
         assert_eq!(api.status("x").await.0, StatusCode::NOT_FOUND);
     }
-    let limited = api.http.get(format!("{}/job-status/x", api.base)).header("x-api-key", &api.key).send().await.unwrap();
+    let limited = api
+        .http
+        .get(format!("{}/job-status/x", api.base))
+        .header("x-api-key", &api.key)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(limited.headers()["retry-after"], "1");
-    let wait_ms: u64 = limited.headers()["retry-after-ms"].to_str().unwrap().parse().unwrap();
+    let wait_ms: u64 = limited.headers()["retry-after-ms"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((100..=130).contains(&wait_ms), "{wait_ms}");
-    assert_eq!(limited.json::<Value>().await.unwrap()["error"], "Too Many Requests");
+    assert_eq!(
+        limited.json::<Value>().await.unwrap()["error"],
+        "Too Many Requests"
+    );
     tokio::time::sleep(ms(wait_ms + 20)).await;
     assert_eq!(api.status("x").await.0, StatusCode::NOT_FOUND);
     assert_eq!(emulator.stats().rate_limited, 1);
@@ -381,14 +560,34 @@ async fn the_rate_limit_answers_429_with_retry_after() {
 
 #[tokio::test]
 async fn every_fault_kind() {
-    let emulator = Emulator::builder().latency(Latency::Fixed(ms(5))).faults(Faults { slow_ms: 400, ..Faults::default() }).spawn().await.unwrap();
+    let emulator = Emulator::builder()
+        .latency(Latency::Fixed(ms(5)))
+        .faults(Faults {
+            slow_ms: 400,
+            ..Faults::default()
+        })
+        .spawn()
+        .await
+        .unwrap();
     let api = Api::new(&emulator);
     let body = json!({"lead_info": {"email": "rafael.nunez@lanternfish.example"}, "struct": {"title": "Title"}});
 
-    emulator.script(Endpoint::Submit, [Outcome::Error500, Outcome::Error503, Outcome::RateLimit]);
-    assert_eq!(api.post("/enrich-lead-async", &body).await.0, StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(api.post("/enrich-lead-async", &body).await.0, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(api.post("/enrich-lead-async", &body).await.0, StatusCode::TOO_MANY_REQUESTS);
+    emulator.script(
+        Endpoint::Submit,
+        [Outcome::Error500, Outcome::Error503, Outcome::RateLimit],
+    );
+    assert_eq!(
+        api.post("/enrich-lead-async", &body).await.0,
+        StatusCode::INTERNAL_SERVER_ERROR
+    );
+    assert_eq!(
+        api.post("/enrich-lead-async", &body).await.0,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(
+        api.post("/enrich-lead-async", &body).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
     assert_eq!(emulator.stats().jobs_created, 0);
 
     // The ambiguous one: the job exists although the answer is 500.
@@ -400,7 +599,13 @@ async fn every_fault_kind() {
 
     // A reset: headers arrive, the body never does; the job was created.
     emulator.script(Endpoint::Submit, [Outcome::Reset]);
-    let response = api.http.post(format!("{}/enrich-lead-async", api.base)).header("x-api-key", &api.key).json(&body).send().await;
+    let response = api
+        .http
+        .post(format!("{}/enrich-lead-async", api.base))
+        .header("x-api-key", &api.key)
+        .json(&body)
+        .send()
+        .await;
     let failed = match response {
         Ok(response) => response.bytes().await.is_err(),
         Err(_) => true,
@@ -410,7 +615,13 @@ async fn every_fault_kind() {
 
     // Slow: past a client's timeout.
     emulator.script(Endpoint::Status, [Outcome::Slow]);
-    let slow = api.http.get(format!("{}/job-status/x", api.base)).header("x-api-key", &api.key).timeout(ms(100)).send().await;
+    let slow = api
+        .http
+        .get(format!("{}/job-status/x", api.base))
+        .header("x-api-key", &api.key)
+        .timeout(ms(100))
+        .send()
+        .await;
     assert!(slow.unwrap_err().is_timeout());
 
     // A job that fails.
@@ -420,26 +631,57 @@ async fn every_fault_kind() {
     assert_eq!(done["status"], "failed");
     assert!(done["error"].as_str().unwrap().contains("failed"));
     emulator.script(Endpoint::Sync, [Outcome::JobFailure]);
-    assert_eq!(api.post("/enrich-lead", &body).await.0, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        api.post("/enrich-lead", &body).await.0,
+        StatusCode::INTERNAL_SERVER_ERROR
+    );
 
     let faults = emulator.stats().faults;
     assert_eq!(
-        (faults.error_500, faults.error_503, faults.rate_limit, faults.ambiguous_submit, faults.reset, faults.slow, faults.job_failure),
+        (
+            faults.error_500,
+            faults.error_503,
+            faults.rate_limit,
+            faults.ambiguous_submit,
+            faults.reset,
+            faults.slow,
+            faults.job_failure
+        ),
         (1, 1, 1, 1, 1, 1, 2)
     );
 
     // Probabilities: always 503 on polls, never on submits.
-    emulator.set_faults(Faults { error_503: 1.0, ..Faults::default() }).unwrap();
+    emulator
+        .set_faults(Faults {
+            error_503: 1.0,
+            ..Faults::default()
+        })
+        .unwrap();
     for _ in 0..5 {
         assert_eq!(api.status("x").await.0, StatusCode::SERVICE_UNAVAILABLE);
     }
-    assert!(emulator.set_faults(Faults { error_503: 2.0, ..Faults::default() }).is_err());
+    assert!(
+        emulator
+            .set_faults(Faults {
+                error_503: 2.0,
+                ..Faults::default()
+            })
+            .is_err()
+    );
 }
 
 #[tokio::test]
 async fn random_faults_follow_their_probability_and_seed() {
     let run = |seed| async move {
-        let emulator = Emulator::builder().seed(seed).faults(Faults { error_500: 0.3, ..Faults::default() }).spawn().await.unwrap();
+        let emulator = Emulator::builder()
+            .seed(seed)
+            .faults(Faults {
+                error_500: 0.3,
+                ..Faults::default()
+            })
+            .spawn()
+            .await
+            .unwrap();
         let api = Api::new(&emulator);
         let mut codes = Vec::new();
         for _ in 0..200 {
@@ -458,15 +700,36 @@ async fn control_surface_over_http() {
     let emulator = emulator(0).await;
     let api = Api::new(&emulator);
     let http = &api.http;
-    let faults: Value = http.get(format!("{}/_emulator/faults", api.base)).send().await.unwrap().json().await.unwrap();
+    let faults: Value = http
+        .get(format!("{}/_emulator/faults", api.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(faults["error_500"], 0.0);
-    let set = http.post(format!("{}/_emulator/faults", api.base)).json(&json!({"error_500": 1.0})).send().await.unwrap();
+    let set = http
+        .post(format!("{}/_emulator/faults", api.base))
+        .json(&json!({"error_500": 1.0}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(set.status(), StatusCode::OK);
     assert_eq!(api.status("x").await.0, StatusCode::INTERNAL_SERVER_ERROR);
-    let bad = http.post(format!("{}/_emulator/faults", api.base)).json(&json!({"error_501": 1.0})).send().await.unwrap();
+    let bad = http
+        .post(format!("{}/_emulator/faults", api.base))
+        .json(&json!({"error_501": 1.0}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
 
-    let reset = http.post(format!("{}/_emulator/reset", api.base)).send().await.unwrap();
+    let reset = http
+        .post(format!("{}/_emulator/reset", api.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(reset.status(), StatusCode::OK);
     assert_eq!(api.status("x").await.0, StatusCode::NOT_FOUND);
 
@@ -477,12 +740,35 @@ async fn control_surface_over_http() {
         .await
         .unwrap();
     assert_eq!(script.json::<Value>().await.unwrap(), json!({"queued": 3}));
-    let codes = [api.status("x").await.0, api.status("x").await.0, api.status("x").await.0];
-    assert_eq!(codes, [StatusCode::SERVICE_UNAVAILABLE, StatusCode::INTERNAL_SERVER_ERROR, StatusCode::NOT_FOUND]);
-    let bad = http.post(format!("{}/_emulator/script", api.base)).json(&json!({"endpoint": "status", "outcomes": ["teapot"]})).send().await.unwrap();
+    let codes = [
+        api.status("x").await.0,
+        api.status("x").await.0,
+        api.status("x").await.0,
+    ];
+    assert_eq!(
+        codes,
+        [
+            StatusCode::SERVICE_UNAVAILABLE,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            StatusCode::NOT_FOUND
+        ]
+    );
+    let bad = http
+        .post(format!("{}/_emulator/script", api.base))
+        .json(&json!({"endpoint": "status", "outcomes": ["teapot"]}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
 
-    let stats: Value = http.get(format!("{}/_emulator/stats", api.base)).send().await.unwrap().json().await.unwrap();
+    let stats: Value = http
+        .get(format!("{}/_emulator/stats", api.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(stats["status_polls"], 4);
     assert_eq!(stats["faults"]["error_503"], 1);
     assert_eq!(stats["faults"]["error_500"], 1);
@@ -491,7 +777,13 @@ async fn control_surface_over_http() {
 
 #[tokio::test]
 async fn finished_jobs_expire_and_the_store_has_a_cap() {
-    let emulator = Emulator::builder().latency(Latency::Fixed(ms(0))).job_ttl(ms(150)).max_jobs(2).spawn().await.unwrap();
+    let emulator = Emulator::builder()
+        .latency(Latency::Fixed(ms(0)))
+        .job_ttl(ms(150))
+        .max_jobs(2)
+        .spawn()
+        .await
+        .unwrap();
     let api = Api::new(&emulator);
     let body = json!({"lead_info": {"name": "A"}, "struct": {"email": "Email"}});
     let (_, first) = api.post("/enrich-lead-async", &body).await;
@@ -500,10 +792,21 @@ async fn finished_jobs_expire_and_the_store_has_a_cap() {
     tokio::time::sleep(ms(200)).await;
     assert_eq!(api.status(&first).await.0, StatusCode::NOT_FOUND);
 
-    let slow = Emulator::builder().latency(Latency::Fixed(ms(2_000))).max_jobs(2).spawn().await.unwrap();
+    let slow = Emulator::builder()
+        .latency(Latency::Fixed(ms(2_000)))
+        .max_jobs(2)
+        .spawn()
+        .await
+        .unwrap();
     let api = Api::new(&slow);
-    assert_eq!(api.post("/enrich-lead-async", &body).await.0, StatusCode::OK);
-    assert_eq!(api.post("/enrich-lead-async", &body).await.0, StatusCode::OK);
+    assert_eq!(
+        api.post("/enrich-lead-async", &body).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        api.post("/enrich-lead-async", &body).await.0,
+        StatusCode::OK
+    );
     let (status, full) = api.post("/enrich-lead-async", &body).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(full["message"].as_str().unwrap().contains("Too many jobs"));
@@ -519,14 +822,20 @@ async fn receiver(refuse_first: usize) -> (String, Received) {
     let log = received.clone();
     let app = axum::Router::new().route(
         "/hook",
-        post(move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
-            let log = log.clone();
-            async move {
-                let mut all = log.0.lock().unwrap();
-                all.push((headers, body.to_vec()));
-                if all.len() <= refuse_first { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::OK }
-            }
-        }),
+        post(
+            move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                let log = log.clone();
+                async move {
+                    let mut all = log.0.lock().unwrap();
+                    all.push((headers, body.to_vec()));
+                    if all.len() <= refuse_first {
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    } else {
+                        StatusCode::OK
+                    }
+                }
+            },
+        ),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
@@ -536,7 +845,13 @@ async fn receiver(refuse_first: usize) -> (String, Received) {
 
 #[tokio::test]
 async fn webhooks_are_signed_and_retried() {
-    let emulator = Emulator::builder().latency(Latency::Fixed(ms(5))).time_scale(0.01).webhook_secret("whsec_emulator").spawn().await.unwrap();
+    let emulator = Emulator::builder()
+        .latency(Latency::Fixed(ms(5)))
+        .time_scale(0.01)
+        .webhook_secret("whsec_emulator")
+        .spawn()
+        .await
+        .unwrap();
     let api = Api::new(&emulator);
     let (url, received) = receiver(1).await;
     let (_, submitted) = api
@@ -550,23 +865,48 @@ async fn webhooks_are_signed_and_retried() {
         tokio::time::sleep(ms(10)).await;
     }
     let deliveries = received.0.lock().unwrap().clone();
-    assert_eq!(deliveries.len(), 2, "one refused attempt, then one accepted");
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    assert_eq!(
+        deliveries.len(),
+        2,
+        "one refused attempt, then one accepted"
+    );
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     for (attempt, (headers, body)) in deliveries.iter().enumerate() {
-        assert_eq!(headers["sixtyfour-delivery-attempt"], (attempt + 1).to_string().as_str());
+        assert_eq!(
+            headers["sixtyfour-delivery-attempt"],
+            (attempt + 1).to_string().as_str()
+        );
         let signature_header = headers["sixtyfour-signature"].to_str().unwrap();
-        assert_eq!(signature::verify(b"whsec_emulator", signature_header, body, now), Ok(()));
-        assert_eq!(signature::verify(b"wrong", signature_header, body, now), Err(signature::SignatureError::Mismatch));
+        assert_eq!(
+            signature::verify(b"whsec_emulator", signature_header, body, now),
+            Ok(())
+        );
+        assert_eq!(
+            signature::verify(b"wrong", signature_header, body, now),
+            Err(signature::SignatureError::Mismatch)
+        );
         let mut tampered = body.clone();
         tampered.push(b' ');
         assert!(signature::verify(b"whsec_emulator", signature_header, &tampered, now).is_err());
     }
-    assert_eq!(deliveries[0].0["sixtyfour-event-id"], deliveries[1].0["sixtyfour-event-id"]);
+    assert_eq!(
+        deliveries[0].0["sixtyfour-event-id"],
+        deliveries[1].0["sixtyfour-event-id"]
+    );
     let callback: Value = serde_json::from_slice(&deliveries[1].1).unwrap();
     assert_eq!(callback["task_id"], task_id.as_str());
     assert_eq!(callback["status"], "completed");
     assert_eq!(callback["task_type"], "enrich_lead");
-    assert_eq!(callback["result"]["structured_data"]["title"], "CEO & Co-Founder");
+    assert_eq!(
+        callback["result"]["structured_data"]["title"],
+        "CEO & Co-Founder"
+    );
     let stats = emulator.stats();
-    assert_eq!((stats.webhooks_delivered, stats.webhook_attempts_failed), (1, 1));
+    assert_eq!(
+        (stats.webhooks_delivered, stats.webhook_attempts_failed),
+        (1, 1)
+    );
 }

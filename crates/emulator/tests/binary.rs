@@ -14,14 +14,24 @@ async fn the_binary_serves_with_its_flags() {
     std::fs::write(&directory, "{\"name\": \"Ada Quill\", \"company\": \"Lanternfish\", \"email\": \"ada@lanternfish.example\", \"title\": \"CTO\"}\n").unwrap();
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_sixtyfour-emulator"))
-        .args(["--addr", "127.0.0.1:0", "--api-key", "k-123", "--latency", "10ms", "--directory"])
+        .args([
+            "--addr",
+            "127.0.0.1:0",
+            "--api-key",
+            "k-123",
+            "--latency",
+            "10ms",
+            "--directory",
+        ])
         .arg(&directory)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
     let base = first
         .split_whitespace()
         .find(|w| w.starts_with("http://"))
@@ -40,15 +50,34 @@ async fn the_binary_serves_with_its_flags() {
         .await
         .unwrap();
     assert_eq!(answer["structured_data"]["title"], "CTO");
-    let wrong = http.get(format!("{base}/job-status/x")).header("x-api-key", "emulator-key").send().await.unwrap();
+    let wrong = http
+        .get(format!("{base}/job-status/x"))
+        .header("x-api-key", "emulator-key")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong.status(), reqwest::StatusCode::UNAUTHORIZED);
-    let stats: Value = http.get(format!("{base}/_emulator/stats")).send().await.unwrap().json().await.unwrap();
+    let stats: Value = http
+        .get(format!("{base}/_emulator/stats"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(stats["submits"]["enrich_lead"], 1);
     child.kill().unwrap();
     child.wait().unwrap();
 
     let bad = Command::new(env!("CARGO_BIN_EXE_sixtyfour-emulator"))
-        .args(["--addr", "127.0.0.1:0", "--fail-500", "0.7", "--fail-503", "0.7"])
+        .args([
+            "--addr",
+            "127.0.0.1:0",
+            "--fail-500",
+            "0.7",
+            "--fail-503",
+            "0.7",
+        ])
         .output()
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
