@@ -813,8 +813,10 @@ async fn finished_jobs_expire_and_the_store_has_a_cap() {
     assert_eq!(slow.job_count(), 2);
 }
 
+type Delivery = (axum::http::HeaderMap, Vec<u8>);
+
 #[derive(Clone, Default)]
-struct Received(Arc<Mutex<Vec<(axum::http::HeaderMap, Vec<u8>)>>>);
+struct Received(Arc<Mutex<Vec<Delivery>>>);
 
 async fn receiver(refuse_first: usize) -> (String, Received) {
     use axum::routing::post;
