@@ -229,6 +229,18 @@ impl ClientBuilder {
     }
 }
 
+/// Errors after which asking again later can succeed.
+fn is_transient(err: &Error) -> bool {
+    matches!(
+        err,
+        Error::Transport { .. }
+            | Error::Api {
+                kind: crate::error::ApiErrorKind::Server | crate::error::ApiErrorKind::RateLimited,
+                ..
+            }
+    )
+}
+
 /// A random value in `[0, 1)` for back-off jitter.
 fn jitter() -> f64 {
     let mut hasher = RandomState::new().build_hasher();
@@ -489,7 +501,17 @@ impl Client {
                     }
                     NextPoll::Expired => true,
                 };
-                let (status, retry_after) = self.poll_once(task_id).await?;
+                let (status, retry_after) = match self.poll_once(task_id).await {
+                    Ok(answer) => answer,
+                    // A poll that failed after its own retries does not end the wait: the job
+                    // is still there, and the deadline bounds how long to keep asking.
+                    Err(err) if is_transient(&err) && !last => {
+                        tracing::debug!(task_id = %task_id, error = %err, "poll failed; waiting on");
+                        hint = None;
+                        continue;
+                    }
+                    Err(err) => return Err(err),
+                };
                 hint = retry_after;
                 match status.state {
                     JobState::Completed => {

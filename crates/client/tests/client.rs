@@ -331,6 +331,38 @@ async fn polls_retry_through_faults() {
 }
 
 #[tokio::test]
+async fn a_wait_outlasts_polls_that_failed_after_their_retries() {
+    let emulator = emulator(30).await;
+    let client = Client::builder()
+        .api_key(emulator.api_key())
+        .base_url(emulator.base_url())
+        .poll_policy(fast_poll())
+        .retry_policy(RetryPolicy::none())
+        .rate_limit(None)
+        .build()
+        .unwrap();
+    let task_id = client.submit(&request(rafael())).await.unwrap();
+    emulator.script(
+        Endpoint::Status,
+        [Outcome::Error500, Outcome::Error503, Outcome::Reset],
+    );
+    let result = client.wait(&task_id).await.unwrap();
+    assert_eq!(result.structured_data["title"], "CEO & Co-Founder");
+    let faults = emulator.stats().faults;
+    assert_eq!(
+        (faults.error_500, faults.error_503, faults.reset),
+        (1, 1, 1)
+    );
+
+    // A refusal that asking again cannot fix ends the wait at once.
+    let err = client
+        .wait(&TaskId::from("no-such-task"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Api { status: 404, .. }), "{err:?}");
+}
+
+#[tokio::test]
 async fn submits_retry_only_when_no_job_can_have_started() {
     let emulator = emulator(10).await;
     let client = client_for(&emulator);

@@ -228,12 +228,12 @@ fn gate(shared: &Shared, headers: &HeaderMap, endpoint: Endpoint) -> Result<Outc
         Outcome::Error500 => Err(api_error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "Internal Server Error",
-            "The server hit an unexpected error; retry later",
+            "The server hit an unexpected error",
         )),
         Outcome::Error503 => Err(api_error(
             StatusCode::SERVICE_UNAVAILABLE,
             "Service Unavailable",
-            "The service is temporarily unavailable; retry later",
+            "The service is temporarily unavailable",
         )),
         Outcome::RateLimit => Err(too_many(shared.config.scaled(Duration::from_secs(1)))),
         other => Ok(other),
@@ -511,7 +511,7 @@ async fn submit_async_on(
         return api_error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "Internal Server Error",
-            "The server hit an unexpected error; retry later",
+            "The server hit an unexpected error",
         );
     }
     let response = json_response(
