@@ -565,3 +565,44 @@ fn help_documents_the_exit_codes() {
         assert!(help.contains(name), "{name} missing from --help");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_emulator_subcommand_serves_the_api() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(BIN)
+        .args([
+            "emulator",
+            "--addr",
+            "127.0.0.1:0",
+            "--api-key",
+            "cli-key",
+            "--latency",
+            "5ms",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let base = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .to_owned();
+    let answer: Value = reqwest::Client::new()
+        .post(format!("{base}/enrich-lead"))
+        .header("x-api-key", "cli-key")
+        .json(&serde_json::json!({"lead_info": {"email": "rafael.nunez@lanternfish.example"}, "struct": {"title": "Job title"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["structured_data"]["title"], "CEO & Co-Founder");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

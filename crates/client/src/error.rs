@@ -69,6 +69,17 @@ impl ApiErrorKind {
 }
 
 /// Everything that can go wrong.
+///
+/// ```
+/// use sixtyfour::{ApiErrorKind, Error};
+///
+/// let err = Error::from_response(402, br#"{"error": "Payment Required", "message": "Out of credits"}"#);
+/// assert!(matches!(err, Error::Api { kind: ApiErrorKind::PaymentRequired, .. }));
+/// assert_eq!(
+///     err.to_string(),
+///     "the API answered 402 (PaymentRequired): Payment Required: Out of credits; add credits to the account"
+/// );
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

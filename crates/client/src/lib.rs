@@ -9,6 +9,58 @@
 //! (`u32` is `int`, `Vec<String>` is `list[str]`, a nested `Enrich` struct is `dict`).
 //! `Option` fields accept a blank or missing answer as `None`.
 //!
+//! # A whole call, offline
+//!
+//! The emulator (`sixtyfour-emulator`) answers like the API from fictional profiles, so this
+//! example runs as it stands:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::time::Duration;
+//! use sixtyfour::{Client, Enrich, PollPolicy};
+//!
+//! #[derive(Debug, serde::Deserialize, Enrich)]
+//! struct Lead {
+//!     /// The individual's job title
+//!     title: String,
+//!     /// The individual's email address
+//!     email: Option<String>,
+//!     /// Years of professional experience
+//!     years_experience: Option<u32>,
+//! }
+//!
+//! let emulator = sixtyfour_emulator::Emulator::builder().spawn().await?;
+//! let client = Client::builder()
+//!     .api_key(emulator.api_key())
+//!     .base_url(emulator.base_url())
+//!     .poll_policy(PollPolicy { initial: Duration::from_millis(20), factor: 1.5, max: Duration::from_millis(200) })
+//!     .build()?;
+//!
+//! let lead = serde_json::json!({"name": "Rafael Núñez", "company": "Lanternfish Labs"});
+//! let enriched = client.enrich::<Lead>(&lead).await?;
+//! assert_eq!(enriched.data.title, "CEO & Co-Founder");
+//! assert_eq!(enriched.data.email.as_deref(), Some("rafael.nunez@lanternfish.example"));
+//! assert!(enriched.confidence_score.unwrap_or_default() > 5.0);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Against the real API, `Client::from_env()` reads `SIXTYFOUR_API_KEY` (and an optional
+//! `SIXTYFOUR_BASE_URL`).
+//!
+//! # The pieces
+//!
+//! - [`Client::submit`], [`Client::job_status`], [`Client::wait`]: keep a [`TaskId`] and resume
+//!   after a restart; [`Client::enrich_raw`] and [`Client::enrich`] put them together.
+//! - [`Client::enrich_all`]: a stream of results with bounded concurrency.
+//! - [`PollPolicy`], [`RetryPolicy`], [`RateLimit`]: how often to poll, when to retry (the pure
+//!   [`retry::decide`]), and the request budget shared by all calls.
+//! - [`Error`]: one enum; [`Error::task_id`] gives the job to resume where there is one.
+//! - [`webhook`]: signature checks and parsing for completion callbacks.
+//!
+//! The derive's schema, from the example above:
+//!
 //! ```
 //! use sixtyfour::Enrich;
 //!

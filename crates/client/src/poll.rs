@@ -4,6 +4,18 @@
 use std::time::Duration;
 
 /// The polling schedule.
+///
+/// ```
+/// use std::time::Duration;
+/// use sixtyfour::poll::{NextPoll, PollPolicy};
+///
+/// let policy = PollPolicy::default();
+/// assert_eq!(policy.interval(1), Duration::from_secs(3));
+/// // 4 s left: the 4.5 s step would overshoot, so the last poll lands on the deadline.
+/// assert_eq!(policy.next(2, Duration::from_secs(4), None), NextPoll::Final(Duration::from_secs(4)));
+/// // A server's Retry-After wins over the schedule.
+/// assert_eq!(policy.next(0, Duration::from_secs(60), Some(Duration::from_secs(7))), NextPoll::After(Duration::from_secs(7)));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PollPolicy {
     /// The wait before the first poll.

@@ -8,6 +8,15 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 /// A request rate: `requests` per `per`, with short bursts of up to `burst`.
+///
+/// ```
+/// use std::time::Duration;
+/// use sixtyfour::RateLimit;
+///
+/// let limit = RateLimit::per_minute(500);
+/// assert_eq!(limit.interval(), Duration::from_millis(120));
+/// assert_eq!(limit.burst, 10);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimit {
     /// Requests allowed per period.

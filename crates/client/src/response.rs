@@ -7,6 +7,16 @@ use serde_json::{Map, Value};
 use sixtyfour_casting::{DecodeError, Enrich, decode};
 
 /// A submitted job's id; keep it to resume waiting after a restart.
+///
+/// ```
+/// use sixtyfour::TaskId;
+///
+/// let id = TaskId::from("bdd69815-a1c0-480d-bfa5-d5fbb9745893");
+/// let stored = serde_json::to_string(&id)?;
+/// assert_eq!(stored, "\"bdd69815-a1c0-480d-bfa5-d5fbb9745893\"");
+/// assert_eq!(serde_json::from_str::<TaskId>(&stored)?, id);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct TaskId(pub String);
@@ -38,6 +48,14 @@ impl From<&str> for TaskId {
 
 /// A job's state. Parsed case-insensitively; a state this crate does not know is kept as
 /// `Unknown` and waited on like a running one.
+///
+/// ```
+/// use sixtyfour::JobState;
+///
+/// assert_eq!(JobState::parse("COMPLETED"), JobState::Completed);
+/// assert_eq!(JobState::parse("warming_up"), JobState::Unknown("warming_up".into()));
+/// assert!(!JobState::parse("queued").is_terminal());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum JobState {

@@ -86,6 +86,18 @@ impl RetryPolicy {
 
 /// The decision after attempt number `attempt` (from 1).
 ///
+/// ```
+/// use std::time::Duration;
+/// use sixtyfour::retry::{decide, AttemptOutcome, Decision, RequestKind, RetryPolicy};
+///
+/// let policy = RetryPolicy::default();
+/// let unavailable = AttemptOutcome::Status { status: 503, retry_after: Some(Duration::from_secs(2)) };
+/// assert_eq!(decide(&policy, RequestKind::Poll, unavailable, 1, 0.5), Decision::Retry(Duration::from_secs(2)));
+/// // The same answer to a submit might hide a started job: never resent.
+/// assert_eq!(decide(&policy, RequestKind::Submit, unavailable, 1, 0.5), Decision::Ambiguous);
+/// assert!(matches!(decide(&policy, RequestKind::Submit, AttemptOutcome::NotSent, 1, 0.5), Decision::Retry(_)));
+/// ```
+///
 /// Polls are retried on interrupted requests, 429 and 5xx. A submit is retried only when no
 /// job can have started: the connection never opened, or the service answered 429. A 5xx or an
 /// interrupted submit is ambiguous. `Retry-After` always sets the delay when present.
