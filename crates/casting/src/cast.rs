@@ -336,23 +336,16 @@ fn float_value(f: f64) -> Value {
 }
 
 fn float_from_number(n: &Number) -> Result<f64, CastReason> {
-    if let Some(i) = n.as_i64() {
-        let f = i as f64;
-        return if f as i128 == i128::from(i) {
-            Ok(f)
-        } else {
-            Err(CastReason::Imprecise)
-        };
+    let integer = n
+        .as_i64()
+        .map(i128::from)
+        .or_else(|| n.as_u64().map(i128::from));
+    match integer {
+        // Exact when converting back gives the same integer (every i64 and u64 fits in i128).
+        Some(i) if (i as f64) as i128 == i => Ok(i as f64),
+        Some(_) => Err(CastReason::Imprecise),
+        None => n.as_f64().ok_or(CastReason::NotANumber),
     }
-    if let Some(u) = n.as_u64() {
-        let f = u as f64;
-        return if f as i128 == i128::from(u) {
-            Ok(f)
-        } else {
-            Err(CastReason::Imprecise)
-        };
-    }
-    n.as_f64().ok_or(CastReason::NotANumber)
 }
 
 fn parse_float(text: &str) -> Result<f64, CastReason> {

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -120,10 +120,19 @@ type AppState = State<Arc<Shared>>;
 /// The whole router: API paths, control surface, JSON 404 and 405.
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
-        .route("/enrich-lead", post(submit_sync))
-        .route("/people-intelligence", post(submit_people_sync))
-        .route("/enrich-lead-async", post(submit_async))
-        .route("/people-intelligence-async", post(submit_people_async))
+        .route("/enrich-lead", submit_route(SubmitPath::EnrichLead))
+        .route(
+            "/people-intelligence",
+            submit_route(SubmitPath::PeopleIntelligence),
+        )
+        .route(
+            "/enrich-lead-async",
+            submit_route(SubmitPath::EnrichLeadAsync),
+        )
+        .route(
+            "/people-intelligence-async",
+            submit_route(SubmitPath::PeopleIntelligenceAsync),
+        )
         .route("/job-status/{task_id}", get(job_status))
         .route("/_emulator/stats", get(stats))
         .route("/_emulator/reset", post(reset))
@@ -133,6 +142,14 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(shared)
+}
+
+fn submit_route(path: SubmitPath) -> axum::routing::MethodRouter<Arc<Shared>> {
+    post(
+        move |State(shared): AppState, headers: HeaderMap, body: Body| {
+            submit(shared, headers, body, path)
+        },
+    )
 }
 
 fn json_response(status: StatusCode, body: &Value) -> Response {
@@ -251,7 +268,7 @@ async fn deliver_with(shared: &Shared, outcome: Outcome, response: Response) -> 
                     "connection reset by the emulator",
                 ))
             });
-            Response::from_parts(parts, Body::from_stream(broken))
+            Response::from_parts(parts, axum::body::Body::from_stream(broken))
         }
         Outcome::Slow => {
             let delay = Duration::from_millis(lock(&shared.faults).slow_ms);
@@ -269,7 +286,7 @@ struct Submission {
     webhook_url: Option<String>,
 }
 
-fn validate(shared: &Shared, body: Result<Bytes, BytesRejection>) -> Result<Submission, Response> {
+fn validate(shared: &Shared, body: Body) -> Result<Submission, Response> {
     let body = body.map_err(|rejection| {
         shared.counters.add(|c| &c.bad_requests);
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -447,87 +464,40 @@ fn create_job(
     Ok(job)
 }
 
+/// Which submit path a request came in on.
 #[derive(Clone, Copy)]
 enum SubmitPath {
     EnrichLead,
+    EnrichLeadAsync,
     PeopleIntelligence,
+    PeopleIntelligenceAsync,
 }
 
-async fn submit_async(
-    State(shared): AppState,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    submit_async_on(shared, headers, body, SubmitPath::EnrichLead).await
-}
-
-async fn submit_people_async(
-    State(shared): AppState,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    submit_async_on(shared, headers, body, SubmitPath::PeopleIntelligence).await
-}
-
-async fn submit_sync(
-    State(shared): AppState,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    submit_sync_on(shared, headers, body, SubmitPath::EnrichLead).await
-}
-
-async fn submit_people_sync(
-    State(shared): AppState,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    submit_sync_on(shared, headers, body, SubmitPath::PeopleIntelligence).await
-}
-
-async fn submit_async_on(
-    shared: Arc<Shared>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-    path: SubmitPath,
-) -> Response {
-    let outcome = match gate(&shared, &headers, Endpoint::Submit) {
-        Ok(outcome) => outcome,
-        Err(response) => return response,
-    };
-    let submission = match validate(&shared, body) {
-        Ok(submission) => submission,
-        Err(response) => return response,
-    };
-    shared.counters.add(match path {
-        SubmitPath::EnrichLead => |c: &Counters| &c.submits_async,
-        SubmitPath::PeopleIntelligence => |c: &Counters| &c.submits_people_async,
-    });
-    let job = match create_job(&shared, submission, outcome == Outcome::JobFailure) {
-        Ok(job) => job,
-        Err(response) => return response,
-    };
-    if outcome == Outcome::AmbiguousSubmit {
-        return api_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Internal Server Error",
-            "The server hit an unexpected error",
-        );
+impl SubmitPath {
+    fn endpoint(self) -> Endpoint {
+        match self {
+            SubmitPath::EnrichLead | SubmitPath::PeopleIntelligence => Endpoint::Sync,
+            SubmitPath::EnrichLeadAsync | SubmitPath::PeopleIntelligenceAsync => Endpoint::Submit,
+        }
     }
-    let response = json_response(
-        StatusCode::OK,
-        &json!({"task_id": job.id, "status": "pending"}),
-    );
-    deliver_with(&shared, outcome, response).await
+
+    fn counter(self) -> fn(&Counters) -> &AtomicU64 {
+        match self {
+            SubmitPath::EnrichLead => |c| &c.submits_sync,
+            SubmitPath::EnrichLeadAsync => |c| &c.submits_async,
+            SubmitPath::PeopleIntelligence => |c| &c.submits_people_sync,
+            SubmitPath::PeopleIntelligenceAsync => |c| &c.submits_people_async,
+        }
+    }
 }
 
-async fn submit_sync_on(
-    shared: Arc<Shared>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-    path: SubmitPath,
-) -> Response {
-    let outcome = match gate(&shared, &headers, Endpoint::Sync) {
+type Body = Result<Bytes, BytesRejection>;
+
+/// Every submit path: gate, validate, count, create the job, then answer at once (async) or
+/// when the job ends (sync).
+async fn submit(shared: Arc<Shared>, headers: HeaderMap, body: Body, path: SubmitPath) -> Response {
+    let endpoint = path.endpoint();
+    let outcome = match gate(&shared, &headers, endpoint) {
         Ok(outcome) => outcome,
         Err(response) => return response,
     };
@@ -535,22 +505,34 @@ async fn submit_sync_on(
         Ok(submission) => submission,
         Err(response) => return response,
     };
-    shared.counters.add(match path {
-        SubmitPath::EnrichLead => |c: &Counters| &c.submits_sync,
-        SubmitPath::PeopleIntelligence => |c: &Counters| &c.submits_people_sync,
-    });
+    shared.counters.add(path.counter());
     let job = match create_job(&shared, submission, outcome == Outcome::JobFailure) {
         Ok(job) => job,
         Err(response) => return response,
     };
-    tokio::time::sleep_until(job.ready_at.into()).await;
-    let response = match &job.ending {
-        Ending::Completed(result) => raw_json(StatusCode::OK, result.clone()),
-        Ending::Failed(message) => api_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Internal Server Error",
-            message.clone(),
+    let response = match endpoint {
+        Endpoint::Submit if outcome == Outcome::AmbiguousSubmit => {
+            return api_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal Server Error",
+                "The server hit an unexpected error",
+            );
+        }
+        Endpoint::Submit => json_response(
+            StatusCode::OK,
+            &json!({"task_id": job.id, "status": "pending"}),
         ),
+        _ => {
+            tokio::time::sleep_until(job.ready_at.into()).await;
+            match &job.ending {
+                Ending::Completed(result) => raw_json(StatusCode::OK, result.clone()),
+                Ending::Failed(message) => api_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Internal Server Error",
+                    message.clone(),
+                ),
+            }
+        }
     };
     deliver_with(&shared, outcome, response).await
 }
