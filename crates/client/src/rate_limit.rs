@@ -43,9 +43,9 @@ impl RateLimit {
         }
     }
 
-    /// The spacing between requests at the sustained rate.
+    /// The spacing between requests at the sustained rate (at most a day).
     pub fn interval(&self) -> Duration {
-        self.per / self.requests.max(1)
+        (self.per / self.requests.max(1)).min(Duration::from_secs(24 * 3600))
     }
 }
 

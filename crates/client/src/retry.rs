@@ -80,7 +80,12 @@ impl RetryPolicy {
             .base_delay
             .saturating_mul(1u32 << exponent)
             .min(self.max_delay);
-        full.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))
+        let jitter = if jitter.is_finite() {
+            jitter.clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
+        full.mul_f64(0.5 + 0.5 * jitter)
     }
 }
 
@@ -146,13 +151,13 @@ pub fn retry_after(
     now: SystemTime,
 ) -> Option<Duration> {
     if let Some(ms) = retry_after_ms.and_then(|v| v.trim().parse::<f64>().ok()) {
-        if ms.is_finite() && ms >= 0.0 {
-            return Some(Duration::from_secs_f64(ms / 1000.0));
+        if let Ok(wait) = Duration::try_from_secs_f64(ms / 1000.0) {
+            return Some(wait);
         }
     }
     let value = retry_after?.trim();
     if let Ok(seconds) = value.parse::<f64>() {
-        return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds));
+        return Duration::try_from_secs_f64(seconds).ok();
     }
     let when = httpdate::parse_http_date(value).ok()?;
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
@@ -281,7 +286,7 @@ mod tests {
     fn retry_after_forms() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         let date = httpdate::fmt_http_date(now + Duration::from_secs(30));
-        let rows: [(Option<&str>, Option<&str>, Option<Duration>); 7] = [
+        let rows: [(Option<&str>, Option<&str>, Option<Duration>); 9] = [
             (None, Some("120"), Some(Duration::from_secs(120))),
             (None, Some(" 1.5 "), Some(Duration::from_millis(1500))),
             (None, Some(&date), Some(Duration::from_secs(30))),
@@ -293,6 +298,8 @@ mod tests {
             ),
             (None, Some("soon"), None),
             (None, None, None),
+            (Some("1e300"), Some("-5"), None),
+            (Some("NaN"), Some("inf"), None),
         ];
         for (ms, header, want) in rows {
             assert_eq!(retry_after(ms, header, now), want, "{ms:?} {header:?}");

@@ -52,7 +52,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     if !millis.is_finite() || millis < 0.0 {
         return Err(format!("`{text}` must be a finite, non-negative duration"));
     }
-    Ok(Duration::from_secs_f64(millis / 1e3))
+    Duration::try_from_secs_f64(millis / 1e3)
+        .map_err(|_| format!("`{text}` is too long a duration"))
 }
 
 impl FromStr for Latency {
@@ -72,6 +73,9 @@ impl FromStr for Latency {
         }
     }
 }
+
+/// The longest latency, window or time to live the emulator uses: 30 days.
+pub const MAX_SCALED: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// Everything an emulator is told at start.
 #[derive(Debug, Clone)]
@@ -117,9 +121,11 @@ impl Default for Config {
 }
 
 impl Config {
-    /// A duration under the time scale.
+    /// A duration under the time scale, at most [`MAX_SCALED`] (any scale, even a NaN or an
+    /// infinite one, gives a usable duration).
     pub fn scaled(&self, duration: Duration) -> Duration {
-        Duration::from_secs_f64((duration.as_secs_f64() * self.time_scale).max(0.0))
+        let seconds = (duration.as_secs_f64() * self.time_scale).max(0.0);
+        Duration::try_from_secs_f64(seconds).map_or(MAX_SCALED, |d| d.min(MAX_SCALED))
     }
 }
 
@@ -150,5 +156,16 @@ mod tests {
         let range = Latency::Range(Duration::from_secs(1), Duration::from_secs(3));
         assert_eq!(range.pick(0.0), Duration::from_secs(1));
         assert_eq!(range.pick(0.5), Duration::from_secs(2));
+        assert!(parse_duration("1e300s").is_err());
+        let wild = Config {
+            time_scale: f64::INFINITY,
+            ..Config::default()
+        };
+        assert_eq!(wild.scaled(Duration::from_secs(1)), MAX_SCALED);
+        let nan = Config {
+            time_scale: f64::NAN,
+            ..Config::default()
+        };
+        assert_eq!(nan.scaled(Duration::from_secs(1)), Duration::ZERO);
     }
 }

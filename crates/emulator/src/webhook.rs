@@ -68,7 +68,7 @@ pub async fn deliver(http: reqwest::Client, delivery: Delivery, counters: Arc<Co
         counters.add(|c| &c.webhook_attempts_failed);
         if attempt < delivery.attempts {
             tokio::time::sleep(wait).await;
-            wait *= 2;
+            wait = wait.saturating_mul(2);
         }
     }
     tracing::warn!(url = %delivery.url, event_id = %delivery.event_id, "webhook given up");
