@@ -18,12 +18,9 @@ pub struct Profile {
 }
 
 impl Profile {
-    /// The attribute's text, if it has a non-blank one.
+    /// The attribute's text under `key` or a synonym, if it has a non-blank one.
     pub fn text(&self, key: &str) -> Option<&str> {
-        self.attributes
-            .get(key)
-            .and_then(Value::as_str)
-            .filter(|s| !s.trim().is_empty())
+        lookup(&self.attributes, key).and_then(Value::as_str)
     }
 }
 
@@ -84,12 +81,39 @@ pub enum DirectoryError {
     },
 }
 
-/// Lead keys that may carry each identifier, in the order they are tried.
-const EMAIL_KEYS: &[&str] = &["email", "work_email", "email_address"];
-const LINKEDIN_KEYS: &[&str] = &["linkedin", "linkedin_url", "linkedin_profile"];
-const GITHUB_KEYS: &[&str] = &["github_url", "github", "github_profile"];
-const NAME_KEYS: &[&str] = &["name", "full_name"];
-const COMPANY_KEYS: &[&str] = &["company", "company_name", "organization", "employer"];
+/// Names that mean the same attribute, canonical name first. Used for profile keys, lead keys
+/// and requested field names alike.
+pub const ALIASES: &[&[&str]] = &[
+    &["email", "email_address", "work_email", "e_mail", "mail"],
+    &["phone", "phone_number", "mobile", "telephone", "tel"],
+    &["title", "job_title", "position", "role", "job"],
+    &["linkedin", "linkedin_url", "linkedin_profile"],
+    &[
+        "company",
+        "company_name",
+        "organization",
+        "organisation",
+        "employer",
+    ],
+    &["website", "company_website", "homepage", "url", "domain"],
+    &["location", "city", "address", "based_in"],
+    &["industry", "sector", "vertical"],
+    &["github_url", "github", "github_profile"],
+    &["github_notes", "github_summary"],
+    &["name", "full_name", "person_name"],
+];
+
+/// The first non-blank value under `key` or one of its synonyms.
+pub fn lookup<'m>(map: &'m Map<String, Value>, key: &str) -> Option<&'m Value> {
+    let blank = |v: &&Value| v.is_null() || v.as_str().is_some_and(|s| s.trim().is_empty());
+    if let Some(value) = map.get(key).filter(|v| !blank(v)) {
+        return Some(value);
+    }
+    ALIASES
+        .iter()
+        .find(|group| group.contains(&key))
+        .and_then(|group| group.iter().find_map(|k| map.get(*k).filter(|v| !blank(v))))
+}
 
 /// Profiles with lookup indexes.
 #[derive(Debug, Clone, Default)]
@@ -202,23 +226,23 @@ impl Directory {
 
     /// The profile a lead matches, and how.
     pub fn find(&self, lead: &Map<String, Value>) -> Option<(&Profile, MatchKind)> {
-        let first = |keys: &[&str]| keys.iter().find_map(|key| lead.get(*key)?.as_str());
-        let hit = first(EMAIL_KEYS)
+        let first = |key: &str| lookup(lead, key).and_then(Value::as_str);
+        let hit = first("email")
             .and_then(|email| self.by_email.get(&normalize_email(email)))
             .map(|i| (*i, MatchKind::Email))
             .or_else(|| {
-                first(LINKEDIN_KEYS)
+                first("linkedin")
                     .and_then(|url| self.by_linkedin.get(&normalize_url(url)))
                     .map(|i| (*i, MatchKind::LinkedIn))
             })
             .or_else(|| {
-                first(GITHUB_KEYS)
+                first("github_url")
                     .and_then(|url| self.by_github.get(&normalize_url(url)))
                     .map(|i| (*i, MatchKind::GitHub))
             })
             .or_else(|| {
-                let name = normalize_text(first(NAME_KEYS)?);
-                let company = normalize_text(first(COMPANY_KEYS)?);
+                let name = normalize_text(first("name")?);
+                let company = normalize_text(first("company")?);
                 self.by_name_company
                     .get(&(name, company))
                     .map(|i| (*i, MatchKind::NameAndCompany))
@@ -357,6 +381,22 @@ mod tests {
             Some(("Bo Brandt".into(), MatchKind::NameAndCompany))
         );
         assert_eq!(kind(json!({"name": "Bo Brandt"})), None);
+
+        // Synonyms work on the profile's side too.
+        let other = Directory::from_jsonl(r#"{"full_name": "Cy Dorn", "company_name": "Orbit", "work_email": "cy@orbit.example", "linkedin_url": "https://linkedin.example/in/cy"}"#).unwrap();
+        let find = |v: Value| other.find(&lead(v)).map(|(_, k)| k);
+        assert_eq!(
+            find(json!({"email": "cy@orbit.example"})),
+            Some(MatchKind::Email)
+        );
+        assert_eq!(
+            find(json!({"linkedin": "linkedin.example/in/cy"})),
+            Some(MatchKind::LinkedIn)
+        );
+        assert_eq!(
+            find(json!({"name": "Cy Dorn", "company": "Orbit"})),
+            Some(MatchKind::NameAndCompany)
+        );
     }
 
     #[test]

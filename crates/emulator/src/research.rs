@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 use sixtyfour_casting::{FieldSpec, FieldType, Schema, cast, resolve};
 
-use crate::directory::{Directory, MatchKind, Profile};
+use crate::directory::{Directory, MatchKind, Profile, lookup};
 
 /// The body of a completed enrichment.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,24 +31,6 @@ impl Answer {
         })
     }
 }
-
-/// Canonical profile keys and the field names that mean the same thing.
-const ALIASES: &[(&str, &[&str])] = &[
-    ("email", &["email_address", "work_email", "e_mail", "mail"]),
-    ("phone", &["phone_number", "mobile", "telephone", "tel"]),
-    ("title", &["job_title", "position", "role", "job"]),
-    ("linkedin", &["linkedin_url", "linkedin_profile"]),
-    (
-        "company",
-        &["company_name", "organization", "organisation", "employer"],
-    ),
-    ("website", &["company_website", "homepage", "url", "domain"]),
-    ("location", &["city", "address", "based_in"]),
-    ("industry", &["sector", "vertical"]),
-    ("github_url", &["github", "github_profile"]),
-    ("github_notes", &["github_summary"]),
-    ("name", &["full_name", "person_name"]),
-];
 
 /// Keywords of a description, tried in order, and the profile key each points to.
 const KEYWORDS: &[(&[&str], &str)] = &[
@@ -124,10 +106,10 @@ fn is_blank(value: &Value) -> bool {
     }
 }
 
-/// A field is filled from the profile key of the same name, else an alias, else a keyword of
+/// A field is filled from the profile key of the same name or a synonym, else by a keyword of
 /// its description.
 fn profile_value<'p>(profile: &'p Profile, field: &str, spec: &FieldSpec) -> Option<&'p Value> {
-    let get = |key: &str| profile.attributes.get(key).filter(|v| !is_blank(v));
+    let get = |key: &str| lookup(&profile.attributes, key);
     if let Some(value) = get(field) {
         return Some(value);
     }
@@ -143,11 +125,6 @@ fn profile_value<'p>(profile: &'p Profile, field: &str, spec: &FieldSpec) -> Opt
         .collect();
     if let Some(value) = get(&normalized) {
         return Some(value);
-    }
-    for (canonical, aliases) in ALIASES {
-        if aliases.contains(&normalized.as_str()) {
-            return get(canonical);
-        }
     }
     let description = spec.description()?.to_lowercase();
     let words: Vec<&str> = description
