@@ -1,7 +1,7 @@
 //! The traits behind `#[derive(Enrich)]`: a Rust type that is both the request's `struct`
 //! payload and the typed result, and the field types it may hold.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -169,7 +169,8 @@ fn check_field<T: DeserializeOwned>(value: &Value) -> Option<(String, String)> {
 /// A type that can be a field of an [`Enrich`] type: it says which [`FieldType`] the answer is
 /// cast to and whether the field may be absent.
 ///
-/// Implemented for `String`, the integer and float primitives, `bool`, `Vec<T>`, `Option<T>`,
+/// Implemented for `String`, `char`, the integer and float primitives, `bool`, `Vec<T>` (and
+/// `VecDeque`, `HashSet`, `BTreeSet`), `Option<T>`,
 /// string-keyed maps, `serde_json::Value` and every `Enrich` type. Implement it for a type of
 /// your own, or name the type on the field with `#[enrich(type = "...")]`.
 ///
@@ -180,6 +181,8 @@ fn check_field<T: DeserializeOwned>(value: &Value) -> Option<(String, String)> {
 /// assert_eq!(<Option<String>>::field_type(), Some(FieldType::Str));
 /// assert!(<Option<String>>::optional());
 /// assert_eq!(<serde_json::Value>::field_type(), None);
+/// assert_eq!(<std::collections::BTreeSet<String>>::field_type(), Some(FieldType::ListStr));
+/// assert_eq!(<Vec<Option<i32>>>::field_type(), Some(FieldType::List));
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a field of an `Enrich` type",
@@ -217,22 +220,47 @@ scalar_fields!(FieldType::Int => i8, i16, i32, i64, i128, isize, u8, u16, u32, u
 scalar_fields!(FieldType::Float => f32, f64);
 scalar_fields!(FieldType::Bool => bool);
 
-impl<T: EnrichField> EnrichField for Vec<T> {
+/// `list[T]` for a scalar `T` that cannot be null, else `list`.
+fn list_type<T: EnrichField>() -> Option<FieldType> {
+    let element = T::field_type().filter(|_| !T::optional());
+    Some(
+        element
+            .and_then(FieldType::list_of)
+            .unwrap_or(FieldType::List),
+    )
+}
+
+fn prepare_elements<T: EnrichField>(value: &mut Value, path: &str, issues: &mut Vec<DecodeIssue>) {
+    if let Value::Array(items) = value {
+        for (index, item) in items.iter_mut().enumerate() {
+            T::prepare(item, &format!("{path}[{index}]"), issues);
+        }
+    }
+}
+
+macro_rules! list_fields {
+    ($($list:ident),*) => {$(
+        impl<T: EnrichField> EnrichField for $list<T> {
+            fn field_type() -> Option<FieldType> {
+                list_type::<T>()
+            }
+
+            fn prepare(value: &mut Value, path: &str, issues: &mut Vec<DecodeIssue>) {
+                prepare_elements::<T>(value, path, issues);
+            }
+        }
+    )*};
+}
+
+list_fields!(Vec, VecDeque, BTreeSet);
+
+impl<T: EnrichField, S> EnrichField for HashSet<T, S> {
     fn field_type() -> Option<FieldType> {
-        let element = T::field_type().filter(|_| !T::optional());
-        Some(
-            element
-                .and_then(FieldType::list_of)
-                .unwrap_or(FieldType::List),
-        )
+        list_type::<T>()
     }
 
     fn prepare(value: &mut Value, path: &str, issues: &mut Vec<DecodeIssue>) {
-        if let Value::Array(items) = value {
-            for (index, item) in items.iter_mut().enumerate() {
-                T::prepare(item, &format!("{path}[{index}]"), issues);
-            }
-        }
+        prepare_elements::<T>(value, path, issues);
     }
 }
 
