@@ -59,7 +59,6 @@ pub fn status(record: &RowRecord) -> (&'static str, Option<String>) {
 
 /// Writes the rows one by one.
 pub struct Writer {
-    format: OutputFormat,
     target: PathBuf,
     temporary: PathBuf,
     json: Option<BufWriter<File>>,
@@ -81,7 +80,6 @@ impl Writer {
         let temporary = PathBuf::from(temporary);
         let file = File::create(&temporary)?;
         let mut writer = Writer {
-            format,
             target: target.to_owned(),
             temporary,
             json: None,
@@ -160,11 +158,10 @@ impl Writer {
             out.flush()?;
             out.get_ref().sync_all()?;
         }
-        if let Some(mut out) = self.csv.take() {
-            out.flush()?;
+        if let Some(out) = self.csv.take() {
+            out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
         }
         std::fs::rename(&self.temporary, &self.target)?;
-        let _ = self.format;
         Ok(())
     }
 }
