@@ -63,7 +63,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 pub use args::EmulatorArgs;
-pub use config::{Config, Latency, parse_duration};
+pub use config::{Config, Latency, MAX_SCALED, parse_duration};
 pub use directory::{Directory, DirectoryError, MatchKind, Profile};
 pub use faults::{Endpoint, Faults, Outcome};
 pub use research::{Answer, research};
