@@ -106,6 +106,8 @@ fn command(emulator: &EmulatorHandle, dir: &Path, args: &[&str]) -> Command {
             "20ms",
             "--poll-max",
             "100ms",
+            "--rate-limit",
+            "0",
             "--quiet",
         ])
         .args(args);
@@ -355,7 +357,7 @@ async fn bad_input_exits_2_with_a_line_number_and_submits_nothing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn kill_9_then_the_same_command_finishes_every_row_once() {
     let emulator = Emulator::builder()
-        .latency(Latency::Fixed(Duration::from_millis(300)))
+        .latency(Latency::Fixed(Duration::from_millis(500)))
         .spawn()
         .await
         .unwrap();
@@ -378,7 +380,7 @@ async fn kill_9_then_the_same_command_finishes_every_row_once() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(900)).await;
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
     child.kill().unwrap();
     child.wait().unwrap();
     let at_kill = emulator.stats();
