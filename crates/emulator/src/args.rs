@@ -113,11 +113,17 @@ impl EmulatorArgs {
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", self.addr))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        println!(
-            "sixtyfour emulator listening on http://{addr} (x-api-key: {})",
-            self.api_key
-        );
-        println!("control surface: http://{addr}/_emulator/stats");
+        {
+            // One write, errors ignored: a reader that closed stdout must not stop the server.
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(
+                out,
+                "sixtyfour emulator listening on http://{addr} (x-api-key: {})\ncontrol surface: http://{addr}/_emulator/stats",
+                self.api_key
+            );
+            let _ = out.flush();
+        }
         builder
             .serve(listener, async {
                 let _ = tokio::signal::ctrl_c().await;
