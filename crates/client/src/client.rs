@@ -85,6 +85,25 @@ impl std::fmt::Debug for Client {
 }
 
 /// Configures a [`Client`].
+///
+/// ```
+/// use std::time::Duration;
+/// use sixtyfour::{Client, PollPolicy, RateLimit, RetryPolicy};
+///
+/// let client = Client::builder()
+///     .api_key("sk-test")
+///     .base_url("http://127.0.0.1:8064/")
+///     .timeout(Duration::from_secs(30))
+///     .poll_policy(PollPolicy { initial: Duration::from_secs(5), factor: 2.0, max: Duration::from_secs(30) })
+///     .retry_policy(RetryPolicy { max_attempts: 4, ..RetryPolicy::default() })
+///     .rate_limit(Some(RateLimit::per_minute(300)))
+///     .deadline(Duration::from_secs(15 * 60))
+///     .user_agent("crm-sync/2.1")
+///     .build()?;
+/// assert_eq!(client.base_url(), "http://127.0.0.1:8064");
+/// assert!(!format!("{client:?}").contains("sk-test"));
+/// # Ok::<(), sixtyfour::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 #[must_use = "call .build() to get the client"]
 pub struct ClientBuilder {
@@ -299,6 +318,12 @@ struct StatusBody {
 
 impl Client {
     /// A client for the production API with every default.
+    ///
+    /// ```
+    /// let client = sixtyfour::Client::new("sk-live-...")?;
+    /// assert_eq!(client.base_url(), sixtyfour::DEFAULT_BASE_URL);
+    /// # Ok::<(), sixtyfour::Error>(())
+    /// ```
     pub fn new(api_key: impl Into<String>) -> Result<Self, Error> {
         Client::builder().api_key(api_key).build()
     }
@@ -407,6 +432,30 @@ impl Client {
     }
 
     /// Starts an async job; keep the task id to resume later.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = sixtyfour_emulator::Emulator::builder().spawn().await?;
+    /// # let client = sixtyfour::Client::builder().api_key(emulator.api_key()).base_url(emulator.base_url())
+    /// #     .poll_policy(sixtyfour::PollPolicy { initial: std::time::Duration::from_millis(20), factor: 1.5, max: std::time::Duration::from_millis(200) })
+    /// #     .build()?;
+    /// use sixtyfour::{EnrichRequest, JobState, Schema, TaskId};
+    ///
+    /// let schema = Schema::builder().describe("title", "The individual's job title").build()?;
+    /// let request = EnrichRequest::from_lead(&serde_json::json!({"email": "rafael.nunez@lanternfish.example"}), schema)?;
+    /// let task_id = client.submit(&request).await?;
+    /// let saved = task_id.to_string(); // store it anywhere
+    ///
+    /// // Later, possibly in another process:
+    /// let task_id = TaskId::from(saved);
+    /// let status = client.job_status(&task_id).await?;
+    /// assert!(matches!(status.state, JobState::Pending | JobState::Processing | JobState::Completed));
+    /// let result = client.wait(&task_id).await?;
+    /// assert_eq!(result.structured_data["title"], "CEO & Co-Founder");
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// A submit is retried only when no job can have started (the connection never opened,
     /// or a 429). After an ambiguous failure it returns [`Error::MaybeSubmitted`].
@@ -583,6 +632,19 @@ impl Client {
 
     /// The sync endpoint: one request held open until the job ends (with the long sync
     /// timeout). Prefer the async path in production.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = sixtyfour_emulator::Emulator::builder().spawn().await?;
+    /// # let client = sixtyfour::Client::builder().api_key(emulator.api_key()).base_url(emulator.base_url()).build()?;
+    /// let schema = sixtyfour::Schema::builder().describe("company", "The company they work for").build()?;
+    /// let request = sixtyfour::EnrichRequest::from_lead(&serde_json::json!({"email": "rafael.nunez@lanternfish.example"}), schema)?;
+    /// let result = client.enrich_sync(&request).await?;
+    /// assert_eq!(result.structured_data["company"], "Lanternfish Labs");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn enrich_sync(&self, request: &EnrichRequest) -> Result<EnrichResult, Error> {
         request.validate()?;
         let body = request.to_json();

@@ -33,6 +33,13 @@ pub enum ApiErrorKind {
 
 impl ApiErrorKind {
     /// The kind of a status code.
+    ///
+    /// ```
+    /// use sixtyfour::ApiErrorKind;
+    ///
+    /// assert_eq!(ApiErrorKind::from_status(402), ApiErrorKind::PaymentRequired);
+    /// assert_eq!(ApiErrorKind::from_status(503), ApiErrorKind::Server);
+    /// ```
     pub fn from_status(status: u16) -> Self {
         match status {
             400 => ApiErrorKind::BadRequest,
@@ -204,6 +211,16 @@ impl Error {
 
 /// The message of an error body: `{"error", "message"}`, `{"detail": "..."}`, or a validation
 /// list `{"detail": [{"loc", "msg", "type"}]}`; otherwise the text itself.
+///
+/// ```
+/// use sixtyfour::error_message;
+///
+/// assert_eq!(error_message(r#"{"detail": "Job not found"}"#), "Job not found");
+/// assert_eq!(
+///     error_message(r#"{"detail": [{"loc": ["body", "lead_info"], "msg": "field required", "type": "missing"}]}"#),
+///     "body.lead_info: field required"
+/// );
+/// ```
 pub fn error_message(body: &str) -> String {
     let Ok(value) = serde_json::from_str::<Value>(body) else {
         let trimmed = body.trim();

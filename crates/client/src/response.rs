@@ -163,6 +163,25 @@ impl EnrichResult {
     }
 
     /// Decodes `structured_data` into `T` (see [`decode`](crate::decode)).
+    ///
+    /// ```
+    /// use sixtyfour::{EnrichResult, Enrich};
+    ///
+    /// #[derive(serde::Deserialize, Enrich)]
+    /// struct Size {
+    ///     /// Employees at the company
+    ///     employees: u32,
+    /// }
+    ///
+    /// let result = EnrichResult::from_value(serde_json::json!({
+    ///     "notes": "Found on the company website.",
+    ///     "structured_data": {"employees": "1,200"},
+    ///     "references": {},
+    ///     "confidence_score": 8.5
+    /// }))?;
+    /// assert_eq!(result.decode::<Size>(&Default::default())?.employees, 1200);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn decode<T: Enrich>(&self, lead_info: &Map<String, Value>) -> Result<T, DecodeError> {
         decode(&self.structured_data, lead_info)
     }

@@ -145,6 +145,16 @@ pub fn decide(
 
 /// Reads `retry-after-ms` (milliseconds) or `Retry-After` (seconds, or an HTTP date relative to
 /// `now`).
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use sixtyfour::retry::retry_after;
+///
+/// let now = SystemTime::now();
+/// assert_eq!(retry_after(None, Some("60"), now), Some(Duration::from_secs(60)));
+/// assert_eq!(retry_after(Some("250"), Some("1"), now), Some(Duration::from_millis(250)));
+/// assert_eq!(retry_after(None, Some("soon"), now), None);
+/// ```
 pub fn retry_after(
     retry_after_ms: Option<&str>,
     retry_after: Option<&str>,

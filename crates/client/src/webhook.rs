@@ -64,6 +64,16 @@ struct Body {
 }
 
 /// Reads a callback body (after [`verify`]).
+///
+/// ```
+/// use sixtyfour::JobState;
+///
+/// let event = sixtyfour::webhook::parse_event(
+///     br#"{"task_id": "t-1", "status": "failed", "task_type": "enrich_lead", "error": "no sources"}"#,
+/// )?;
+/// assert_eq!((event.state, event.error.as_deref()), (JobState::Failed, Some("no sources")));
+/// # Ok::<(), sixtyfour::Error>(())
+/// ```
 pub fn parse_event(raw_body: &[u8]) -> Result<WebhookEvent, crate::Error> {
     let decode_error = |path: String, message: String| crate::Error::Decode {
         path,

@@ -37,6 +37,37 @@ use syn::{DeriveInput, parse_macro_input};
 /// the payload asks for exactly the keys `Deserialize` reads; an `enrich` rename that
 /// contradicts serde's is an error, and so are `#[serde(flatten)]`, `transparent`, `from` and
 /// `try_from`.
+///
+/// ```
+/// use serde::Deserialize;
+/// use sixtyfour::{decode, Enrich};
+///
+/// #[derive(Debug, Deserialize, Enrich)]
+/// #[enrich(research_plan = "Start from their LinkedIn profile.")]
+/// struct Prospect {
+///     /// The individual's job title
+///     title: String,
+///     #[enrich(rename = "headcount", desc = "Employees at their company")]
+///     company_size: Option<u32>,
+///     /// Languages they write on GitHub
+///     languages: Vec<String>,
+/// }
+///
+/// assert_eq!(
+///     Prospect::schema().to_json(),
+///     serde_json::json!({
+///         "title": "The individual's job title",
+///         "headcount": {"description": "Employees at their company", "type": "int"},
+///         "languages": {"description": "Languages they write on GitHub", "type": "list[str]"},
+///     })
+/// );
+/// assert_eq!(Prospect::research_plan(), Some("Start from their LinkedIn profile."));
+///
+/// let answer = serde_json::json!({"title": "CTO", "headcount": "1,200", "languages": "[\"Rust\"]"});
+/// let prospect: Prospect = decode(answer.as_object().unwrap(), &Default::default())?;
+/// assert_eq!((prospect.company_size, prospect.languages.len()), (Some(1200), 1));
+/// # Ok::<(), sixtyfour::DecodeError>(())
+/// ```
 #[proc_macro_derive(Enrich, attributes(enrich))]
 pub fn derive_enrich(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
