@@ -38,7 +38,11 @@ fn runtime(input: &Input<'_>) -> Path {
 fn stub(input: &Input<'_>) -> TokenStream {
     let krate = runtime(input);
     let ident = &input.original.ident;
-    let (impl_generics, ty_generics, where_clause) = input.original.generics.split_for_impl();
+    let (impl_generics, ty_generics, _) = input.original.generics.split_for_impl();
+    let mut where_clause = input.original.generics.make_where_clause_clone();
+    where_clause
+        .predicates
+        .push(syn::parse_quote!(#ident #ty_generics: #krate::__private::DeserializeOwned));
     quote! {
         const _: () = {
             #[automatically_derived]
