@@ -172,30 +172,6 @@ pub async fn enrich(args: EnrichArgs) -> Result<Outcome, Fatal> {
     hasher.update(args.research_plan.as_deref().unwrap_or("").as_bytes());
     let fingerprint = hex(&hasher.finalize());
 
-    let mut journal = SqliteJournal::open(&journal_path).map_err(|e| bad(e.to_string()))?;
-    match journal.fingerprint().map_err(|e| bad(e.to_string()))? {
-        None => journal
-            .create(&fingerprint, survey.rows)
-            .map_err(|e| bad(e.to_string()))?,
-        Some(existing) if existing == fingerprint => {
-            eprintln!("resuming from the journal {}", journal_path.display());
-        }
-        Some(_) => {
-            return Err(bad(format!(
-                "the journal {} belongs to a different run (the input, the fields or the research plan changed): delete it, or pass --journal with another file",
-                journal_path.display()
-            )));
-        }
-    }
-    let found_submitting = journal
-        .recover(args.resubmit_unknown, args.retry_failed)
-        .map_err(|e| bad(e.to_string()))?;
-    if found_submitting > 0 && !args.resubmit_unknown {
-        eprintln!(
-            "{found_submitting} rows were being submitted when the last run stopped: they are reported `unknown` (the job may exist); --resubmit-unknown submits them again"
-        );
-    }
-
     // The server: an in-process emulator, or the API (or --base-url).
     let emulator = if args.emulator {
         let handle = sixtyfour_emulator::Emulator::builder()
@@ -258,6 +234,31 @@ pub async fn enrich(args: EnrichArgs) -> Result<Outcome, Fatal> {
         .deadline(args.deadline)
         .build()
         .map_err(|e| bad(e.to_string()))?;
+
+    // The journal last, so that a usage mistake above leaves no file behind.
+    let mut journal = SqliteJournal::open(&journal_path).map_err(|e| bad(e.to_string()))?;
+    match journal.fingerprint().map_err(|e| bad(e.to_string()))? {
+        None => journal
+            .create(&fingerprint, survey.rows)
+            .map_err(|e| bad(e.to_string()))?,
+        Some(existing) if existing == fingerprint => {
+            eprintln!("resuming from the journal {}", journal_path.display());
+        }
+        Some(_) => {
+            return Err(bad(format!(
+                "the journal {} belongs to a different run (the input, the fields or the research plan changed): delete it, or pass --journal with another file",
+                journal_path.display()
+            )));
+        }
+    }
+    let found_submitting = journal
+        .recover(args.resubmit_unknown, args.retry_failed)
+        .map_err(|e| bad(e.to_string()))?;
+    if found_submitting > 0 && !args.resubmit_unknown {
+        eprintln!(
+            "{found_submitting} rows were being submitted when the last run stopped: they are reported `unknown` (the job may exist); --resubmit-unknown submits them again"
+        );
+    }
 
     let before = journal.counts().map_err(|e| bad(e.to_string()))?;
     let already_done = before.completed + before.failed + before.unknown;
