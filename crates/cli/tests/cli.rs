@@ -92,6 +92,41 @@ fn leads(count: usize) -> (String, String, Vec<String>) {
     (csv, jsonl, titles)
 }
 
+/// A work directory with `leads.csv` (rows from [`leads`]) and `fields.json`; the expected
+/// titles per row.
+fn csv_workdir(name: &str, rows: usize) -> (PathBuf, Vec<String>) {
+    let dir = workdir(name);
+    let (csv, _, titles) = leads(rows);
+    std::fs::write(dir.join("leads.csv"), csv).unwrap();
+    std::fs::write(dir.join("fields.json"), FIELDS).unwrap();
+    (dir, titles)
+}
+
+/// After a stop and a resume: every row once, in order; a clean exit with exactly one submit
+/// per row, or exit 3 with no row submitted twice when some rows were cut off mid-submit.
+fn assert_resumed(out: &Output, rows: &[Value], emulator: &EmulatorHandle, total: u64) {
+    let numbers: Vec<u64> = rows.iter().map(|r| r["row"].as_u64().unwrap()).collect();
+    assert_eq!(
+        numbers,
+        (1..=total).collect::<Vec<_>>(),
+        "every row exactly once, in order"
+    );
+    let completed = rows.iter().filter(|r| r["status"] == "completed").count() as u64;
+    let unknown = rows.iter().filter(|r| r["status"] == "unknown").count() as u64;
+    assert_eq!(completed + unknown, total);
+    let submits = emulator.stats().total_submits();
+    assert!(
+        submits <= total && submits >= completed,
+        "{submits} submits for {completed} completed rows"
+    );
+    if unknown == 0 {
+        assert_eq!(submits, total, "exactly one submit per row");
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(out));
+    } else {
+        assert_eq!(out.status.code(), Some(3), "{}", stderr(out));
+    }
+}
+
 fn command(emulator: &EmulatorHandle, dir: &Path, args: &[&str]) -> Command {
     let mut command = Command::new(BIN);
     command
@@ -361,10 +396,7 @@ async fn kill_9_then_the_same_command_finishes_every_row_once() {
         .spawn()
         .await
         .unwrap();
-    let dir = workdir("kill");
-    let (csv, _, titles) = leads(60);
-    std::fs::write(dir.join("leads.csv"), csv).unwrap();
-    std::fs::write(dir.join("fields.json"), FIELDS).unwrap();
+    let (dir, titles) = csv_workdir("kill", 60);
     let args = [
         "leads.csv",
         "--fields",
@@ -394,33 +426,14 @@ async fn kill_9_then_the_same_command_finishes_every_row_once() {
 
     let out = run(command(&emulator, &dir, &args)).await;
     let rows = jsonl_rows(&dir.join("out.jsonl"));
-    let numbers: Vec<u64> = rows.iter().map(|r| r["row"].as_u64().unwrap()).collect();
-    assert_eq!(
-        numbers,
-        (1..=60).collect::<Vec<_>>(),
-        "every row exactly once, in order"
-    );
-    let completed = rows.iter().filter(|r| r["status"] == "completed").count() as u64;
-    let unknown = rows.iter().filter(|r| r["status"] == "unknown").count() as u64;
-    assert_eq!(completed + unknown, 60);
+    assert_resumed(&out, &rows, &emulator, 60);
     for (i, row) in rows.iter().enumerate() {
         if row["status"] == "completed" {
             assert_eq!(row["structured_data"]["title"], titles[i].as_str());
         } else {
+            // Cut off mid-submit: reported, never sent twice.
             assert!(row["error"].as_str().unwrap().contains("the job may exist"));
         }
-    }
-    let submits = emulator.stats().total_submits();
-    // Rows cut off mid-submit are reported, never sent twice.
-    assert!(
-        submits <= 60 && submits >= completed,
-        "{submits} submits for {completed} completed rows"
-    );
-    if unknown == 0 {
-        assert_eq!(submits, 60, "exactly one submit per row");
-        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    } else {
-        assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     }
 }
 
@@ -492,10 +505,7 @@ async fn ctrl_c_stops_then_the_same_command_resumes() {
         .spawn()
         .await
         .unwrap();
-    let dir = workdir("sigint");
-    let (csv, _, _) = leads(40);
-    std::fs::write(dir.join("leads.csv"), csv).unwrap();
-    std::fs::write(dir.join("fields.json"), FIELDS).unwrap();
+    let (dir, _) = csv_workdir("sigint", 40);
     let args = [
         "leads.csv",
         "--fields",
@@ -527,15 +537,7 @@ async fn ctrl_c_stops_then_the_same_command_resumes() {
 
     let out = run(command(&emulator, &dir, &args)).await;
     let rows = jsonl_rows(&dir.join("out.jsonl"));
-    assert_eq!(rows.len(), 40);
-    let unknown = rows.iter().filter(|r| r["status"] == "unknown").count();
-    if unknown == 0 {
-        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-        assert_eq!(emulator.stats().total_submits(), 40);
-    } else {
-        assert_eq!(out.status.code(), Some(3));
-        assert!(emulator.stats().total_submits() <= 40);
-    }
+    assert_resumed(&out, &rows, &emulator, 40);
 }
 
 #[test]

@@ -384,14 +384,18 @@ fn custom_directory() -> Directory {
     .unwrap()
 }
 
-#[tokio::test]
-async fn the_reference_casting_examples() {
-    let emulator = Emulator::builder()
+async fn custom_emulator() -> EmulatorHandle {
+    Emulator::builder()
         .latency(Latency::Fixed(ms(1)))
         .directory(custom_directory())
         .spawn()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_reference_casting_examples() {
+    let emulator = custom_emulator().await;
     let api = Api::new(&emulator);
 
     // Type override: the explicit str wins over the input's int; is_active passes through.
@@ -448,12 +452,7 @@ async fn the_reference_casting_examples() {
 
 #[tokio::test]
 async fn matching_aliases_and_keywords() {
-    let emulator = Emulator::builder()
-        .latency(Latency::Fixed(ms(1)))
-        .directory(custom_directory())
-        .spawn()
-        .await
-        .unwrap();
+    let emulator = custom_emulator().await;
     let api = Api::new(&emulator);
     let fields = json!({
         "work_email": "Where to write to them",
