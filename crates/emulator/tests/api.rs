@@ -62,6 +62,20 @@ impl Api {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// A control-surface request (no API key): GET without a body, POST with one
+    /// (`Value::Null` for an empty POST).
+    async fn control(&self, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let url = format!("{}/_emulator{path}", self.base);
+        let request = match body {
+            None => self.http.get(url),
+            Some(Value::Null) => self.http.post(url),
+            Some(body) => self.http.post(url).json(&body),
+        };
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
     async fn wait(&self, task_id: &str) -> Value {
         for _ in 0..500 {
             let (_, body) = self.status(task_id).await;
@@ -701,47 +715,25 @@ async fn random_faults_follow_their_probability_and_seed() {
 async fn control_surface_over_http() {
     let emulator = emulator(0).await;
     let api = Api::new(&emulator);
-    let http = &api.http;
-    let faults: Value = http
-        .get(format!("{}/_emulator/faults", api.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, faults) = api.control("/faults", None).await;
     assert_eq!(faults["error_500"], 0.0);
-    let set = http
-        .post(format!("{}/_emulator/faults", api.base))
-        .json(&json!({"error_500": 1.0}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(set.status(), StatusCode::OK);
+    let (status, _) = api
+        .control("/faults", Some(json!({"error_500": 1.0})))
+        .await;
+    assert_eq!(status, StatusCode::OK);
     assert_eq!(api.status("x").await.0, StatusCode::INTERNAL_SERVER_ERROR);
-    let bad = http
-        .post(format!("{}/_emulator/faults", api.base))
-        .json(&json!({"error_501": 1.0}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    let (status, _) = api
+        .control("/faults", Some(json!({"error_501": 1.0})))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 
-    let reset = http
-        .post(format!("{}/_emulator/reset", api.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(reset.status(), StatusCode::OK);
+    let (status, _) = api.control("/reset", Some(Value::Null)).await;
+    assert_eq!(status, StatusCode::OK);
     assert_eq!(api.status("x").await.0, StatusCode::NOT_FOUND);
 
-    let script = http
-        .post(format!("{}/_emulator/script", api.base))
-        .json(&json!({"endpoint": "status", "outcomes": ["503", "500", "ok"]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(script.json::<Value>().await.unwrap(), json!({"queued": 3}));
+    let script = json!({"endpoint": "status", "outcomes": ["503", "500", "ok"]});
+    let (_, queued) = api.control("/script", Some(script)).await;
+    assert_eq!(queued, json!({"queued": 3}));
     let codes = [
         api.status("x").await.0,
         api.status("x").await.0,
@@ -755,22 +747,11 @@ async fn control_surface_over_http() {
             StatusCode::NOT_FOUND
         ]
     );
-    let bad = http
-        .post(format!("{}/_emulator/script", api.base))
-        .json(&json!({"endpoint": "status", "outcomes": ["teapot"]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    let teapot = json!({"endpoint": "status", "outcomes": ["teapot"]});
+    let (status, _) = api.control("/script", Some(teapot)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 
-    let stats: Value = http
-        .get(format!("{}/_emulator/stats", api.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, stats) = api.control("/stats", None).await;
     assert_eq!(stats["status_polls"], 4);
     assert_eq!(stats["faults"]["error_503"], 1);
     assert_eq!(stats["faults"]["error_500"], 1);
