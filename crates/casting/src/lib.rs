@@ -102,7 +102,6 @@ mod field_type;
 mod record;
 mod resolve;
 mod schema;
-pub mod signature;
 
 pub use cast::{CastError, CastReason, cast, cast_owned, is_of_type};
 pub use decode::{DecodeError, DecodeIssue, Problem, decode, decode_owned};

@@ -107,6 +107,8 @@ pub use sixtyfour_derive::Enrich;
 
 /// The casting rules, for direct use.
 pub use sixtyfour_casting as casting;
+/// The wire format: bodies, answers, error shapes, webhook events and signatures.
+pub use sixtyfour_protocol as protocol;
 
 #[doc(hidden)]
 pub use sixtyfour_casting::__private;

@@ -5,7 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::Deserialize;
 use serde_json::Value;
 
-pub use sixtyfour_casting::signature::{
+pub use sixtyfour_protocol::signature::{
     ATTEMPT_HEADER, EVENT_ID_HEADER, SIGNATURE_HEADER, SignatureError, TOLERANCE_SECS,
 };
 
@@ -21,7 +21,7 @@ use crate::response::{EnrichResult, JobState, TaskId};
 ///
 /// let body = br#"{"task_id":"t1","status":"completed","task_type":"enrich_lead","result":{}}"#;
 /// let sent = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-/// let header = sixtyfour::casting::signature::signature_header(b"whsec_1", 1_700_000_000, body);
+/// let header = sixtyfour::protocol::signature::signature_header(b"whsec_1", 1_700_000_000, body);
 /// assert!(verify(b"whsec_1", &header, body, sent + Duration::from_secs(5)).is_ok());
 /// assert_eq!(verify(b"whsec_2", &header, body, sent), Err(SignatureError::Mismatch));
 /// ```
@@ -32,7 +32,7 @@ pub fn verify(
     now: SystemTime,
 ) -> Result<(), SignatureError> {
     let now = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    sixtyfour_casting::signature::verify(secret, signature_header, raw_body, now)
+    sixtyfour_protocol::signature::verify(secret, signature_header, raw_body, now)
 }
 
 /// A completion callback.

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
-use sixtyfour_casting::signature::{
+use sixtyfour_protocol::signature::{
     ATTEMPT_HEADER, EVENT_ID_HEADER, SIGNATURE_HEADER, signature_header,
 };
 

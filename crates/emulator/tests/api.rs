@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sixtyfour_casting::signature;
 use sixtyfour_emulator::{Directory, Emulator, EmulatorHandle, Endpoint, Faults, Latency, Outcome};
+use sixtyfour_protocol::signature;
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)

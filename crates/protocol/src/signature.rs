@@ -1,6 +1,6 @@
 //! The signature scheme of webhook deliveries: `Sixtyfour-Signature: t=<unix seconds>,v1=<hex>`
-//! where `v1 = HMAC-SHA256(secret, "<t>.<raw body>")`. Pure functions, shared by the emulator
-//! (which signs) and the client (which verifies).
+//! where `v1 = HMAC-SHA256(secret, "<t>.<raw body>")`. Pure functions, shared by the servers
+//! (which sign) and the client (which verifies).
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
@@ -8,12 +8,7 @@ use sha2::Sha256;
 /// How far a signature's timestamp may be from now, in seconds.
 pub const TOLERANCE_SECS: u64 = 300;
 
-/// The header that carries the signature.
-pub const SIGNATURE_HEADER: &str = "Sixtyfour-Signature";
-/// The header that carries the delivery's de-duplication key.
-pub const EVENT_ID_HEADER: &str = "Sixtyfour-Event-Id";
-/// The header that counts delivery attempts from 1.
-pub const ATTEMPT_HEADER: &str = "Sixtyfour-Delivery-Attempt";
+pub use crate::http::{ATTEMPT_HEADER, EVENT_ID_HEADER, SIGNATURE_HEADER};
 
 fn mac(secret: &[u8], timestamp: u64, body: &[u8]) -> Hmac<Sha256> {
     // HMAC accepts keys of any length, so this cannot fail.
@@ -30,7 +25,7 @@ fn mac(secret: &[u8], timestamp: u64, body: &[u8]) -> Hmac<Sha256> {
 /// The hex `v1` value for a body signed at `timestamp`.
 ///
 /// ```
-/// use sixtyfour_casting::signature::{sign, signature_header};
+/// use sixtyfour_protocol::signature::{sign, signature_header};
 ///
 /// let v1 = sign(b"whsec_test", 1_700_000_000, br#"{"task_id":"t1"}"#);
 /// assert_eq!(v1.len(), 64);
@@ -79,7 +74,7 @@ pub enum SignatureError {
 /// [`TOLERANCE_SECS`] of `now` (unix seconds), and the comparison is constant-time.
 ///
 /// ```
-/// use sixtyfour_casting::signature::{signature_header, verify, SignatureError};
+/// use sixtyfour_protocol::signature::{signature_header, verify, SignatureError};
 ///
 /// let body = br#"{"task_id":"t1","status":"completed"}"#;
 /// let header = signature_header(b"secret", 1_700_000_000, body);
