@@ -7,6 +7,10 @@ use serde_json::Value;
 /// The most characters of a non-JSON error body kept in a message.
 pub const MAX_MESSAGE_CHARS: usize = 300;
 
+/// The `error` of a 429 that refuses a submit because the key has too many jobs running, as
+/// opposed to too many requests: waiting for jobs to finish helps, slowing down does not.
+pub const ACTIVE_JOB_LIMIT_ERROR: &str = "Too Many Active Jobs";
+
 /// An error body in one of the API's three shapes.
 ///
 /// ```
@@ -94,6 +98,30 @@ impl ErrorBody {
         ErrorBody::Detail {
             detail: detail.into(),
         }
+    }
+
+    /// The 429 body of a submit refused because `limit` jobs of the key are still running.
+    ///
+    /// ```
+    /// use sixtyfour_protocol::ErrorBody;
+    ///
+    /// let body = serde_json::to_vec(&ErrorBody::active_job_limit(50))?;
+    /// assert!(ErrorBody::parse(&body).is_some_and(|b| b.is_active_job_limit()));
+    /// assert!(!ErrorBody::new("Too Many Requests", "Rate limit exceeded").is_active_job_limit());
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn active_job_limit(limit: u64) -> Self {
+        ErrorBody::new(
+            ACTIVE_JOB_LIMIT_ERROR,
+            format!(
+                "This API key already has {limit} jobs running, its limit; submit again when one finishes"
+            ),
+        )
+    }
+
+    /// True for the body of [`ErrorBody::active_job_limit`].
+    pub fn is_active_job_limit(&self) -> bool {
+        matches!(self, ErrorBody::Message { error, .. } if error == ACTIVE_JOB_LIMIT_ERROR)
     }
 
     /// Reads a body in one of the three shapes; `None` for anything else.

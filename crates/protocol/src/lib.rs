@@ -52,7 +52,8 @@ mod webhook;
 pub use answer::{EnrichResult, JobStatusBody, Submitted};
 pub use body::{BODY_FIELDS, BodyError, EnrichBody};
 pub use error_body::{
-    ErrorBody, LocPart, MAX_MESSAGE_CHARS, ValidationIssue, error_message, shorten,
+    ACTIVE_JOB_LIMIT_ERROR, ErrorBody, LocPart, MAX_MESSAGE_CHARS, ValidationIssue, error_message,
+    shorten,
 };
 pub use http::{
     API_KEY_HEADER, ATTEMPT_HEADER, EVENT_ID_HEADER, Endpoint, JOB_STATUS_PREFIX, SIGNATURE_HEADER,
