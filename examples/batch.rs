@@ -49,12 +49,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut found, mut unmatched, mut failed) = (0, 0, 0);
     let mut results = client.enrich_all(requests, 20);
     while let Some((index, result)) = results.next().await {
-        let typed = result.and_then(|(task_id, raw)| {
-            Ok(Enriched::<Contact>::from_result(
-                raw,
-                &leads[index],
-                Some(task_id),
-            )?)
+        let typed = result.and_then(|enrichment| {
+            Enriched::<Contact>::from_result(enrichment.result, &leads[index], enrichment.task_id)
         });
         match typed {
             Ok(enriched) if enriched.data.title.is_some() => {

@@ -51,7 +51,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "confidence {:?}/10, task {}",
         enriched.confidence_score.unwrap_or_default(),
-        enriched.task_id.map(|t| t.0).unwrap_or_default()
+        enriched
+            .task_id
+            .map(|t| t.into_string())
+            .unwrap_or_default()
     );
     println!("notes: {}", enriched.notes);
     for (url, what) in &enriched.references {

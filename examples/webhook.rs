@@ -73,7 +73,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let event = tokio::time::timeout(Duration::from_secs(10), received.recv())
         .await?
         .ok_or("the receiver stopped")?;
-    println!("verified callback for {}: {}", event.task_id, event.state);
+    println!("verified callback for {}: {}", event.task_id, event.status);
     if let Some(result) = event.result {
         println!("title: {}", result.structured_data["title"]);
     }

@@ -303,7 +303,11 @@ pub async fn enrich(args: EnrichArgs) -> Result<Outcome, Fatal> {
             .map_err(|e| bad(e.to_string()))?;
         let start = match state {
             RowState::Pending => Start::Submit,
-            RowState::Submitted(task_id) => Start::Wait(TaskId(task_id)),
+            RowState::Submitted(task_id) => Start::Wait(TaskId::new(task_id).map_err(|e| {
+                bad(format!(
+                    "the journal holds a task id that cannot be one: {e}"
+                ))
+            })?),
             _ => continue,
         };
         let mut stop = stop_rx.clone();
@@ -428,7 +432,7 @@ async fn process_row(context: &Context, row: u64, lead: Map<String, Value>, star
             }
             match context.client.submit(&request).await {
                 Ok(task_id) => {
-                    if !record(RowState::Submitted(task_id.0.clone()), None, None) {
+                    if !record(RowState::Submitted(task_id.to_string()), None, None) {
                         counters.in_flight.fetch_sub(1, Ordering::Relaxed);
                         return;
                     }
@@ -457,7 +461,11 @@ async fn process_row(context: &Context, row: u64, lead: Map<String, Value>, star
     };
     match outcome {
         Ok(result) => {
-            record(RowState::Completed, Some(&result.raw.to_string()), None);
+            record(
+                RowState::Completed,
+                Some(&serde_json::Value::Object(result.to_map()).to_string()),
+                None,
+            );
             finish(None);
         }
         Err(Error::JobFailed { message, .. }) => {
@@ -476,7 +484,7 @@ async fn process_row(context: &Context, row: u64, lead: Map<String, Value>, star
             // Past the deadline, or lost contact: the job may still finish; the row stays
             // `submitted` so that the next run polls it again.
             record(
-                RowState::Submitted(task_id.0.clone()),
+                RowState::Submitted(task_id.to_string()),
                 None,
                 Some(&err.to_string()),
             );

@@ -1,32 +1,28 @@
-//! `Client`: configuration, the HTTP calls with their retries, waiting, and batches.
+//! `Client`: the calls of the API (submit, status, the sync endpoint) and the ones built on
+//! them (enrich = submit + wait + decode). Waiting is in `wait`, batches in `batch`, the HTTP
+//! side in `transport`.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
 
-use futures_util::stream::{self, Stream, StreamExt};
-use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::Method;
+use reqwest::header::HeaderValue;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 use sixtyfour_casting::Enrich;
+use sixtyfour_protocol::{
+    Endpoint, EnrichResult, JobStatusBody, Submitted, TaskId, job_status_path,
+};
 use tokio::time::Instant;
 use tracing::Instrument;
 
+use crate::config::{BASE_URL_ENV, ClientBuilder, Config, key_from_env};
 use crate::error::Error;
-use crate::poll::{NextPoll, PollPolicy};
-use crate::rate_limit::{RateLimit, RateLimiter};
+use crate::options::{Call, RequestOptions};
+use crate::rate_limit::RateLimit;
 use crate::request::EnrichRequest;
-use crate::response::{EnrichResult, Enriched, JobState, JobStatus, TaskId};
-use crate::retry::{AttemptOutcome, Decision, RequestKind, RetryPolicy, decide, retry_after};
-
-/// The production API.
-pub const DEFAULT_BASE_URL: &str = "https://api.sixtyfour.ai";
-/// The environment variable holding the API key.
-pub const API_KEY_ENV: &str = "SIXTYFOUR_API_KEY";
-/// The environment variable that overrides the base URL.
-pub const BASE_URL_ENV: &str = "SIXTYFOUR_BASE_URL";
+use crate::response::{Enriched, Enrichment, JobStatus, Response};
+use crate::retry::RequestKind;
+use crate::transport::{Answer, Bounds, Outgoing, Transport};
 
 /// A client for the enrich-lead API. Cheap to clone: clones share one connection pool and one
 /// rate limiter.
@@ -52,271 +48,56 @@ pub const BASE_URL_ENV: &str = "SIXTYFOUR_BASE_URL";
 /// ```
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<Inner>,
+    shared: Arc<Shared>,
+    options: RequestOptions,
 }
 
-struct Inner {
-    http: reqwest::Client,
-    api_key: String,
-    base_url: String,
-    timeout: Duration,
-    sync_timeout: Duration,
-    poll: PollPolicy,
-    retry: RetryPolicy,
-    deadline: Duration,
-    limiter: Option<RateLimiter>,
+struct Shared {
+    transport: Transport,
+    config: Config,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let config = &self.shared.config;
         f.debug_struct("Client")
-            .field("base_url", &self.inner.base_url)
+            .field("base_url", &config.base_url)
             .field("api_key", &"<redacted>")
-            .field("timeout", &self.inner.timeout)
-            .field("poll", &self.inner.poll)
-            .field("retry", &self.inner.retry)
-            .field("deadline", &self.inner.deadline)
-            .field(
-                "rate_limit",
-                &self.inner.limiter.as_ref().map(RateLimiter::limit),
-            )
+            .field("timeout", &config.timeout)
+            .field("poll", &config.poll)
+            .field("retry", &config.retry)
+            .field("deadline", &config.deadline)
+            .field("rate_limit", &self.shared.transport.rate_limit())
+            .field("max_response_bytes", &config.max_response_bytes)
+            .field("options", &self.options)
             .finish()
     }
 }
 
-/// Configures a [`Client`].
-///
-/// ```
-/// use std::time::Duration;
-/// use sixtyfour::{Client, PollPolicy, RateLimit, RetryPolicy};
-///
-/// let client = Client::builder()
-///     .api_key("sk-test")
-///     .base_url("http://127.0.0.1:8064/")
-///     .timeout(Duration::from_secs(30))
-///     .poll_policy(PollPolicy { initial: Duration::from_secs(5), factor: 2.0, max: Duration::from_secs(30) })
-///     .retry_policy(RetryPolicy { max_attempts: 4, ..RetryPolicy::default() })
-///     .rate_limit(Some(RateLimit::per_minute(300)))
-///     .deadline(Duration::from_secs(15 * 60))
-///     .user_agent("crm-sync/2.1")
-///     .build()?;
-/// assert_eq!(client.base_url(), "http://127.0.0.1:8064");
-/// assert!(!format!("{client:?}").contains("sk-test"));
-/// # Ok::<(), sixtyfour::Error>(())
-/// ```
-#[derive(Debug, Clone)]
-#[must_use = "call .build() to get the client"]
-pub struct ClientBuilder {
-    api_key: Option<String>,
-    base_url: String,
-    timeout: Duration,
-    sync_timeout: Duration,
-    connect_timeout: Duration,
-    poll: PollPolicy,
-    retry: RetryPolicy,
-    deadline: Duration,
-    rate_limit: Option<RateLimit>,
-    user_agent: String,
-    http: Option<reqwest::Client>,
-}
-
-impl Default for ClientBuilder {
-    fn default() -> Self {
-        ClientBuilder {
-            api_key: None,
-            base_url: DEFAULT_BASE_URL.into(),
-            timeout: Duration::from_secs(60),
-            sync_timeout: Duration::from_secs(16 * 60),
-            connect_timeout: Duration::from_secs(10),
-            poll: PollPolicy::default(),
-            retry: RetryPolicy::default(),
-            deadline: Duration::from_secs(20 * 60),
-            rate_limit: Some(RateLimit::per_minute(500)),
-            user_agent: format!("sixtyfour-rust/{}", env!("CARGO_PKG_VERSION")),
-            http: None,
-        }
-    }
-}
-
-impl ClientBuilder {
-    /// The API key (required).
-    pub fn api_key(mut self, key: impl Into<String>) -> Self {
-        self.api_key = Some(key.into());
-        self
-    }
-
-    /// Another server, such as a local emulator (default `https://api.sixtyfour.ai`).
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into();
-        self
-    }
-
-    /// The timeout of each submit or poll request (default 60 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// The timeout of a sync enrichment, which holds the connection until the job ends
-    /// (default 16 minutes; the API asks for at least 15).
-    pub fn sync_timeout(mut self, timeout: Duration) -> Self {
-        self.sync_timeout = timeout;
-        self
-    }
-
-    /// How long to wait for a connection (default 10 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// How often to poll a running job.
-    pub fn poll_policy(mut self, poll: PollPolicy) -> Self {
-        self.poll = poll;
-        self
-    }
-
-    /// When to retry a failed request.
-    pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    /// How long `wait` and `enrich` wait for a job before returning `Error::Deadline`
-    /// (default 20 minutes).
-    pub fn deadline(mut self, deadline: Duration) -> Self {
-        self.deadline = deadline;
-        self
-    }
-
-    /// The request budget shared by every call of this client (default 500 per minute);
-    /// `None` turns it off, for a self-hosted server.
-    pub fn rate_limit(mut self, limit: Option<RateLimit>) -> Self {
-        self.rate_limit = limit;
-        self
-    }
-
-    /// The `User-Agent` header.
-    pub fn user_agent(mut self, agent: impl Into<String>) -> Self {
-        self.user_agent = agent.into();
-        self
-    }
-
-    /// A `reqwest::Client` of your own (its timeouts and agent are then yours to set).
-    pub fn http_client(mut self, http: reqwest::Client) -> Self {
-        self.http = Some(http);
-        self
-    }
-
-    /// The client, or what is missing.
-    pub fn build(self) -> Result<Client, Error> {
-        let api_key = self
-            .api_key
-            .filter(|k| !k.trim().is_empty())
-            .ok_or_else(|| Error::Config {
-                message: format!("no API key: set {API_KEY_ENV} or call .api_key(...)"),
-            })?;
-        let base_url = self.base_url.trim().trim_end_matches('/').to_owned();
-        if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
-            return Err(Error::Config {
-                message: format!(
-                    "the base URL must start with https:// or http://, got `{base_url}`"
-                ),
-            });
-        }
-        let http = match self.http {
-            Some(http) => http,
-            None => reqwest::Client::builder()
-                .user_agent(self.user_agent)
-                .connect_timeout(self.connect_timeout)
-                .build()
-                .map_err(|source| Error::Transport { source })?,
-        };
-        Ok(Client {
-            inner: Arc::new(Inner {
-                http,
-                api_key,
-                base_url,
-                timeout: self.timeout,
-                sync_timeout: self.sync_timeout,
-                poll: self.poll,
-                retry: self.retry,
-                deadline: self.deadline,
-                limiter: self.rate_limit.map(RateLimiter::new),
-            }),
-        })
-    }
-}
-
-/// Errors after which asking again later can succeed.
-fn is_transient(err: &Error) -> bool {
-    matches!(
-        err,
-        Error::Transport { .. }
-            | Error::Api {
-                kind: crate::error::ApiErrorKind::Server | crate::error::ApiErrorKind::RateLimited,
-                ..
-            }
-    )
-}
-
-/// A random value in `[0, 1)` for back-off jitter.
-fn jitter() -> f64 {
-    let mut hasher = RandomState::new().build_hasher();
-    hasher.write_u64(0);
-    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
-}
-
-/// A response that arrived whole.
-struct Answer {
-    status: u16,
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn retry_after(&self) -> Option<Duration> {
-        let text = |name: &str| {
-            self.headers
-                .get(name)
-                .and_then(|v: &HeaderValue| v.to_str().ok())
-        };
-        retry_after(
-            text("retry-after-ms"),
-            text("retry-after"),
-            SystemTime::now(),
-        )
-    }
-
-    fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        let mut deserializer = serde_json::Deserializer::from_slice(&self.body);
-        serde_path_to_error::deserialize(&mut deserializer).map_err(|err| Error::Decode {
-            path: err.path().to_string(),
-            message: err.inner().to_string(),
-            body: String::from_utf8_lossy(&self.body).into_owned(),
-        })
-    }
-}
-
-#[derive(serde::Deserialize)]
-struct Submitted {
-    task_id: String,
-}
-
-#[derive(serde::Deserialize)]
-struct StatusBody {
-    status: String,
-    #[serde(default)]
-    result: Option<Value>,
-    #[serde(default)]
-    error: Option<Value>,
-    #[serde(default)]
-    processed_items: Option<u64>,
-    #[serde(default)]
-    total_items: Option<u64>,
+/// Decodes a success body; the error names the JSON path and keeps the body.
+fn decode_body<T: DeserializeOwned>(answer: &Answer) -> Result<T, Error> {
+    let mut deserializer = serde_json::Deserializer::from_slice(&answer.body);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|err| Error::Decode {
+        path: err.path().to_string(),
+        message: err.inner().to_string(),
+        body: String::from_utf8_lossy(&answer.body).into_owned(),
+    })
 }
 
 impl Client {
+    pub(crate) fn from_parts(
+        http: reqwest::Client,
+        api_key: HeaderValue,
+        config: Config,
+        rate_limit: Option<RateLimit>,
+    ) -> Client {
+        let transport = Transport::new(http, api_key, rate_limit, config.max_response_bytes);
+        Client {
+            shared: Arc::new(Shared { transport, config }),
+            options: RequestOptions::default(),
+        }
+    }
+
     /// A client for the production API with every default.
     ///
     /// ```
@@ -324,16 +105,13 @@ impl Client {
     /// assert_eq!(client.base_url(), sixtyfour::DEFAULT_BASE_URL);
     /// # Ok::<(), sixtyfour::Error>(())
     /// ```
-    pub fn new(api_key: impl Into<String>) -> Result<Self, Error> {
+    pub fn new(api_key: impl Into<secrecy::SecretString>) -> Result<Self, Error> {
         Client::builder().api_key(api_key).build()
     }
 
     /// A client from `SIXTYFOUR_API_KEY` and, when set, `SIXTYFOUR_BASE_URL`.
     pub fn from_env() -> Result<Self, Error> {
-        let key = std::env::var(API_KEY_ENV).map_err(|_| Error::Config {
-            message: format!("{API_KEY_ENV} is not set"),
-        })?;
-        let mut builder = Client::builder().api_key(key);
+        let mut builder = Client::builder().api_key(key_from_env()?);
         if let Ok(url) = std::env::var(BASE_URL_ENV) {
             if !url.trim().is_empty() {
                 builder = builder.base_url(url);
@@ -349,86 +127,82 @@ impl Client {
 
     /// The server this client talks to.
     pub fn base_url(&self) -> &str {
-        &self.inner.base_url
+        &self.shared.config.base_url
     }
 
-    /// Sends one request with the retry policy for its kind.
-    async fn send(
-        &self,
-        kind: RequestKind,
-        timeout: Duration,
-        build: impl Fn() -> reqwest::RequestBuilder,
-    ) -> Result<Answer, Error> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            if let Some(limiter) = &self.inner.limiter {
-                limiter.acquire().await;
-            }
-            let result = build()
-                .header("x-api-key", &self.inner.api_key)
-                .timeout(timeout)
-                .send()
-                .await;
-            let (outcome, answer, failure) = match result {
-                Ok(response) => {
-                    let status = response.status().as_u16();
-                    let headers = response.headers().clone();
-                    match response.bytes().await {
-                        Ok(body) => {
-                            let answer = Answer {
-                                status,
-                                headers,
-                                body: body.to_vec(),
-                            };
-                            let outcome = AttemptOutcome::Status {
-                                status,
-                                retry_after: answer.retry_after(),
-                            };
-                            (outcome, Some(answer), None)
-                        }
-                        Err(err) => (AttemptOutcome::Interrupted, None, Some(err)),
-                    }
-                }
-                Err(err) if err.is_connect() => (AttemptOutcome::NotSent, None, Some(err)),
-                Err(err) => (AttemptOutcome::Interrupted, None, Some(err)),
-            };
-            match decide(&self.inner.retry, kind, outcome, attempt, jitter()) {
-                Decision::Retry(delay) => {
-                    tracing::debug!(?kind, ?outcome, attempt, ?delay, "retrying");
-                    tokio::time::sleep(delay).await;
-                }
-                Decision::Stop => {
-                    return match (answer, failure) {
-                        (Some(answer), _) if (200..300).contains(&answer.status) => Ok(answer),
-                        (Some(answer), _) => Err(Error::from_response(answer.status, &answer.body)),
-                        (None, Some(source)) => Err(Error::Transport { source }),
-                        (None, None) => Err(Error::Config {
-                            message: "no response and no error".into(),
-                        }),
-                    };
-                }
-                Decision::Ambiguous => {
-                    let cause = match (&answer, &failure) {
-                        (Some(answer), _) => format!(
-                            "the service answered {}: {}",
-                            answer.status,
-                            crate::error::error_message(&String::from_utf8_lossy(&answer.body))
-                        ),
-                        (None, Some(err)) if err.is_timeout() => {
-                            "no answer before the timeout".into()
-                        }
-                        (None, Some(err)) => format!("the connection failed after sending: {err}"),
-                        (None, None) => "unknown".into(),
-                    };
-                    return Err(Error::MaybeSubmitted { cause });
-                }
-            }
+    /// The options this handle applies to its calls.
+    pub fn options(&self) -> &RequestOptions {
+        &self.options
+    }
+
+    /// This client with `options` over its own, for some calls: the same connection pool and
+    /// rate limiter, nothing rebuilt.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = sixtyfour_emulator::Emulator::builder().spawn().await?;
+    /// # let client = sixtyfour::Client::for_emulator(&emulator)?;
+    /// use std::time::Duration;
+    /// use sixtyfour::{RequestOptions, Tier};
+    ///
+    /// let quick = client.with_options(RequestOptions::new().deadline(Duration::from_secs(30)).tier(Tier::Low));
+    /// let lead = serde_json::json!({"email": "rafael.nunez@lanternfish.example"});
+    /// # #[derive(serde::Deserialize, sixtyfour::Enrich)]
+    /// # struct Lead { /// The individual's job title
+    /// #     title: String }
+    /// let enriched = quick.enrich::<Lead>(&lead).await?;
+    /// assert_eq!(enriched.data.title, "CEO & Co-Founder");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn with_options(&self, options: RequestOptions) -> Client {
+        Client {
+            shared: Arc::clone(&self.shared),
+            options: self.options.merge(&options),
+        }
+    }
+
+    /// This client on the people-intelligence paths (`/people-intelligence` and
+    /// `/people-intelligence-async`), which take the same body.
+    pub fn people_intelligence(&self) -> Client {
+        self.with_options(RequestOptions::new().endpoint(Endpoint::PeopleIntelligence))
+    }
+
+    /// The settings of a call starting now.
+    pub(crate) fn call(&self) -> Call {
+        let config = &self.shared.config;
+        let start = Instant::now();
+        let deadline = self
+            .options
+            .deadline
+            .unwrap_or(crate::options::Deadline::After(config.deadline))
+            .instant(start);
+        Call {
+            start,
+            deadline,
+            timeout: self.options.timeout.unwrap_or(config.timeout),
+            poll: self.options.poll.unwrap_or(config.poll),
+            endpoint: self.options.endpoint.unwrap_or(Endpoint::EnrichLead),
         }
     }
 
     fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.inner.base_url)
+        format!("{}{path}", self.shared.config.base_url)
+    }
+
+    pub(crate) async fn send(
+        &self,
+        request: &Outgoing,
+        call: &Call,
+        timeout: std::time::Duration,
+    ) -> Result<Answer, Error> {
+        let bounds = Bounds {
+            deadline: call.deadline,
+            timeout,
+            retry: self.shared.config.retry,
+        };
+        self.shared.transport.send(request, bounds).await
     }
 
     /// Starts an async job; keep the task id to resume later.
@@ -437,9 +211,7 @@ impl Client {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = sixtyfour_emulator::Emulator::builder().spawn().await?;
-    /// # let client = sixtyfour::Client::builder().api_key(emulator.api_key()).base_url(emulator.base_url())
-    /// #     .poll_policy(sixtyfour::PollPolicy { initial: std::time::Duration::from_millis(20), factor: 1.5, max: std::time::Duration::from_millis(200) })
-    /// #     .build()?;
+    /// # let client = sixtyfour::Client::for_emulator(&emulator)?;
     /// use sixtyfour::{EnrichRequest, JobState, Schema, TaskId};
     ///
     /// let schema = Schema::builder().describe("title", "The individual's job title").build()?;
@@ -448,7 +220,7 @@ impl Client {
     /// let saved = task_id.to_string(); // store it anywhere
     ///
     /// // Later, possibly in another process:
-    /// let task_id = TaskId::from(saved);
+    /// let task_id = TaskId::new(saved)?;
     /// let status = client.job_status(&task_id).await?;
     /// assert!(matches!(status.state, JobState::Pending | JobState::Processing | JobState::Completed));
     /// let result = client.wait(&task_id).await?;
@@ -458,23 +230,67 @@ impl Client {
     /// ```
     ///
     /// A submit is retried only when no job can have started (the connection never opened,
-    /// or a 429). After an ambiguous failure it returns [`Error::MaybeSubmitted`].
+    /// or a 429). After a failure that may have started a job it returns
+    /// [`Error::MaybeSubmitted`], never anything else: a timeout, a reset, a 5xx, and a 2xx
+    /// whose body is not a readable submit answer. Any other error means no job was started
+    /// (see [`Error`] for the classification). When the call's deadline comes before a
+    /// (re)send, the error is [`Error::NotSent`].
     pub async fn submit(&self, request: &EnrichRequest) -> Result<TaskId, Error> {
-        request.validate()?;
-        let span = tracing::debug_span!("submit", task_id = tracing::field::Empty);
+        self.submit_response(request)
+            .await
+            .map(Response::into_inner)
+    }
+
+    /// [`submit`](Client::submit), with the answer's status code and headers.
+    pub async fn submit_response(
+        &self,
+        request: &EnrichRequest,
+    ) -> Result<Response<TaskId>, Error> {
+        let call = self.call();
+        self.submit_within(request, &call).await
+    }
+
+    pub(crate) async fn submit_within(
+        &self,
+        request: &EnrichRequest,
+        call: &Call,
+    ) -> Result<Response<TaskId>, Error> {
+        let body = request.encode(&self.options)?;
+        let endpoint = call.endpoint.with_async(true);
+        let span = tracing::debug_span!(
+            "submit",
+            path = endpoint.path(),
+            task_id = tracing::field::Empty
+        );
         async {
-            let body = request.to_json();
-            let url = self.url("/enrich-lead-async");
-            let http = &self.inner.http;
-            let answer = self
-                .send(RequestKind::Submit, self.inner.timeout, || {
-                    http.post(&url).json(&body)
-                })
-                .await?;
-            let submitted: Submitted = answer.json()?;
+            let outgoing = Outgoing {
+                method: Method::POST,
+                url: self.url(endpoint.path()),
+                body: Some(body),
+                what: match endpoint {
+                    Endpoint::PeopleIntelligenceAsync => "POST /people-intelligence-async",
+                    _ => "POST /enrich-lead-async",
+                },
+                kind: RequestKind::Submit,
+            };
+            let answer = self.send(&outgoing, call, call.timeout).await?;
+            // A 2xx: a job may exist now. An answer that cannot be read must not look like a
+            // plain failure, or the request would be sent (and paid for) again.
+            let submitted: Submitted = match serde_json::from_slice(&answer.body) {
+                Ok(submitted) => submitted,
+                Err(err) => {
+                    return Err(Error::MaybeSubmitted {
+                        cause: format!(
+                            "the service answered {} with a body that is not a submit answer ({err}): {}",
+                            answer.status,
+                            sixtyfour_protocol::shorten(&String::from_utf8_lossy(&answer.body))
+                        ),
+                    });
+                }
+            };
             tracing::Span::current().record("task_id", submitted.task_id.as_str());
-            tracing::debug!("submitted");
-            Ok(TaskId(submitted.task_id))
+            tracing::debug!(task_id = %submitted.task_id, "submitted");
+            Ok(Response::new(submitted.task_id, answer.status, answer.headers))
         }
         .instrument(span)
         .await
@@ -482,136 +298,76 @@ impl Client {
 
     /// Asks once (with retries) where a job is.
     pub async fn job_status(&self, task_id: &TaskId) -> Result<JobStatus, Error> {
-        self.poll_once(task_id).await.map(|(status, _)| status)
+        self.job_status_response(task_id)
+            .await
+            .map(Response::into_inner)
     }
 
-    async fn poll_once(&self, task_id: &TaskId) -> Result<(JobStatus, Option<Duration>), Error> {
-        let url = self.url(&format!("/job-status/{}", task_id.as_str()));
-        let http = &self.inner.http;
-        let answer = self
-            .send(RequestKind::Poll, self.inner.timeout, || http.get(&url))
-            .instrument(tracing::debug_span!("poll", task_id = %task_id))
-            .await?;
-        let body: StatusBody = answer.json()?;
-        let state = JobState::parse(&body.status);
-        let result = match (&state, body.result) {
-            (JobState::Completed, Some(result)) => Some(EnrichResult::from_value(result).map_err(
-                |err| Error::Decode {
-                    path: format!("result.{}", err.path()),
-                    message: err.inner().to_string(),
-                    body: String::from_utf8_lossy(&answer.body).into_owned(),
-                },
-            )?),
-            _ => None,
-        };
-        let error = body.error.map(|e| match e {
-            Value::String(s) => s,
-            other => other.to_string(),
-        });
-        tracing::debug!(task_id = %task_id, state = %state, "polled");
-        let status = JobStatus {
-            task_id: task_id.clone(),
-            state,
-            result,
-            error,
-            processed_items: body.processed_items,
-            total_items: body.total_items,
-        };
-        Ok((status, answer.retry_after()))
-    }
-
-    /// Waits for a job with the client's deadline (see [`wait_for`](Client::wait_for)).
-    pub async fn wait(&self, task_id: &TaskId) -> Result<EnrichResult, Error> {
-        self.wait_for(task_id, self.inner.deadline).await
-    }
-
-    /// Polls a job until it ends or `deadline` passes. A last poll is made at the deadline;
-    /// past it, [`Error::Deadline`] carries the task id and the job keeps running.
-    pub async fn wait_for(
+    /// [`job_status`](Client::job_status), with the answer's status code and headers.
+    pub async fn job_status_response(
         &self,
         task_id: &TaskId,
-        deadline: Duration,
-    ) -> Result<EnrichResult, Error> {
-        let span = tracing::debug_span!("wait", task_id = %task_id);
-        async {
-            let start = Instant::now();
-            let mut last_state = JobState::Pending;
-            let mut hint = None;
-            for n in 0.. {
-                let remaining = deadline.saturating_sub(start.elapsed());
-                let last = match self.inner.poll.next(n, remaining, hint) {
-                    NextPoll::After(wait) => {
-                        tokio::time::sleep(wait).await;
-                        false
-                    }
-                    NextPoll::Final(wait) => {
-                        tokio::time::sleep(wait).await;
-                        true
-                    }
-                    NextPoll::Expired => true,
-                };
-                let (status, retry_after) = match self.poll_once(task_id).await {
-                    Ok(answer) => answer,
-                    // A poll that failed after its own retries does not end the wait: the job
-                    // is still there, and the deadline bounds how long to keep asking.
-                    Err(err) if is_transient(&err) && !last => {
-                        tracing::debug!(task_id = %task_id, error = %err, "poll failed; waiting on");
-                        hint = None;
-                        continue;
-                    }
-                    Err(err) => return Err(err),
-                };
-                hint = retry_after;
-                match status.state {
-                    JobState::Completed => {
-                        return status.result.ok_or_else(|| Error::Decode {
-                            path: "result".into(),
-                            message: "a completed job came without its result".into(),
-                            body: String::new(),
-                        });
-                    }
-                    JobState::Failed | JobState::Cancelled => {
-                        let message = status
-                            .error
-                            .unwrap_or_else(|| format!("the job ended {}", status.state));
-                        return Err(Error::JobFailed {
-                            task_id: task_id.0.clone(),
-                            message,
-                        });
-                    }
-                    other => last_state = other,
-                }
-                if last {
-                    break;
-                }
-            }
-            Err(Error::Deadline {
-                task_id: task_id.0.clone(),
-                waited: start.elapsed(),
-                last_state,
-            })
-        }
-        .instrument(span)
-        .await
+    ) -> Result<Response<JobStatus>, Error> {
+        let call = self.call();
+        self.poll_once(task_id, &call).await
     }
 
-    /// Submits and waits: the untyped path. An error after the submit carries the task id.
-    pub async fn enrich_raw(
+    pub(crate) async fn poll_once(
+        &self,
+        task_id: &TaskId,
+        call: &Call,
+    ) -> Result<Response<JobStatus>, Error> {
+        let outgoing = Outgoing {
+            method: Method::GET,
+            url: self.url(&job_status_path(task_id)),
+            body: None,
+            what: "GET /job-status",
+            kind: RequestKind::Poll,
+        };
+        let answer = self
+            .send(&outgoing, call, call.timeout)
+            .instrument(tracing::debug_span!("poll", task_id = %task_id))
+            .await?;
+        let body: JobStatusBody = decode_body(&answer)?;
+        tracing::debug!(task_id = %task_id, state = %body.status, "polled");
+        let status = JobStatus::from_body(task_id.clone(), body);
+        Ok(Response::new(status, answer.status, answer.headers))
+    }
+
+    /// Submits and waits: the untyped path. `structured_data` is cast by the request's types
+    /// and the raw answer kept beside it. An error after the submit carries the task id.
+    pub async fn enrich_raw(&self, request: &EnrichRequest) -> Result<Enrichment, Error> {
+        let call = self.call();
+        self.enrich_within(request, &call).await
+    }
+
+    pub(crate) async fn enrich_within(
         &self,
         request: &EnrichRequest,
-    ) -> Result<(TaskId, EnrichResult), Error> {
-        let task_id = self.submit(request).await?;
-        match self.wait(&task_id).await {
-            Ok(result) => Ok((task_id, result)),
+        call: &Call,
+    ) -> Result<Enrichment, Error> {
+        let task_id = self.submit_within(request, call).await?.into_inner();
+        self.wait_after_submit(task_id, request, call).await
+    }
+
+    pub(crate) async fn wait_after_submit(
+        &self,
+        task_id: TaskId,
+        request: &EnrichRequest,
+        call: &Call,
+    ) -> Result<Enrichment, Error> {
+        match self.wait_within(&task_id, call).await {
+            Ok(result) => Ok(Enrichment::new(result, request, Some(task_id))),
             Err(err @ (Error::JobFailed { .. } | Error::Deadline { .. })) => Err(err),
             Err(err) => Err(Error::Waiting {
-                task_id: task_id.0,
+                task_id,
                 source: Box::new(err),
             }),
         }
     }
 
-    /// Enriches one lead into `T`: submits the fields of `T`, waits, decodes.
+    /// Enriches one lead into `T`: submits the fields of `T`, waits, decodes. When the answer
+    /// does not fit `T`, [`Error::Cast`] keeps the task id and the answer.
     pub async fn enrich<T: Enrich>(&self, lead: &impl Serialize) -> Result<Enriched<T>, Error> {
         let request = EnrichRequest::for_type::<T>(lead)?;
         self.enrich_request::<T>(&request).await
@@ -622,79 +378,82 @@ impl Client {
         &self,
         request: &EnrichRequest,
     ) -> Result<Enriched<T>, Error> {
-        let (task_id, result) = self.enrich_raw(request).await?;
-        Ok(Enriched::from_result(
-            result,
-            request.lead_info(),
-            Some(task_id),
-        )?)
+        let enrichment = self.enrich_raw(request).await?;
+        Enriched::from_result(enrichment.result, request.lead_info(), enrichment.task_id)
     }
 
-    /// The sync endpoint: one request held open until the job ends (with the long sync
+    /// The sync endpoint, typed: one request held open until the job ends (with the long sync
     /// timeout). Prefer the async path in production.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let emulator = sixtyfour_emulator::Emulator::builder().spawn().await?;
-    /// # let client = sixtyfour::Client::builder().api_key(emulator.api_key()).base_url(emulator.base_url()).build()?;
-    /// let schema = sixtyfour::Schema::builder().describe("company", "The company they work for").build()?;
-    /// let request = sixtyfour::EnrichRequest::from_lead(&serde_json::json!({"email": "rafael.nunez@lanternfish.example"}), schema)?;
-    /// let result = client.enrich_sync(&request).await?;
-    /// assert_eq!(result.structured_data["company"], "Lanternfish Labs");
+    /// # let client = sixtyfour::Client::for_emulator(&emulator)?;
+    /// #[derive(serde::Deserialize, sixtyfour::Enrich)]
+    /// struct Work {
+    ///     /// The company they work for
+    ///     company: String,
+    /// }
+    ///
+    /// let lead = serde_json::json!({"email": "rafael.nunez@lanternfish.example"});
+    /// let enriched = client.enrich_sync::<Work>(&lead).await?;
+    /// assert_eq!(enriched.data.company, "Lanternfish Labs");
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn enrich_sync(&self, request: &EnrichRequest) -> Result<EnrichResult, Error> {
-        request.validate()?;
-        let body = request.to_json();
-        let url = self.url("/enrich-lead");
-        let http = &self.inner.http;
-        let answer = self
-            .send(RequestKind::Submit, self.inner.sync_timeout, || {
-                http.post(&url).json(&body)
-            })
-            .instrument(tracing::debug_span!("enrich_sync"))
-            .await?;
-        let value: Value = answer.json()?;
-        EnrichResult::from_value(value).map_err(|err| Error::Decode {
-            path: err.path().to_string(),
-            message: err.inner().to_string(),
-            body: String::from_utf8_lossy(&answer.body).into_owned(),
-        })
+    pub async fn enrich_sync<T: Enrich>(
+        &self,
+        lead: &impl Serialize,
+    ) -> Result<Enriched<T>, Error> {
+        let request = EnrichRequest::for_type::<T>(lead)?;
+        self.enrich_sync_request::<T>(&request).await
     }
 
-    /// Enriches many leads with at most `concurrency` jobs in flight, yielding
-    /// `(index, result)` as jobs finish.
-    ///
-    /// ```no_run
-    /// # async fn run(client: sixtyfour::Client, requests: Vec<sixtyfour::EnrichRequest>) {
-    /// use futures_util::StreamExt;
-    ///
-    /// let mut results = client.enrich_all(requests, 50);
-    /// while let Some((index, result)) = results.next().await {
-    ///     match result {
-    ///         Ok((task_id, answer)) => println!("{index}: {task_id} {:?}", answer.confidence_score),
-    ///         Err(err) => eprintln!("{index}: {err}"),
-    ///     }
-    /// }
-    /// # }
-    /// ```
-    pub fn enrich_all<I>(
+    /// Like [`enrich_sync`](Client::enrich_sync) for a request built by hand.
+    pub async fn enrich_sync_request<T: Enrich>(
         &self,
-        requests: I,
-        concurrency: usize,
-    ) -> impl Stream<Item = (usize, Result<(TaskId, EnrichResult), Error>)> + Send + 'static
-    where
-        I: IntoIterator<Item = EnrichRequest>,
-        I::IntoIter: Send + 'static,
-    {
-        let client = self.clone();
-        stream::iter(requests.into_iter().enumerate())
-            .map(move |(index, request)| {
-                let client = client.clone();
-                async move { (index, client.enrich_raw(&request).await) }
-            })
-            .buffer_unordered(concurrency.max(1))
+        request: &EnrichRequest,
+    ) -> Result<Enriched<T>, Error> {
+        let enrichment = self.enrich_sync_raw(request).await?;
+        Enriched::from_result(enrichment.result, request.lead_info(), None)
+    }
+
+    /// The sync endpoint, untyped.
+    pub async fn enrich_sync_raw(&self, request: &EnrichRequest) -> Result<Enrichment, Error> {
+        self.enrich_sync_response(request)
+            .await
+            .map(Response::into_inner)
+    }
+
+    /// [`enrich_sync_raw`](Client::enrich_sync_raw), with the answer's status code and headers.
+    pub async fn enrich_sync_response(
+        &self,
+        request: &EnrichRequest,
+    ) -> Result<Response<Enrichment>, Error> {
+        let call = self.call();
+        let body = request.encode(&self.options)?;
+        let endpoint = call.endpoint.with_async(false);
+        let outgoing = Outgoing {
+            method: Method::POST,
+            url: self.url(endpoint.path()),
+            body: Some(body),
+            what: match endpoint {
+                Endpoint::PeopleIntelligence => "POST /people-intelligence",
+                _ => "POST /enrich-lead",
+            },
+            kind: RequestKind::Submit,
+        };
+        let timeout = self
+            .options
+            .timeout
+            .unwrap_or(self.shared.config.sync_timeout);
+        let answer = self
+            .send(&outgoing, &call, timeout)
+            .instrument(tracing::debug_span!("enrich_sync", path = endpoint.path()))
+            .await?;
+        let result: EnrichResult = decode_body(&answer)?;
+        let enrichment = Enrichment::new(result, request, None);
+        Ok(Response::new(enrichment, answer.status, answer.headers))
     }
 }

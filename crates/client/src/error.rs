@@ -1,11 +1,12 @@
-//! One error type for every call, with messages that say what to do next. None of them ever
-//! contains the API key.
+//! One error type for every call, with messages that say what to do next, and the questions a
+//! batch engine asks of an error (may a job exist? did the request ever leave? must submitting
+//! stop?). No error ever contains the API key.
 
 use std::time::Duration;
 
-use serde_json::Value;
-
-use crate::response::JobState;
+use reqwest::header::HeaderMap;
+use sixtyfour_casting::DecodeError;
+use sixtyfour_protocol::{EnrichResult, JobState, TaskId, TaskIdError, shorten};
 
 /// What kind of refusal an API error is, by status code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -23,7 +24,7 @@ pub enum ApiErrorKind {
     NotFound,
     /// 422: the body failed validation.
     Validation,
-    /// 429: too many requests.
+    /// 429: too many requests (or too many active jobs).
     RateLimited,
     /// 5xx: the service failed.
     Server,
@@ -54,6 +55,15 @@ impl ApiErrorKind {
         }
     }
 
+    /// True for refusals that concern the account, not the request (401, 402, 403): every
+    /// further submit with this key will be refused the same way.
+    pub fn is_account_level(self) -> bool {
+        matches!(
+            self,
+            ApiErrorKind::Unauthorized | ApiErrorKind::PaymentRequired | ApiErrorKind::Forbidden
+        )
+    }
+
     /// What the user can do about it.
     pub fn advice(self) -> &'static str {
         match self {
@@ -82,11 +92,23 @@ impl ApiErrorKind {
 ///
 /// let err = Error::from_response(402, br#"{"error": "Payment Required", "message": "Out of credits"}"#);
 /// assert!(matches!(err, Error::Api { kind: ApiErrorKind::PaymentRequired, .. }));
+/// assert!(err.is_account_level() && err.is_definite() && !err.is_maybe_submitted());
 /// assert_eq!(
 ///     err.to_string(),
 ///     "the API answered 402 (PaymentRequired): Payment Required: Out of credits; add credits to the account"
 /// );
 /// ```
+///
+/// # What an error says about a job
+///
+/// After [`Client::submit`](crate::Client::submit) fails, exactly one of these holds:
+///
+/// - [`is_maybe_submitted`](Error::is_maybe_submitted): a job may exist and its id is unknown
+///   (the request left and no readable answer came back). Sending again may pay twice.
+/// - otherwise no job was started by the call. Then [`is_not_sent`](Error::is_not_sent) says the
+///   request provably never left (or was never sent again after a refusal that started
+///   nothing), [`is_definite`](Error::is_definite) that the same request will be refused again,
+///   [`is_account_level`](Error::is_account_level) that every request with this key will be.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -102,6 +124,9 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A text that cannot be a task id; no request was made.
+    #[error("invalid task id (nothing was sent): {0}")]
+    InvalidTaskId(#[from] TaskIdError),
     /// The API answered with an error status.
     #[error("the API answered {status} ({kind:?}): {message}; {}", kind.advice())]
     Api {
@@ -111,14 +136,38 @@ pub enum Error {
         kind: ApiErrorKind,
         /// The message from the body (any of the three error shapes).
         message: String,
-        /// The raw body.
+        /// The body as text, shortened to a few hundred characters.
         body: String,
+        /// The answer's headers.
+        headers: Box<HeaderMap>,
+    },
+    /// The server answered with a redirect, which is never followed: the API key and the lead
+    /// would go wherever it points.
+    #[error(
+        "the server answered {status}, a redirect to {}; redirects are not followed so that the API key never goes to another address: set the base URL to the final address",
+        location.as_deref().unwrap_or("an unnamed location")
+    )]
+    Redirect {
+        /// The HTTP status (3xx).
+        status: u16,
+        /// The `Location` header, when present.
+        location: Option<String>,
+    },
+    /// An answer was larger than the client accepts, so reading it stopped there.
+    #[error(
+        "the answer to {what} is larger than this client's limit of {limit} bytes; if such answers are expected, raise it with ClientBuilder::max_response_bytes"
+    )]
+    TooLarge {
+        /// Which request it answered.
+        what: &'static str,
+        /// The limit, in bytes.
+        limit: usize,
     },
     /// The job ended `failed` (or was cancelled).
     #[error("job {task_id} failed: {message}")]
     JobFailed {
         /// The job.
-        task_id: String,
+        task_id: TaskId,
         /// The service's message.
         message: String,
     },
@@ -128,19 +177,19 @@ pub enum Error {
     )]
     Deadline {
         /// The job, to resume with `Client::wait`.
-        task_id: String,
+        task_id: TaskId,
         /// How long this call waited.
         waited: Duration,
         /// The last state seen.
         last_state: JobState,
     },
-    /// A job was submitted, and waiting for it failed (after retries); it may still finish.
+    /// A job was submitted, and waiting for it failed; it may still finish.
     #[error(
         "lost track of job {task_id} while waiting: {source}; the job may still finish: call `wait` with this task id to resume"
     )]
     Waiting {
         /// The job, to resume with `Client::wait`.
-        task_id: String,
+        task_id: TaskId,
         /// Why waiting stopped.
         #[source]
         source: Box<Error>,
@@ -153,30 +202,57 @@ pub enum Error {
         /// What happened.
         cause: String,
     },
+    /// The call's deadline came before the request could be sent (in the rate limiter's queue,
+    /// or before a retry): this request did not start a job, and can be sent again.
+    #[error("not sent: {reason}; no job was started by this call, so it can be sent again")]
+    NotSent {
+        /// Why it was not sent.
+        reason: String,
+        /// The refusal before it, when an earlier attempt was refused (a 429, a refused
+        /// connection).
+        #[source]
+        last: Option<Box<Error>>,
+    },
     /// The service could not be reached, or the connection failed.
-    #[error("transport error: {source}; check the network and the base URL")]
+    #[error(
+        "transport error after {attempts} attempt(s): {source}; check the network and the base URL"
+    )]
     Transport {
         /// The underlying error (URLs only, never the key).
         #[source]
         source: reqwest::Error,
+        /// How many attempts were made.
+        attempts: u32,
     },
     /// A success body did not have the expected shape.
     #[error("unexpected response body at `{path}`: {message}")]
     Decode {
         /// JSON path of the failure.
         path: String,
-        /// serde's message.
+        /// What was wrong.
         message: String,
         /// The raw body.
         body: String,
     },
-    /// The answer's `structured_data` did not fit the requested type.
-    #[error("the answer does not fit the requested type: {0}")]
-    Cast(#[from] sixtyfour_casting::DecodeError),
+    /// The answer's `structured_data` did not fit the requested type. The paid answer is kept
+    /// here, with the job it came from.
+    #[error(
+        "{}the answer does not fit the requested type: {source}; the answer is kept in this error (Error::result)",
+        task_id.as_ref().map(|id| format!("job {id}: ")).unwrap_or_default()
+    )]
+    Cast {
+        /// The job, when it ran asynchronously.
+        task_id: Option<TaskId>,
+        /// The whole answer, as received.
+        result: Box<EnrichResult>,
+        /// Every value that did not fit, with its path.
+        #[source]
+        source: DecodeError,
+    },
 }
 
 impl Error {
-    /// True for a 429 or an API error of kind `RateLimited`.
+    /// True for a 429, or an API error of kind `RateLimited`.
     pub fn is_rate_limited(&self) -> bool {
         matches!(
             self,
@@ -187,118 +263,118 @@ impl Error {
         )
     }
 
+    /// True when a submit may have started (and billed) a job whose id is unknown: the request
+    /// left and no readable answer came back (a timeout, a reset, a 5xx, an unreadable 2xx).
+    /// Do not send it again without looking for the job.
+    pub fn is_maybe_submitted(&self) -> bool {
+        matches!(self, Error::MaybeSubmitted { .. })
+    }
+
+    /// True when the request provably never left this process, or was not sent again after a
+    /// refusal that started nothing ([`Error::NotSent`], a refused connection, a request or
+    /// configuration refused before sending). No job was started; sending again is safe.
+    pub fn is_not_sent(&self) -> bool {
+        match self {
+            Error::NotSent { .. }
+            | Error::Config { .. }
+            | Error::InvalidRequest { .. }
+            | Error::InvalidTaskId(_) => true,
+            Error::Transport { source, .. } => source.is_connect() || source.is_builder(),
+            _ => false,
+        }
+    }
+
+    /// True for 401, 402 and 403: the key is wrong, the account has no credits, or the plan
+    /// lacks the feature. Every further submit with this key will fail the same way: stop
+    /// submitting.
+    pub fn is_account_level(&self) -> bool {
+        matches!(self, Error::Api { kind, .. } if kind.is_account_level())
+    }
+
+    /// True when the refusal is final and no job exists: a 4xx other than 408 and 429, a 3xx
+    /// (redirects are never followed), or a request refused before sending. Sending the same
+    /// request again gets the same answer.
+    pub fn is_definite(&self) -> bool {
+        match self {
+            Error::Api { status, .. } => {
+                (400..500).contains(status) && *status != 408 && *status != 429
+            }
+            Error::Redirect { .. } | Error::InvalidRequest { .. } | Error::InvalidTaskId(_) => true,
+            _ => false,
+        }
+    }
+
+    /// True for errors after which asking again later can succeed (transport failures, 429,
+    /// 5xx, a deadline that passed before sending).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Error::Transport { .. }
+                | Error::NotSent { .. }
+                | Error::Api {
+                    kind: ApiErrorKind::Server | ApiErrorKind::RateLimited,
+                    ..
+                }
+        )
+    }
+
     /// The task id this error is about, where there is one (resume with it).
-    pub fn task_id(&self) -> Option<&str> {
+    pub fn task_id(&self) -> Option<&TaskId> {
         match self {
             Error::JobFailed { task_id, .. }
             | Error::Deadline { task_id, .. }
             | Error::Waiting { task_id, .. } => Some(task_id),
+            Error::Cast { task_id, .. } => task_id.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The paid answer, when the error came after one ([`Error::Cast`]).
+    pub fn result(&self) -> Option<&EnrichResult> {
+        match self {
+            Error::Cast { result, .. } => Some(result),
+            Error::Waiting { source, .. } => source.result(),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of the answer behind this error, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api { status, .. } | Error::Redirect { status, .. } => Some(*status),
+            Error::Waiting { source, .. } => source.status(),
+            _ => None,
+        }
+    }
+
+    /// The headers of the error answer, when there was one.
+    pub fn headers(&self) -> Option<&HeaderMap> {
+        match self {
+            Error::Api { headers, .. } => Some(headers),
+            Error::Waiting { source, .. } => source.headers(),
             _ => None,
         }
     }
 
     /// An API error from a status and body, reading the three error shapes.
     pub fn from_response(status: u16, body: &[u8]) -> Self {
-        let text = String::from_utf8_lossy(body).into_owned();
+        Error::from_answer(status, HeaderMap::new(), body)
+    }
+
+    pub(crate) fn from_answer(status: u16, headers: HeaderMap, body: &[u8]) -> Self {
         Error::Api {
             status,
             kind: ApiErrorKind::from_status(status),
-            message: error_message(&text),
-            body: text,
+            message: sixtyfour_protocol::error_message(body),
+            body: shorten(&String::from_utf8_lossy(body)),
+            headers: Box::new(headers),
         }
     }
-}
-
-/// The message of an error body: `{"error", "message"}`, `{"detail": "..."}`, or a validation
-/// list `{"detail": [{"loc", "msg", "type"}]}`; otherwise the text itself.
-///
-/// ```
-/// use sixtyfour::error_message;
-///
-/// assert_eq!(error_message(r#"{"detail": "Job not found"}"#), "Job not found");
-/// assert_eq!(
-///     error_message(r#"{"detail": [{"loc": ["body", "lead_info"], "msg": "field required", "type": "missing"}]}"#),
-///     "body.lead_info: field required"
-/// );
-/// ```
-pub fn error_message(body: &str) -> String {
-    let Ok(value) = serde_json::from_str::<Value>(body) else {
-        let trimmed = body.trim();
-        return if trimmed.is_empty() {
-            "no error message".into()
-        } else {
-            trimmed.chars().take(300).collect()
-        };
-    };
-    if let Some(message) = value.get("message").and_then(Value::as_str) {
-        return match value.get("error").and_then(Value::as_str) {
-            Some(error) if !message.starts_with(error) => format!("{error}: {message}"),
-            _ => message.to_owned(),
-        };
-    }
-    match value.get("detail") {
-        Some(Value::String(detail)) => return detail.clone(),
-        Some(Value::Array(items)) => {
-            let parts: Vec<String> = items
-                .iter()
-                .map(|item| {
-                    let location = item
-                        .get("loc")
-                        .and_then(Value::as_array)
-                        .map(|loc| {
-                            loc.iter()
-                                .map(|part| match part {
-                                    Value::String(s) => s.clone(),
-                                    other => other.to_string(),
-                                })
-                                .collect::<Vec<_>>()
-                                .join(".")
-                        })
-                        .unwrap_or_default();
-                    let msg = item.get("msg").and_then(Value::as_str).unwrap_or("invalid");
-                    if location.is_empty() {
-                        msg.to_owned()
-                    } else {
-                        format!("{location}: {msg}")
-                    }
-                })
-                .collect();
-            if !parts.is_empty() {
-                return parts.join("; ");
-            }
-        }
-        _ => {}
-    }
-    if let Some(error) = value.get("error").and_then(Value::as_str) {
-        return error.to_owned();
-    }
-    body.chars().take(300).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_three_error_shapes() {
-        let rows = [
-            (
-                r#"{"error": "Bad Request", "message": "Invalid lead information"}"#,
-                "Bad Request: Invalid lead information",
-            ),
-            (r#"{"detail": "Job not found"}"#, "Job not found"),
-            (
-                r#"{"detail": [{"loc": ["body", "lead_info"], "msg": "field required", "type": "value_error.missing"}, {"loc": ["body", "struct", 0], "msg": "not a dict", "type": "type_error"}]}"#,
-                "body.lead_info: field required; body.struct.0: not a dict",
-            ),
-            (r#"{"error": "Unauthorized"}"#, "Unauthorized"),
-            ("upstream connect error", "upstream connect error"),
-            ("", "no error message"),
-        ];
-        for (body, want) in rows {
-            assert_eq!(error_message(body), want);
-        }
-    }
 
     #[test]
     fn kinds_by_status() {
@@ -317,5 +393,63 @@ mod tests {
         for (status, kind) in rows {
             assert_eq!(ApiErrorKind::from_status(status), kind);
         }
+    }
+
+    #[test]
+    fn classification_table() {
+        let api = |status| Error::from_response(status, b"{}");
+        let not_sent = Error::NotSent {
+            reason: "deadline".into(),
+            last: Some(Box::new(api(429))),
+        };
+        let maybe = Error::MaybeSubmitted {
+            cause: "timeout".into(),
+        };
+        // (error, maybe submitted, not sent, account level, definite, transient)
+        let rows: Vec<(Error, [bool; 5])> = vec![
+            (api(400), [false, false, false, true, false]),
+            (api(401), [false, false, true, true, false]),
+            (api(402), [false, false, true, true, false]),
+            (api(403), [false, false, true, true, false]),
+            (api(404), [false, false, false, true, false]),
+            (api(408), [false, false, false, false, false]),
+            (api(422), [false, false, false, true, false]),
+            (api(429), [false, false, false, false, true]),
+            (api(500), [false, false, false, false, true]),
+            (maybe, [true, false, false, false, false]),
+            (not_sent, [false, true, false, false, true]),
+            (
+                Error::InvalidRequest {
+                    message: "no facts".into(),
+                },
+                [false, true, false, true, false],
+            ),
+            (
+                Error::Redirect {
+                    status: 307,
+                    location: None,
+                },
+                [false, false, false, true, false],
+            ),
+        ];
+        for (err, want) in rows {
+            let got = [
+                err.is_maybe_submitted(),
+                err.is_not_sent(),
+                err.is_account_level(),
+                err.is_definite(),
+                err.is_transient(),
+            ];
+            assert_eq!(got, want, "{err}");
+        }
+    }
+
+    #[test]
+    fn error_bodies_are_shortened() {
+        let long = format!("{{\"detail\": \"{}\"}}", "x".repeat(5000));
+        let Error::Api { body, .. } = Error::from_response(500, long.as_bytes()) else {
+            unreachable!()
+        };
+        assert!(body.chars().count() <= sixtyfour_protocol::MAX_MESSAGE_CHARS + 1);
     }
 }

@@ -17,8 +17,7 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use std::time::Duration;
-//! use sixtyfour::{Client, Enrich, PollPolicy};
+//! use sixtyfour::{Client, Enrich};
 //!
 //! #[derive(Debug, serde::Deserialize, Enrich)]
 //! struct Lead {
@@ -31,33 +30,46 @@
 //! }
 //!
 //! let emulator = sixtyfour_emulator::Emulator::builder().spawn().await?;
-//! let client = Client::builder()
-//!     .api_key(emulator.api_key())
-//!     .base_url(emulator.base_url())
-//!     .poll_policy(PollPolicy { initial: Duration::from_millis(20), factor: 1.5, max: Duration::from_millis(200) })
-//!     .build()?;
+//! let client = Client::for_emulator(&emulator)?; // the `emulator` feature
 //!
 //! let lead = serde_json::json!({"name": "Rafael Núñez", "company": "Lanternfish Labs"});
 //! let enriched = client.enrich::<Lead>(&lead).await?;
 //! assert_eq!(enriched.data.title, "CEO & Co-Founder");
 //! assert_eq!(enriched.data.email.as_deref(), Some("rafael.nunez@lanternfish.example"));
-//! assert!(enriched.confidence_score.unwrap_or_default() > 5.0);
+//! assert_eq!(enriched.confidence_score, Some(7.5));
 //! # Ok(())
 //! # }
 //! ```
 //!
 //! Against the real API, `Client::from_env()` reads `SIXTYFOUR_API_KEY` (and an optional
-//! `SIXTYFOUR_BASE_URL`).
+//! `SIXTYFOUR_BASE_URL`). The key is kept as a secret: no `Debug`, error or log line shows it.
 //!
 //! # The pieces
 //!
 //! - [`Client::submit`], [`Client::job_status`], [`Client::wait`]: keep a [`TaskId`] and resume
-//!   after a restart; [`Client::enrich_raw`] and [`Client::enrich`] put them together.
-//! - [`Client::enrich_all`]: a stream of results with bounded concurrency.
+//!   after a restart; [`Client::enrich_raw`] and [`Client::enrich`] put them together, and
+//!   [`Client::enrich_sync`] uses the sync endpoint.
+//! - [`Client::with_options`] and [`RequestOptions`]: a deadline, a timeout, a poll policy,
+//!   body options and the endpoint for some calls, without rebuilding the client;
+//!   [`Client::people_intelligence`] for the people-intelligence paths.
+//! - [`Client::enrich_all`]: a stream of results with bounded concurrency, and a
+//!   [`BatchHandle`] that keeps the task ids of submitted jobs.
 //! - [`PollPolicy`], [`RetryPolicy`], [`RateLimit`]: how often to poll, when to retry (the pure
 //!   [`retry::decide`]), and the request budget shared by all calls.
-//! - [`Error`]: one enum; [`Error::task_id`] gives the job to resume where there is one.
+//! - [`Error`]: one enum; [`Error::task_id`] gives the job to resume where there is one, and
+//!   [`Error::is_maybe_submitted`], [`Error::is_not_sent`], [`Error::is_account_level`] and
+//!   [`Error::is_definite`] say what a failure means for the job.
 //! - [`webhook`]: signature checks and parsing for completion callbacks.
+//! - [`prelude`]: the common imports in one line.
+//!
+//! # Features
+//!
+//! | feature | default | what |
+//! |---|---|---|
+//! | `rustls` | yes | TLS through rustls (no system library) |
+//! | `native-tls` | no | TLS through the platform's library |
+//! | `emulator` | no | [`Client::for_emulator`], for tests against `sixtyfour-emulator` |
+//! | `blocking` | no | `sixtyfour::blocking`, a synchronous facade for scripts |
 //!
 //! The derive's schema, from the example above:
 //!
@@ -83,27 +95,48 @@
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+mod batch;
 mod client;
+mod config;
+#[cfg(feature = "emulator")]
+mod emulator;
 mod error;
+mod options;
 pub mod poll;
+pub mod prelude;
 mod rate_limit;
 mod request;
 mod response;
 pub mod retry;
+mod transport;
+mod wait;
 pub mod webhook;
 
-pub use client::{API_KEY_ENV, BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL};
-pub use error::{ApiErrorKind, Error, error_message};
+pub use batch::{Batch, BatchHandle, Unfinished};
+pub use client::Client;
+pub use config::{
+    API_KEY_ENV, BASE_URL_ENV, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES,
+    ERROR_BODY_BYTES,
+};
+#[cfg(feature = "emulator")]
+pub use emulator::EMULATOR_POLL;
+pub use error::{ApiErrorKind, Error};
+pub use options::{Deadline, RequestOptions};
 pub use poll::PollPolicy;
 pub use rate_limit::RateLimit;
-pub use request::{EnrichRequest, Tier};
-pub use response::{EnrichResult, Enriched, JobState, JobStatus, TaskId};
+pub use request::EnrichRequest;
+pub use reqwest::header::HeaderMap;
+pub use response::{Enriched, Enrichment, JobStatus, Response};
 pub use retry::RetryPolicy;
+pub use secrecy::SecretString;
 pub use sixtyfour_casting::{
-    CastError, DecodeError, DecodeIssue, Enrich, EnrichField, FieldInfo, FieldSpec, FieldType,
-    Problem, Schema, SchemaError, TypeSource, decode, decode_owned,
+    CastError, DecodeError, DecodeIssue, Enrich, EnrichField, FieldError, FieldInfo, FieldSpec,
+    FieldType, Problem, Schema, SchemaError, TypeSource, decode, decode_owned,
 };
 pub use sixtyfour_derive::Enrich;
+pub use sixtyfour_protocol::{
+    Endpoint, EnrichResult, JobState, TaskId, TaskIdError, TaskType, Tier, error_message,
+};
 
 /// The casting rules, for direct use.
 pub use sixtyfour_casting as casting;

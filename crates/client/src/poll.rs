@@ -1,5 +1,6 @@
 //! How often to ask about a running job: a growing interval, a server's `Retry-After` winning,
-//! and a last poll aligned to the deadline. Pure; the waiting loop lives in the client.
+//! and a last poll just before the deadline, early enough to finish within it. Pure; the
+//! waiting loop is in `wait`.
 
 use std::time::Duration;
 
@@ -11,8 +12,9 @@ use std::time::Duration;
 ///
 /// let policy = PollPolicy::default();
 /// assert_eq!(policy.interval(1), Duration::from_secs(3));
-/// // 4 s left: the 4.5 s step would overshoot, so the last poll lands on the deadline.
-/// assert_eq!(policy.next(2, Duration::from_secs(4), None), NextPoll::Final(Duration::from_secs(4)));
+/// // 4 s left: the 4.5 s step would overshoot, so the last poll goes 1 s before the deadline,
+/// // leaving that second for the request itself.
+/// assert_eq!(policy.next(2, Duration::from_secs(4), None), NextPoll::Final(Duration::from_secs(3)));
 /// // A server's Retry-After wins over the schedule.
 /// assert_eq!(policy.next(0, Duration::from_secs(60), Some(Duration::from_secs(7))), NextPoll::After(Duration::from_secs(7)));
 /// ```
@@ -42,11 +44,15 @@ impl Default for PollPolicy {
 pub enum NextPoll {
     /// Sleep this long, then poll.
     After(Duration),
-    /// Sleep this long (to the deadline), poll one last time, then give up.
+    /// Sleep this long (to just before the deadline), poll one last time, then give up.
     Final(Duration),
     /// The deadline has passed.
     Expired,
 }
+
+/// The longest time kept before the deadline for the last poll's own request; a shorter
+/// wait keeps a quarter of what is left.
+pub const FINAL_POLL_RESERVE: Duration = Duration::from_secs(1);
 
 impl PollPolicy {
     /// The scheduled wait before poll number `n` (from 0).
@@ -56,14 +62,17 @@ impl PollPolicy {
     }
 
     /// What to do before poll number `n`, with `remaining` time to the deadline and the
-    /// server's `Retry-After`, which always wins over the schedule.
+    /// server's `Retry-After`, which always wins over the schedule. When the next poll would
+    /// not end before the deadline, the last one goes [`FINAL_POLL_RESERVE`] (or a quarter of
+    /// what is left, if less) before it.
     pub fn next(&self, n: u32, remaining: Duration, retry_after: Option<Duration>) -> NextPoll {
         if remaining.is_zero() {
             return NextPoll::Expired;
         }
         let wait = retry_after.unwrap_or_else(|| self.interval(n));
-        if wait >= remaining {
-            NextPoll::Final(remaining)
+        let reserve = FINAL_POLL_RESERVE.min(remaining / 4);
+        if wait >= remaining - reserve {
+            NextPoll::Final(remaining - reserve)
         } else {
             NextPoll::After(wait)
         }
@@ -103,6 +112,7 @@ mod tests {
                 NextPoll::Final(wait) => {
                     clock += wait;
                     out.push((clock.as_secs_f64(), "final"));
+                    break;
                 }
                 NextPoll::Expired => break,
             }
@@ -120,7 +130,7 @@ mod tests {
                 (5.0, "poll"),
                 (9.5, "poll"),
                 (16.25, "poll"),
-                (20.0, "final")
+                (19.0625, "final")
             ]
         );
         // Retry-After wins, even when it is longer or shorter than the schedule.
@@ -131,11 +141,12 @@ mod tests {
                 (7.5, "poll"),
                 (12.0, "poll"),
                 (18.75, "poll"),
-                (20.0, "final")
+                (19.6875, "final")
             ]
         );
-        // A deadline shorter than the first interval gives one final poll at the deadline.
-        assert_eq!(schedule(&policy, secs(1.0), &[]), [(1.0, "final")]);
+        // A deadline shorter than the first interval gives one final poll, a quarter of the
+        // time before the deadline.
+        assert_eq!(schedule(&policy, secs(1.0), &[]), [(0.75, "final")]);
         assert_eq!(policy.next(0, Duration::ZERO, None), NextPoll::Expired);
     }
 }

@@ -1,10 +1,11 @@
 //! One request budget per client, shared by submits and polls: each request reserves the next
 //! free slot (a generic cell rate algorithm), so a large batch slows its polling instead of
-//! meeting 429s.
+//! meeting 429s. A 429's `Retry-After` pauses every request of the client, not only the one
+//! that got it, and no request waits in the queue past its call's deadline.
 
 use std::time::Duration;
 
-use tokio::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 use tokio::time::Instant;
 
 /// A request rate: `requests` per `per`, with short bursts of up to `burst`.
@@ -49,38 +50,79 @@ impl RateLimit {
     }
 }
 
-/// The shared limiter.
+/// The shared limiter: an optional request rate, and a pause set by the server's 429s.
 #[derive(Debug)]
 pub struct RateLimiter {
-    limit: RateLimit,
+    limit: Option<RateLimit>,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct State {
     /// The theoretical arrival time of the next request at the sustained rate.
-    next: Mutex<Option<Instant>>,
+    tat: Option<Instant>,
+    /// No request goes before this instant (a 429's Retry-After).
+    paused_until: Option<Instant>,
+}
+
+/// The request could not go before the deadline; nothing was reserved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PastDeadline {
+    /// The earliest instant it could have gone.
+    pub slot: Instant,
 }
 
 impl RateLimiter {
-    /// A limiter for `limit`.
-    pub fn new(limit: RateLimit) -> Self {
+    /// A limiter for `limit` (`None`: no rate, only the pauses of 429s).
+    pub fn new(limit: Option<RateLimit>) -> Self {
         RateLimiter {
             limit,
-            next: Mutex::new(None),
+            state: Mutex::new(State::default()),
         }
     }
 
     /// The configured rate.
-    pub fn limit(&self) -> RateLimit {
+    pub fn limit(&self) -> Option<RateLimit> {
         self.limit
     }
 
-    /// Waits for this request's slot.
-    pub async fn acquire(&self) {
+    /// Waits for this request's slot, or refuses at once when the slot is past `deadline`.
+    pub async fn acquire(&self, deadline: Option<Instant>) -> Result<(), PastDeadline> {
         let slot = {
-            let mut next = self.next.lock().await;
-            let now = Instant::now();
-            let (slot, tat) = reserve(self.limit, *next, now);
-            *next = Some(tat);
+            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            let (slot, tat) = admit(self.limit, state.tat, state.paused_until, Instant::now());
+            if deadline.is_some_and(|deadline| slot > deadline) {
+                return Err(PastDeadline { slot });
+            }
+            state.tat = tat;
             slot
         };
         tokio::time::sleep_until(slot).await;
+        Ok(())
+    }
+
+    /// No request of this client goes before `until`.
+    pub fn pause_until(&self, until: Instant) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.paused_until = Some(state.paused_until.map_or(until, |p| p.max(until)));
+    }
+}
+
+/// Pure admission step: the instant a request may go, given the rate (if any), the theoretical
+/// arrival time, a pause and `now`, and the theoretical arrival time after it.
+pub fn admit(
+    limit: Option<RateLimit>,
+    tat: Option<Instant>,
+    paused_until: Option<Instant>,
+    now: Instant,
+) -> (Instant, Option<Instant>) {
+    let earliest = paused_until.map_or(now, |p| p.max(now));
+    match limit {
+        None => (earliest, tat),
+        Some(limit) => {
+            let (slot, tat) = reserve(limit, tat, earliest);
+            (slot, Some(tat))
+        }
     }
 }
 
@@ -142,5 +184,54 @@ mod tests {
                 .count();
             assert!(within <= 50 + 10, "{within} requests in one window");
         }
+    }
+
+    #[test]
+    fn a_pause_delays_every_request_and_the_rate_resumes_after_it() {
+        let now = Instant::now();
+        let pause = now + Duration::from_secs(30);
+        // No rate: only the pause.
+        assert_eq!(admit(None, None, Some(pause), now), (pause, None));
+        assert_eq!(admit(None, None, None, now), (now, None));
+        // A pause in the past changes nothing.
+        assert_eq!(
+            admit(None, None, Some(now - Duration::from_secs(1)), now).0,
+            now
+        );
+        // With a rate: the burst starts at the end of the pause.
+        let limit = RateLimit {
+            requests: 60,
+            per: Duration::from_secs(60),
+            burst: 2,
+        };
+        let mut tat = None;
+        let mut slots = Vec::new();
+        for _ in 0..4 {
+            let (slot, next) = admit(Some(limit), tat, Some(pause), now);
+            tat = next;
+            slots.push((slot - now).as_secs());
+        }
+        assert_eq!(slots, [30, 30, 31, 32]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_queue_never_waits_past_a_deadline() {
+        let limiter = RateLimiter::new(None);
+        let now = Instant::now();
+        limiter.pause_until(now + Duration::from_secs(3600));
+        let deadline = now + Duration::from_secs(3);
+        let refused = limiter.acquire(Some(deadline)).await.unwrap_err();
+        assert_eq!(refused.slot, now + Duration::from_secs(3600));
+        // A shorter pause does not shorten a longer one.
+        limiter.pause_until(now + Duration::from_secs(10));
+        assert!(
+            limiter
+                .acquire(Some(now + Duration::from_secs(20)))
+                .await
+                .is_err()
+        );
+        // Without a deadline it waits out the pause (in paused time).
+        limiter.acquire(None).await.unwrap();
+        assert!(Instant::now() >= now + Duration::from_secs(3600));
     }
 }

@@ -1,26 +1,15 @@
-//! `EnrichRequest`: the body of a submit, built from a lead and a schema, checked before it is
-//! sent so that bad input costs no request.
+//! `EnrichRequest`: the body of a submit (the protocol's [`EnrichBody`]), built from a lead and
+//! a schema, checked before it is sent so that bad input costs no request.
+
+use std::sync::LazyLock;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 use sixtyfour_casting::{Enrich, Schema};
+use sixtyfour_protocol::{EnrichBody, Tier};
 
 use crate::error::Error;
-
-/// How hard the research agent works.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-#[non_exhaustive]
-pub enum Tier {
-    /// Quickest.
-    Low,
-    /// The middle ground.
-    Medium,
-    /// Deeper research.
-    High,
-    /// The deepest research.
-    Xhigh,
-}
+use crate::options::RequestOptions;
 
 /// One enrichment request.
 ///
@@ -41,26 +30,17 @@ pub enum Tier {
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnrichRequest {
-    lead_info: Map<String, Value>,
-    schema: Schema,
-    research_plan: Option<String>,
-    max_iterations: Option<u32>,
-    tier: Option<Tier>,
-    webhook_url: Option<String>,
-    extra: Map<String, Value>,
+    /// Always has `fields` (the constructors see to it).
+    body: EnrichBody,
 }
+
+static NO_FIELDS: LazyLock<Schema> = LazyLock::new(Schema::new);
 
 impl EnrichRequest {
     /// A request for `schema` about the lead `lead_info`.
     pub fn new(lead_info: Map<String, Value>, schema: Schema) -> Self {
         EnrichRequest {
-            lead_info,
-            schema,
-            research_plan: None,
-            max_iterations: None,
-            tier: None,
-            webhook_url: None,
-            extra: Map::new(),
+            body: EnrichBody::new(lead_info, schema),
         }
     }
 
@@ -70,7 +50,8 @@ impl EnrichRequest {
             Ok(Value::Object(lead_info)) => Ok(Self::new(lead_info, schema)),
             Ok(other) => Err(Error::InvalidRequest {
                 message: format!(
-                    "the lead must serialize to a JSON object of known facts, not {other}"
+                    "the lead must serialize to a JSON object of known facts, not {}",
+                    sixtyfour_protocol::shorten(&other.to_string())
                 ),
             }),
             Err(err) => Err(Error::InvalidRequest {
@@ -82,118 +63,97 @@ impl EnrichRequest {
     /// A request for the fields of `T` (its schema and research plan).
     pub fn for_type<T: Enrich>(lead: &impl Serialize) -> Result<Self, Error> {
         let mut request = Self::from_lead(lead, T::schema())?;
-        request.research_plan = T::research_plan().map(str::to_owned);
+        request.body.research_plan = T::research_plan().map(str::to_owned);
         Ok(request)
+    }
+
+    /// A request from a protocol body; it must name its fields (`struct`).
+    pub fn from_body(body: EnrichBody) -> Result<Self, Error> {
+        if body.fields.is_none() {
+            return Err(Error::InvalidRequest {
+                message: sixtyfour_protocol::BodyError::NoStruct.to_string(),
+            });
+        }
+        Ok(EnrichRequest { body })
     }
 
     /// Guidance for the research agent.
     pub fn research_plan(mut self, plan: impl Into<String>) -> Self {
-        self.research_plan = Some(plan.into());
+        self.body.research_plan = Some(plan.into());
         self
     }
 
     /// A bound on the agent's iterations.
     pub fn max_iterations(mut self, n: u32) -> Self {
-        self.max_iterations = Some(n);
+        self.body.max_iterations = Some(n);
         self
     }
 
     /// The research tier.
     pub fn tier(mut self, tier: Tier) -> Self {
-        self.tier = Some(tier);
+        self.body.tier = Some(tier);
         self
     }
 
-    /// An HTTPS URL the service calls when an async job ends.
+    /// An http(s) URL the service calls when an async job ends.
     pub fn webhook_url(mut self, url: impl Into<String>) -> Self {
-        self.webhook_url = Some(url.into());
+        self.body.webhook_url = Some(url.into());
         self
     }
 
     /// Any other body field, for options this crate does not know yet.
     pub fn extra(mut self, key: impl Into<String>, value: Value) -> Self {
-        self.extra.insert(key.into(), value);
+        self.body.extra.insert(key.into(), value);
         self
     }
 
     /// The lead's known facts.
     pub fn lead_info(&self) -> &Map<String, Value> {
-        &self.lead_info
+        &self.body.lead_info
     }
 
     /// The fields asked for.
     pub fn schema(&self) -> &Schema {
-        &self.schema
+        self.body.fields.as_ref().unwrap_or(&NO_FIELDS)
     }
 
-    /// Refuses what the API would refuse, before anything is sent.
+    /// The wire body.
+    pub fn body(&self) -> &EnrichBody {
+        &self.body
+    }
+
+    /// Refuses what the API would refuse, before anything is sent (the protocol's
+    /// [`EnrichBody::check`]).
     pub fn validate(&self) -> Result<(), Error> {
-        let invalid = |message: &str| {
-            Err(Error::InvalidRequest {
-                message: message.to_owned(),
-            })
-        };
-        if self
-            .lead_info
-            .values()
-            .all(|v| v.is_null() || v.as_str().is_some_and(|s| s.trim().is_empty()))
-        {
-            return invalid(
-                "the lead has no facts: give at least one non-blank value (a name, an email, a URL)",
-            );
-        }
-        if self.schema.is_empty() {
-            return invalid("the schema is empty: name at least one field to collect");
-        }
-        if self.max_iterations == Some(0) {
-            return invalid("max_iterations must be at least 1");
-        }
-        if let Some(url) = &self.webhook_url {
-            if !(url.starts_with("https://") || url.starts_with("http://")) {
-                return invalid("webhook_url must be an http(s) URL");
-            }
-        }
-        for key in [
-            "lead_info",
-            "struct",
-            "research_plan",
-            "max_iterations",
-            "tier",
-            "webhook_url",
-        ] {
-            if self.extra.contains_key(key) {
-                return Err(Error::InvalidRequest {
-                    message: format!("`{key}` is set through its own method, not `extra`"),
-                });
-            }
-        }
-        Ok(())
+        self.body.check().map_err(|err| Error::InvalidRequest {
+            message: err.to_string(),
+        })
     }
 
     /// The JSON body.
     pub fn to_json(&self) -> Value {
-        let mut body = Map::new();
-        body.insert("lead_info".into(), Value::Object(self.lead_info.clone()));
-        body.insert("struct".into(), self.schema.to_json());
-        if let Some(plan) = &self.research_plan {
-            body.insert("research_plan".into(), Value::String(plan.clone()));
+        serde_json::to_value(&self.body).unwrap_or(Value::Null)
+    }
+
+    /// The body with the per-call options applied (they win over the request's own values),
+    /// checked and serialized.
+    pub(crate) fn encode(&self, options: &RequestOptions) -> Result<Vec<u8>, Error> {
+        let mut body = self.body.clone();
+        if let Some(tier) = options.tier {
+            body.tier = Some(tier);
         }
-        if let Some(n) = self.max_iterations {
-            body.insert("max_iterations".into(), Value::from(n));
+        if let Some(n) = options.max_iterations {
+            body.max_iterations = Some(n);
         }
-        if let Some(tier) = self.tier {
-            body.insert(
-                "tier".into(),
-                serde_json::to_value(tier).unwrap_or(Value::Null),
-            );
+        if let Some(url) = &options.webhook_url {
+            body.webhook_url = Some(url.clone());
         }
-        if let Some(url) = &self.webhook_url {
-            body.insert("webhook_url".into(), Value::String(url.clone()));
-        }
-        for (key, value) in &self.extra {
-            body.insert(key.clone(), value.clone());
-        }
-        Value::Object(body)
+        body.check().map_err(|err| Error::InvalidRequest {
+            message: err.to_string(),
+        })?;
+        serde_json::to_vec(&body).map_err(|err| Error::InvalidRequest {
+            message: format!("the body could not be serialized: {err}"),
+        })
     }
 }
 
@@ -224,7 +184,7 @@ mod tests {
             ),
             (
                 EnrichRequest::new(lead(json!({"name": "Ada"})), Schema::new()),
-                Some("schema is empty"),
+                Some("`struct` is empty"),
             ),
             (
                 EnrichRequest::new(lead(json!({"name": "Ada"})), schema()).max_iterations(0),
@@ -248,5 +208,35 @@ mod tests {
             }
         }
         assert!(EnrichRequest::from_lead(&json!(["not", "an", "object"]), schema()).is_err());
+        assert!(EnrichRequest::from_body(EnrichBody::new(Map::new(), schema())).is_ok());
+    }
+
+    #[test]
+    fn options_win_over_the_request_and_are_checked() {
+        let request = EnrichRequest::new(
+            json!({"name": "Ada"}).as_object().cloned().unwrap(),
+            schema(),
+        )
+        .tier(Tier::Low);
+        let options = RequestOptions::new()
+            .tier(Tier::High)
+            .max_iterations(3)
+            .webhook_url("https://hooks.example/x");
+        let body: Value = serde_json::from_slice(&request.encode(&options).unwrap()).unwrap();
+        assert_eq!(
+            body,
+            json!({
+                "lead_info": {"name": "Ada"},
+                "struct": {"email": "Email"},
+                "max_iterations": 3,
+                "tier": "high",
+                "webhook_url": "https://hooks.example/x"
+            })
+        );
+        let bad = RequestOptions::new().max_iterations(0);
+        assert!(matches!(
+            request.encode(&bad),
+            Err(Error::InvalidRequest { .. })
+        ));
     }
 }

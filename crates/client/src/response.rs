@@ -1,120 +1,20 @@
-//! What comes back: job states, status bodies, results, and the typed `Enriched<T>`.
+//! What comes back: a job's status, the untyped [`Enrichment`] (cast by the request's types,
+//! with the raw answer beside it), the typed [`Enriched<T>`], and [`Response<T>`] for the
+//! status code and headers of an answer.
 
-use std::fmt;
+use std::ops::Deref;
 
-use serde::{Deserialize, Serialize};
+use reqwest::header::HeaderMap;
 use serde_json::{Map, Value};
-use sixtyfour_casting::{DecodeError, Enrich, decode};
+use sixtyfour_casting::{Enrich, FieldError, cast, cast_record, decode, resolve};
+use sixtyfour_protocol::{EnrichResult, JobState, JobStatusBody, TaskId, TaskType};
 
-/// A submitted job's id; keep it to resume waiting after a restart.
-///
-/// ```
-/// use sixtyfour::TaskId;
-///
-/// let id = TaskId::from("bdd69815-a1c0-480d-bfa5-d5fbb9745893");
-/// let stored = serde_json::to_string(&id)?;
-/// assert_eq!(stored, "\"bdd69815-a1c0-480d-bfa5-d5fbb9745893\"");
-/// assert_eq!(serde_json::from_str::<TaskId>(&stored)?, id);
-/// # Ok::<(), serde_json::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct TaskId(pub String);
-
-impl TaskId {
-    /// The id as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for TaskId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl From<String> for TaskId {
-    fn from(id: String) -> Self {
-        TaskId(id)
-    }
-}
-
-impl From<&str> for TaskId {
-    fn from(id: &str) -> Self {
-        TaskId(id.to_owned())
-    }
-}
-
-/// A job's state. Parsed case-insensitively; a state this crate does not know is kept as
-/// `Unknown` and waited on like a running one.
-///
-/// ```
-/// use sixtyfour::JobState;
-///
-/// assert_eq!(JobState::parse("COMPLETED"), JobState::Completed);
-/// assert_eq!(JobState::parse("warming_up"), JobState::Unknown("warming_up".into()));
-/// assert!(!JobState::parse("queued").is_terminal());
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum JobState {
-    /// Accepted, not started.
-    Pending,
-    /// Waiting for a worker.
-    Queued,
-    /// Running.
-    Processing,
-    /// Finished with a result.
-    Completed,
-    /// Finished with an error.
-    Failed,
-    /// Stopped before finishing.
-    Cancelled,
-    /// Any other state.
-    Unknown(String),
-}
-
-impl JobState {
-    /// Reads a status string.
-    pub fn parse(status: &str) -> Self {
-        match status.trim().to_ascii_lowercase().as_str() {
-            "pending" => JobState::Pending,
-            "queued" => JobState::Queued,
-            "processing" | "running" | "in_progress" => JobState::Processing,
-            "completed" | "complete" | "succeeded" | "success" => JobState::Completed,
-            "failed" | "error" => JobState::Failed,
-            "cancelled" | "canceled" => JobState::Cancelled,
-            _ => JobState::Unknown(status.to_owned()),
-        }
-    }
-
-    /// True once the job will not change again.
-    pub fn is_terminal(&self) -> bool {
-        matches!(
-            self,
-            JobState::Completed | JobState::Failed | JobState::Cancelled
-        )
-    }
-}
-
-impl fmt::Display for JobState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = match self {
-            JobState::Pending => "pending",
-            JobState::Queued => "queued",
-            JobState::Processing => "processing",
-            JobState::Completed => "completed",
-            JobState::Failed => "failed",
-            JobState::Cancelled => "cancelled",
-            JobState::Unknown(other) => other,
-        };
-        f.write_str(text)
-    }
-}
+use crate::error::Error;
+use crate::request::EnrichRequest;
 
 /// One answer of `GET /job-status/{task_id}`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct JobStatus {
     /// The job.
     pub task_id: TaskId,
@@ -128,62 +28,92 @@ pub struct JobStatus {
     pub processed_items: Option<u64>,
     /// Progress, when reported.
     pub total_items: Option<u64>,
+    /// What kind of job it is, when reported.
+    pub task_type: Option<TaskType>,
 }
 
-/// An untyped enrichment result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct EnrichResult {
-    /// What the agent found, in words.
-    #[serde(default)]
-    pub notes: String,
-    /// The fields asked for (plus the lead's other keys), cast by the service.
-    #[serde(default)]
-    pub structured_data: Map<String, Value>,
-    /// Source URL to what it backs.
-    #[serde(default)]
-    pub references: Map<String, Value>,
-    /// Overall quality, 0 to 10.
-    #[serde(default)]
-    pub confidence_score: Option<f64>,
-    /// Per-field confidence, 0 to 100, where the service reports it.
-    #[serde(default)]
-    pub field_confidence: Option<Map<String, Value>>,
-    /// The whole result object as received.
-    #[serde(skip)]
-    pub raw: Value,
-}
-
-impl EnrichResult {
-    /// Reads a result object, keeping it whole in `raw`.
-    pub fn from_value(value: Value) -> Result<Self, serde_path_to_error::Error<serde_json::Error>> {
-        let mut result: EnrichResult = serde_path_to_error::deserialize(&value)?;
-        result.raw = value;
-        Ok(result)
+impl JobStatus {
+    pub(crate) fn from_body(task_id: TaskId, body: JobStatusBody) -> Self {
+        JobStatus {
+            task_id,
+            state: body.status,
+            result: body.result,
+            error: body.error,
+            processed_items: body.processed_items,
+            total_items: body.total_items,
+            task_type: body.task_type,
+        }
     }
+}
 
-    /// Decodes `structured_data` into `T` (see [`decode`](crate::decode)).
-    ///
-    /// ```
-    /// use sixtyfour::{EnrichResult, Enrich};
-    ///
-    /// #[derive(serde::Deserialize, Enrich)]
-    /// struct Size {
-    ///     /// Employees at the company
-    ///     employees: u32,
-    /// }
-    ///
-    /// let result = EnrichResult::from_value(serde_json::json!({
-    ///     "notes": "Found on the company website.",
-    ///     "structured_data": {"employees": "1,200"},
-    ///     "references": {},
-    ///     "confidence_score": 8.5
-    /// }))?;
-    /// assert_eq!(result.decode::<Size>(&Default::default())?.employees, 1200);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn decode<T: Enrich>(&self, lead_info: &Map<String, Value>) -> Result<T, DecodeError> {
-        decode(&self.structured_data, lead_info)
+/// An untyped enrichment: `structured_data` cast by the request's resolved types (a `dict`
+/// sent back as JSON text is an object, `"1,200"` for an `int` is 1200), with the answer as
+/// received beside it.
+///
+/// ```
+/// use serde_json::json;
+/// use sixtyfour::{EnrichRequest, EnrichResult, Enrichment, Schema};
+///
+/// let schema = Schema::from_json(&json!({
+///     "employees": {"description": "Employees at the company", "type": "int"},
+///     "offices": {"description": "Offices by city", "type": "dict"},
+/// }))?;
+/// let request = EnrichRequest::from_lead(&json!({"company": "Lanternfish Labs"}), schema)?;
+/// let answer: EnrichResult = serde_json::from_value(json!({
+///     "structured_data": {"employees": "1,200", "offices": "{\"Portland\": 2}"}
+/// }))?;
+///
+/// let enrichment = Enrichment::new(answer, &request, None);
+/// assert_eq!(enrichment.data["employees"], 1200);
+/// assert_eq!(enrichment.data["offices"], json!({"Portland": 2}));
+/// assert_eq!(enrichment.result.structured_data["employees"], "1,200"); // as received
+/// assert!(enrichment.cast_errors.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Enrichment {
+    /// The job that produced it, when it ran asynchronously.
+    pub task_id: Option<TaskId>,
+    /// `structured_data` cast by the request's types; a value that could not be cast is kept
+    /// as received and listed in `cast_errors`.
+    pub data: Map<String, Value>,
+    /// The fields whose value did not fit their type.
+    pub cast_errors: Vec<FieldError>,
+    /// The answer as received.
+    pub result: EnrichResult,
+}
+
+impl Enrichment {
+    /// Casts `result` for the request it answers.
+    pub fn new(result: EnrichResult, request: &EnrichRequest, task_id: Option<TaskId>) -> Self {
+        let resolution = resolve(request.schema(), request.lead_info());
+        let (data, cast_errors) = match cast_record(&result.structured_data, &resolution) {
+            Ok(data) => (data, Vec::new()),
+            Err(failed) => {
+                // Cast what can be cast; keep the rest as received.
+                let mut data = result.structured_data.clone();
+                for field in &resolution {
+                    match data.get_mut(field.name) {
+                        Some(value) => {
+                            if let Ok(cast) = cast(value, field.field_type) {
+                                *value = cast;
+                            }
+                        }
+                        None => {
+                            data.insert(field.name.to_owned(), Value::Null);
+                        }
+                    }
+                }
+                (data, failed.errors)
+            }
+        };
+        Enrichment {
+            task_id,
+            data,
+            cast_errors,
+            result,
+        }
     }
 }
 
@@ -201,49 +131,147 @@ pub struct Enriched<T> {
     pub confidence_score: Option<f64>,
     /// The task that produced it, when it ran asynchronously.
     pub task_id: Option<TaskId>,
-    /// The untyped result, with the raw map.
+    /// The answer as received.
     pub raw: EnrichResult,
 }
 
 impl<T: Enrich> Enriched<T> {
-    /// Decodes a result for the lead it was about.
+    /// Decodes a result for the lead it was about. When it does not fit `T`, the error
+    /// ([`Error::Cast`]) keeps the task id and the whole answer.
+    ///
+    /// ```
+    /// use sixtyfour::{Enrich, EnrichResult, Enriched, Error};
+    ///
+    /// #[derive(Debug, serde::Deserialize, Enrich)]
+    /// struct Size {
+    ///     /// Employees at the company
+    ///     employees: u32,
+    /// }
+    ///
+    /// let result: EnrichResult = serde_json::from_value(serde_json::json!({
+    ///     "notes": "Found on the company website.",
+    ///     "structured_data": {"employees": "1,200"},
+    ///     "confidence_score": 8.5
+    /// }))?;
+    /// let lead = serde_json::Map::new();
+    /// assert_eq!(Enriched::<Size>::from_result(result.clone(), &lead, None)?.data.employees, 1200);
+    ///
+    /// let mut odd = result;
+    /// odd.structured_data.insert("employees".into(), "many".into());
+    /// let err = Enriched::<Size>::from_result(odd, &lead, None).unwrap_err();
+    /// assert_eq!(err.result().map(|r| &r.structured_data["employees"]), Some(&"many".into()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_result(
         raw: EnrichResult,
         lead_info: &Map<String, Value>,
         task_id: Option<TaskId>,
-    ) -> Result<Self, DecodeError> {
-        let data = raw.decode::<T>(lead_info)?;
-        Ok(Enriched {
-            data,
-            notes: raw.notes.clone(),
-            references: raw.references.clone(),
-            confidence_score: raw.confidence_score,
-            task_id,
-            raw,
-        })
+    ) -> Result<Self, Error> {
+        match decode::<T>(&raw.structured_data, lead_info) {
+            Ok(data) => Ok(Enriched {
+                data,
+                notes: raw.notes.clone(),
+                references: raw.references.clone(),
+                confidence_score: raw.confidence_score,
+                task_id,
+                raw,
+            }),
+            Err(source) => Err(Error::Cast {
+                task_id,
+                result: Box::new(raw),
+                source,
+            }),
+        }
+    }
+}
+
+/// A value with the status code and headers of the answer it came from.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let emulator = sixtyfour_emulator::Emulator::builder().spawn().await?;
+/// # let client = sixtyfour::Client::for_emulator(&emulator)?;
+/// let schema = sixtyfour::Schema::builder().describe("title", "The individual's job title").build()?;
+/// let request = sixtyfour::EnrichRequest::from_lead(&serde_json::json!({"email": "rafael.nunez@lanternfish.example"}), schema)?;
+/// let answer = client.submit_response(&request).await?;
+/// assert_eq!(answer.status(), 200);
+/// assert!(answer.headers().contains_key("content-type"));
+/// let task_id = answer.into_inner();
+/// # let _ = task_id;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Response<T> {
+    value: T,
+    status: u16,
+    headers: HeaderMap,
+}
+
+impl<T> Response<T> {
+    pub(crate) fn new(value: T, status: u16, headers: HeaderMap) -> Self {
+        Response {
+            value,
+            status,
+            headers,
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The answer's headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The value.
+    pub fn into_inner(self) -> T {
+        self.value
+    }
+
+    /// The value, status and headers.
+    pub fn into_parts(self) -> (T, u16, HeaderMap) {
+        (self.value, self.status, self.headers)
+    }
+}
+
+impl<T> Deref for Response<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.value
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+    use sixtyfour_casting::Schema;
 
     #[test]
-    fn states_parse_case_insensitively_with_a_fallback() {
-        let rows = [
-            ("pending", JobState::Pending),
-            ("PENDING", JobState::Pending),
-            (" Processing ", JobState::Processing),
-            ("queued", JobState::Queued),
-            ("COMPLETED", JobState::Completed),
-            ("Failed", JobState::Failed),
-            ("canceled", JobState::Cancelled),
-            ("warming_up", JobState::Unknown("warming_up".into())),
-        ];
-        for (text, state) in rows {
-            assert_eq!(JobState::parse(text), state);
-        }
-        assert!(!JobState::Unknown("x".into()).is_terminal());
-        assert!(JobState::Cancelled.is_terminal());
+    fn values_that_do_not_fit_are_kept_and_listed() {
+        let schema = Schema::from_json(&json!({
+            "age": {"type": "int"},
+            "active": {"type": "bool"},
+            "city": "City"
+        }))
+        .unwrap();
+        let request = EnrichRequest::from_lead(&json!({"name": "Ada"}), schema).unwrap();
+        let result: EnrichResult = serde_json::from_value(json!({
+            "structured_data": {"age": "thirty", "active": "yes", "name": "Ada"}
+        }))
+        .unwrap();
+        let enrichment = Enrichment::new(result, &request, None);
+        assert_eq!(
+            Value::Object(enrichment.data.clone()),
+            json!({"age": "thirty", "active": true, "name": "Ada", "city": null})
+        );
+        assert_eq!(enrichment.cast_errors.len(), 1);
+        assert_eq!(enrichment.cast_errors[0].field, "age");
     }
 }

@@ -1,5 +1,5 @@
 //! When to try a request again: a pure decision of (request kind, outcome, attempt), and the
-//! reading of `Retry-After`. The loop that sleeps lives in the client.
+//! reading of `Retry-After`. The loop that sleeps is in `transport`.
 
 use std::time::{Duration, SystemTime};
 
@@ -143,29 +143,20 @@ pub fn decide(
     Decision::Retry(delay)
 }
 
-/// Reads `retry-after-ms` (milliseconds) or `Retry-After` (seconds, or an HTTP date relative to
-/// `now`).
+/// Reads `Retry-After`: seconds (`"120"`, `"1.5"`) or an HTTP date relative to `now`. A value
+/// that is neither, negative or too large to represent is ignored (`None`).
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
 /// use sixtyfour::retry::retry_after;
 ///
 /// let now = SystemTime::now();
-/// assert_eq!(retry_after(None, Some("60"), now), Some(Duration::from_secs(60)));
-/// assert_eq!(retry_after(Some("250"), Some("1"), now), Some(Duration::from_millis(250)));
-/// assert_eq!(retry_after(None, Some("soon"), now), None);
+/// assert_eq!(retry_after(Some("60"), now), Some(Duration::from_secs(60)));
+/// assert_eq!(retry_after(Some("soon"), now), None);
+/// assert_eq!(retry_after(None, now), None);
 /// ```
-pub fn retry_after(
-    retry_after_ms: Option<&str>,
-    retry_after: Option<&str>,
-    now: SystemTime,
-) -> Option<Duration> {
-    if let Some(ms) = retry_after_ms.and_then(|v| v.trim().parse::<f64>().ok()) {
-        if let Ok(wait) = Duration::try_from_secs_f64(ms / 1000.0) {
-            return Some(wait);
-        }
-    }
-    let value = retry_after?.trim();
+pub fn retry_after(value: Option<&str>, now: SystemTime) -> Option<Duration> {
+    let value = value?.trim();
     if let Ok(seconds) = value.parse::<f64>() {
         return Duration::try_from_secs_f64(seconds).ok();
     }
@@ -296,23 +287,19 @@ mod tests {
     fn retry_after_forms() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         let date = httpdate::fmt_http_date(now + Duration::from_secs(30));
-        let rows: [(Option<&str>, Option<&str>, Option<Duration>); 9] = [
-            (None, Some("120"), Some(Duration::from_secs(120))),
-            (None, Some(" 1.5 "), Some(Duration::from_millis(1500))),
-            (None, Some(&date), Some(Duration::from_secs(30))),
-            (Some("250"), Some("1"), Some(Duration::from_millis(250))),
-            (
-                None,
-                Some("Wed, 21 Oct 2015 07:28:00 GMT"),
-                Some(Duration::ZERO),
-            ),
-            (None, Some("soon"), None),
-            (None, None, None),
-            (Some("1e300"), Some("-5"), None),
-            (Some("NaN"), Some("inf"), None),
+        let rows: [(Option<&str>, Option<Duration>); 9] = [
+            (Some("120"), Some(Duration::from_secs(120))),
+            (Some(" 1.5 "), Some(Duration::from_millis(1500))),
+            (Some(&date), Some(Duration::from_secs(30))),
+            (Some("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO)),
+            (Some("soon"), None),
+            (None, None),
+            (Some("-5"), None),
+            (Some("1e300"), None),
+            (Some("inf"), None),
         ];
-        for (ms, header, want) in rows {
-            assert_eq!(retry_after(ms, header, now), want, "{ms:?} {header:?}");
+        for (header, want) in rows {
+            assert_eq!(retry_after(header, now), want, "{header:?}");
         }
     }
 }
