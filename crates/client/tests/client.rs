@@ -635,3 +635,80 @@ async fn webhook_deliveries_verify_and_tampered_ones_do_not() {
         Err(webhook::SignatureError::Expired { .. })
     ));
 }
+
+#[tokio::test]
+async fn typed_sync_and_people_intelligence_paths() {
+    let emulator = emulator(10).await;
+    let client = client_for(&emulator);
+
+    let sync = client.enrich_sync::<Person>(&rafael()).await.unwrap();
+    assert_eq!(sync.data.title, "CEO & Co-Founder");
+    assert_eq!(sync.task_id, None);
+
+    let people = client.people_intelligence();
+    let typed = people.enrich::<Person>(&rafael()).await.unwrap();
+    assert_eq!(typed.data.email, "rafael.nunez@lanternfish.example");
+    let untyped = people.enrich_raw(&request(rafael())).await.unwrap();
+    assert_eq!(untyped.data["company"], "Lanternfish Labs");
+    let typed_sync = people.enrich_sync::<Person>(&rafael()).await.unwrap();
+    assert_eq!(typed_sync.data.name, "Rafael Núñez");
+    let untyped_sync = people.enrich_sync_raw(&request(rafael())).await.unwrap();
+    assert_eq!(untyped_sync.data["title"], "CEO & Co-Founder");
+
+    let submits = emulator.stats().submits;
+    assert_eq!(
+        (
+            submits.enrich_lead,
+            submits.enrich_lead_async,
+            submits.people_intelligence,
+            submits.people_intelligence_async
+        ),
+        (1, 0, 2, 2)
+    );
+    let task_id = people.submit(&request(rafael())).await.unwrap();
+    let status = people.job_status_response(&task_id).await.unwrap();
+    assert_eq!(status.status(), 200);
+    assert_eq!(status.task_id, task_id);
+}
+
+#[tokio::test]
+async fn options_apply_per_call_without_rebuilding_the_client() {
+    let emulator = emulator(3_000).await;
+    let client = client_for(&emulator);
+    // A 300 ms deadline for one call; the client's own default (20 minutes) for the rest.
+    let hurried = client.with_options(sixtyfour::RequestOptions::new().deadline(ms(300)));
+    let err = hurried.enrich_raw(&request(rafael())).await.unwrap_err();
+    let Error::Deadline { task_id, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(client.options(), &sixtyfour::RequestOptions::default());
+    // The same job through the unhurried client finishes.
+    let result = client.wait(task_id).await.unwrap();
+    assert_eq!(result.structured_data["company"], "Lanternfish Labs");
+
+    // A per-call poll policy: one poll at 2.5 s for a 3 s job, then the next.
+    let patient = client.with_options(sixtyfour::RequestOptions::new().poll_policy(PollPolicy {
+        initial: ms(2_500),
+        factor: 1.0,
+        max: ms(2_500),
+    }));
+    emulator.reset();
+    patient.enrich_raw(&request(rafael())).await.unwrap();
+    assert_eq!(emulator.stats().status_polls, 2);
+
+    // A per-call timeout shorter than a slow answer: ambiguous, as for the builder's timeout.
+    emulator.reset();
+    emulator
+        .set_faults(Faults {
+            slow_ms: 1_500,
+            ..Faults::default()
+        })
+        .unwrap();
+    emulator.script(Endpoint::Submit, [Outcome::Slow]);
+    let err = client
+        .with_options(sixtyfour::RequestOptions::new().timeout(ms(200)))
+        .submit(&request(rafael()))
+        .await
+        .unwrap_err();
+    assert!(err.is_maybe_submitted(), "{err:?}");
+}
