@@ -5,9 +5,8 @@
 
 use std::time::Instant;
 
-use futures_util::StreamExt;
 use serde::Deserialize;
-use sixtyfour::{Enrich, EnrichRequest, Enriched};
+use sixtyfour::prelude::*;
 
 #[derive(Debug, Deserialize, Enrich)]
 struct Contact {

@@ -1,9 +1,7 @@
 //! Shared by the examples: a client for the real API when `SIXTYFOUR_API_KEY` is set, else
-//! for an in-process emulator.
+//! for an in-process emulator (`Client::for_emulator`, the `emulator` feature).
 
-use std::time::Duration;
-
-use sixtyfour::{Client, PollPolicy};
+use sixtyfour::Client;
 use sixtyfour_emulator::{Emulator, EmulatorHandle};
 
 /// A client, and the emulator behind it when there is no API key (keep it alive while the
@@ -22,16 +20,5 @@ pub async fn client() -> Result<(Client, Option<EmulatorHandle>), Box<dyn std::e
         sixtyfour::API_KEY_ENV,
         emulator.base_url()
     );
-    let client = Client::builder()
-        .api_key(emulator.api_key())
-        .base_url(emulator.base_url())
-        // Emulated jobs take milliseconds, not minutes: poll accordingly.
-        .poll_policy(PollPolicy {
-            initial: Duration::from_millis(50),
-            factor: 1.5,
-            max: Duration::from_millis(500),
-        })
-        .rate_limit(None)
-        .build()?;
-    Ok((client, Some(emulator)))
+    Ok((Client::for_emulator(&emulator)?, Some(emulator)))
 }

@@ -4,7 +4,7 @@
 //! `cargo run --example quickstart`
 
 use serde::Deserialize;
-use sixtyfour::Enrich;
+use sixtyfour::prelude::*;
 
 /// What we want to know about a lead. Doc comments are the descriptions the research agent
 /// reads; the Rust types are the types that come back.

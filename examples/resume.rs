@@ -27,15 +27,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Second "process": a new client, the task id read back.
     let client = match &emulator {
-        Some(emulator) => sixtyfour::Client::builder()
-            .api_key(emulator.api_key())
-            .base_url(emulator.base_url())
-            .poll_policy(sixtyfour::PollPolicy {
-                initial: std::time::Duration::from_millis(50),
-                factor: 1.5,
-                max: std::time::Duration::from_millis(500),
-            })
-            .build()?,
+        Some(emulator) => sixtyfour::Client::for_emulator(emulator)?,
         None => sixtyfour::Client::from_env()?,
     };
     let task_id: TaskId = serde_json::from_str(&std::fs::read_to_string(&store)?)?;

@@ -54,11 +54,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let emulator = Emulator::builder().webhook_secret(SECRET).spawn().await?;
     println!("emulator at {} signs its callbacks", emulator.base_url());
-    let client = Client::builder()
-        .api_key(emulator.api_key())
-        .base_url(emulator.base_url())
-        .rate_limit(None)
-        .build()?;
+    let client = Client::for_emulator(&emulator)?;
     let schema = Schema::builder()
         .describe("title", "The individual's job title")
         .build()?;

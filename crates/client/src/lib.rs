@@ -96,6 +96,8 @@
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
 mod batch;
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod client;
 mod config;
 #[cfg(feature = "emulator")]
