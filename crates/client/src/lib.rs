@@ -148,6 +148,11 @@ pub use sixtyfour_protocol as protocol;
 #[doc(hidden)]
 pub use sixtyfour_casting::__private;
 
+/// The README's code blocks, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme {}
+
 #[cfg(doctest)]
 mod attribute_examples {
     //! ```

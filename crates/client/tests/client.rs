@@ -97,21 +97,40 @@ async fn typed_enrichment_end_to_end() {
     let client = client_for(&emulator);
     let enriched = client.enrich::<Person>(&rafael()).await.unwrap();
     let person = &enriched.data;
+    // The emulator is deterministic: every value is known.
     assert_eq!(person.name, "Rafael Núñez");
     assert_eq!(person.email, "rafael.nunez@lanternfish.example");
+    assert_eq!(person.phone.as_deref(), Some("+1-555-513-9784"));
+    assert_eq!(person.company, "Lanternfish Labs");
     assert_eq!(person.title, "CEO & Co-Founder");
-    assert_eq!(person.location, "Portland, Oregon, USA");
-    assert_eq!(person.github_url, None);
-    assert_eq!(person.age, Some(27));
-    assert_eq!(person.skills.len(), 3);
-    assert!(
-        !person.linkedin.is_empty() && !person.website.is_empty() && !person.industry.is_empty()
+    assert_eq!(
+        person.linkedin,
+        "https://www.linkedin.example/in/rafaelnunez"
     );
-    assert!(person.phone.is_some());
-    assert!(enriched.notes.contains("Matched by name and company"));
-    assert!(enriched.confidence_score.unwrap() > 5.0);
-    assert!(!enriched.references.is_empty());
-    assert!(enriched.task_id.is_some());
+    assert_eq!(person.website, "https://www.lanternfish.example/");
+    assert_eq!(person.location, "Portland, Oregon, USA");
+    assert_eq!(person.industry, "Developer tooling");
+    assert_eq!(person.github_url, None);
+    assert_eq!(person.github_notes, None);
+    assert_eq!(person.age, Some(27));
+    assert_eq!(
+        person.skills,
+        ["Embedded C", "Growth marketing", "Public speaking"]
+    );
+    assert_eq!(
+        enriched.notes,
+        "Rafael Núñez is CEO & Co-Founder at Lanternfish Labs, based in Portland, Oregon, USA. Matched by name and company. Found 11 of 13 requested fields: name, email, phone, company, title, linkedin, website, location, industry, age, skills. Not found: github_url, github_notes."
+    );
+    assert_eq!(enriched.confidence_score, Some(6.8));
+    assert_eq!(
+        enriched.references.keys().collect::<Vec<_>>(),
+        [
+            "https://www.linkedin.example/in/rafaelnunez",
+            "https://www.lanternfish.example/"
+        ]
+    );
+    let task_id = enriched.task_id.as_ref().unwrap();
+    assert_eq!(task_id.as_str().len(), 36);
     assert_eq!(enriched.raw.structured_data["company"], "Lanternfish Labs");
     assert_eq!(emulator.stats().jobs_created, 1);
 }
@@ -242,14 +261,17 @@ async fn failed_jobs_and_cast_errors() {
     let client = client_for(&emulator);
     emulator.script(Endpoint::Submit, [Outcome::JobFailure]);
     let err = client.enrich::<Person>(&rafael()).await.unwrap_err();
-    match &err {
-        Error::JobFailed { task_id, message } => {
-            assert_eq!(task_id.as_str().len(), 36);
-            assert!(message.contains("failed"));
-        }
-        other => panic!("{other:?}"),
-    }
-    assert!(err.task_id().is_some());
+    let Error::JobFailed { task_id, message } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(task_id.as_str().len(), 36);
+    assert!(message.contains("failed"), "{message}");
+    assert_eq!(err.task_id(), Some(task_id));
+    // The job the emulator ran is the one reported.
+    assert_eq!(
+        client.job_status(task_id).await.unwrap().state,
+        JobState::Failed
+    );
 
     #[allow(dead_code)]
     #[derive(Debug, Deserialize, Enrich)]
@@ -259,7 +281,14 @@ async fn failed_jobs_and_cast_errors() {
     }
     let err = client.enrich::<Wrong>(&rafael()).await.unwrap_err();
     match err {
-        Error::Cast { source: decode, .. } => {
+        Error::Cast {
+            source: decode,
+            task_id,
+            result,
+        } => {
+            // The paid answer and its job are kept.
+            assert_eq!(task_id.unwrap().as_str().len(), 36);
+            assert_eq!(result.structured_data["title"], serde_json::Value::Null);
             assert_eq!(decode.issues[0].path, "title");
             // The service could not make an int of the title, so it answered null.
             assert!(
@@ -439,22 +468,6 @@ async fn submits_retry_only_when_no_job_can_have_started() {
 }
 
 #[tokio::test]
-async fn unreachable_servers_are_retried_then_reported() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let closed = format!("http://{}", listener.local_addr().unwrap());
-    drop(listener);
-    let client = Client::builder()
-        .api_key("k")
-        .base_url(closed)
-        .retry_policy(fast_retry())
-        .rate_limit(None)
-        .build()
-        .unwrap();
-    let err = client.submit(&request(rafael())).await.unwrap_err();
-    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
-}
-
-#[tokio::test]
 async fn unexpected_bodies_keep_the_body_and_the_path() {
     use axum::routing::post;
     let app = axum::Router::new().route(
@@ -482,6 +495,8 @@ async fn unexpected_bodies_keep_the_body_and_the_path() {
 
 #[tokio::test]
 async fn enrich_all_never_exceeds_its_concurrency() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     let emulator = Emulator::builder()
         .latency(Latency::Range(ms(20), ms(60)))
         .spawn()
@@ -489,13 +504,30 @@ async fn enrich_all_never_exceeds_its_concurrency() {
         .unwrap();
     let client = client_for(&emulator);
     let directory = sixtyfour_emulator::Directory::builtin();
-    let requests: Vec<EnrichRequest> = directory
+    let leads: Vec<EnrichRequest> = directory
         .profiles()
         .iter()
         .take(40)
         .map(|p| request(json!({"email": p.attributes["email"]})))
         .collect();
-    let results: Vec<_> = client.enrich_all(requests, 6).collect().await;
+    // Counted on this side, with no clock: a request is taken from the iterator when the
+    // batch starts it, and a result handed out when it has ended. Started minus handed out
+    // is the number in flight.
+    let started = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&started);
+    let requests = leads.into_iter().inspect(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
+    let mut batch = client.enrich_all(requests, 6);
+    let mut results = Vec::new();
+    let mut most = 0;
+    while let Some(item) = batch.next().await {
+        // Counted before this result is taken out: it was still in flight.
+        let in_flight = started.load(Ordering::SeqCst) - results.len();
+        most = most.max(in_flight);
+        results.push(item);
+    }
+    assert_eq!(most, 6, "the bound is used and never exceeded");
     assert_eq!(results.len(), 40);
     let mut indices: Vec<usize> = results.iter().map(|(i, _)| *i).collect();
     indices.sort_unstable();
@@ -505,18 +537,7 @@ async fn enrich_all_never_exceeds_its_concurrency() {
         let expected = directory.profiles()[*index].attributes["name"].clone();
         assert_eq!(enrichment.data["name"], expected);
     }
-    let stats = emulator.stats();
-    assert_eq!(stats.jobs_created, 40);
-    assert!(
-        stats.max_in_flight <= 6,
-        "{} jobs in flight at once",
-        stats.max_in_flight
-    );
-    assert!(
-        stats.max_in_flight >= 4,
-        "concurrency was not used: {}",
-        stats.max_in_flight
-    );
+    assert_eq!(emulator.stats().jobs_created, 40);
 }
 
 #[tokio::test]
@@ -601,13 +622,17 @@ async fn webhook_deliveries_verify_and_tampered_ones_do_not() {
         .submit(&request(rafael()).webhook_url(hook))
         .await
         .unwrap();
-    for _ in 0..200 {
-        if !seen.lock().unwrap().is_empty() {
-            break;
+    let give_up = std::time::Instant::now() + Duration::from_secs(30);
+    let (signature, body) = loop {
+        if let Some(delivery) = seen.lock().unwrap().first().cloned() {
+            break delivery;
         }
+        assert!(
+            std::time::Instant::now() < give_up,
+            "no webhook delivery reached the receiver within 30 s"
+        );
         tokio::time::sleep(ms(10)).await;
-    }
-    let (signature, body) = seen.lock().unwrap().first().cloned().unwrap();
+    };
     let now = SystemTime::now();
     webhook::verify(b"whsec_test", &signature, &body, now).unwrap();
     let event = webhook::parse_event(&body).unwrap();
