@@ -10,11 +10,14 @@ use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 
+/// A span's name and fields.
+type Span = (String, HashMap<String, String>);
+
 /// Closed spans: name and fields (those given at creation and those recorded later).
 #[derive(Clone, Default)]
 struct Spans {
-    open: Arc<Mutex<HashMap<u64, (String, HashMap<String, String>)>>>,
-    closed: Arc<Mutex<Vec<(String, HashMap<String, String>)>>>,
+    open: Arc<Mutex<HashMap<u64, Span>>>,
+    closed: Arc<Mutex<Vec<Span>>>,
 }
 
 struct Fields<'a>(&'a mut HashMap<String, String>);
