@@ -446,7 +446,7 @@ async fn submits_retry_only_when_no_job_can_have_started() {
     emulator.reset();
     emulator
         .set_faults(Faults {
-            slow_ms: 500,
+            slow_ms: 2_000,
             ..Faults::default()
         })
         .unwrap();
@@ -711,11 +711,12 @@ async fn options_apply_per_call_without_rebuilding_the_client() {
     let result = client.wait(task_id).await.unwrap();
     assert_eq!(result.structured_data["company"], "Lanternfish Labs");
 
-    // A per-call poll policy: one poll at 2.5 s for a 3 s job, then the next.
+    // A per-call poll policy: a poll every 2 s for a 3 s job, so two polls (each a second
+    // away from the job's end).
     let patient = client.with_options(sixtyfour::RequestOptions::new().poll_policy(PollPolicy {
-        initial: ms(2_500),
+        initial: ms(2_000),
         factor: 1.0,
-        max: ms(2_500),
+        max: ms(2_000),
     }));
     emulator.reset();
     patient.enrich_raw(&request(rafael())).await.unwrap();
