@@ -11,6 +11,9 @@ use crate::error::Error;
 use crate::options::Call;
 use crate::poll::NextPoll;
 
+/// The least time between a poll that failed and the next one.
+const MIN_GAP_AFTER_FAILURE: Duration = Duration::from_millis(50);
+
 impl Client {
     /// Waits for a job within the call's deadline (the client's default, 20 minutes, unless
     /// [`RequestOptions::deadline`](crate::RequestOptions::deadline) says otherwise).
@@ -65,7 +68,9 @@ impl Client {
                         if last || call.expired() {
                             break;
                         }
-                        hint = None;
+                        // The schedule's next step, never less than a floor: a zero poll
+                        // interval must not turn failures into a busy loop.
+                        hint = Some(call.poll.interval(n + 1).max(MIN_GAP_AFTER_FAILURE));
                         continue;
                     }
                     Err(err) => return Err(err),

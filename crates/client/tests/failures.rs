@@ -332,3 +332,35 @@ async fn a_dropped_batch_hands_back_the_jobs_it_submitted() {
         assert_eq!(result.structured_data["title"], "CEO & Co-Founder");
     }
 }
+
+#[tokio::test]
+async fn failing_polls_with_a_zero_interval_do_not_spin() {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&hits);
+    let base = serve(axum::Router::new().fallback(move || {
+        let counter = Arc::clone(&counter);
+        async move {
+            counter.fetch_add(1, Ordering::SeqCst);
+            (StatusCode::SERVICE_UNAVAILABLE, "down")
+        }
+    }))
+    .await;
+    let client = Client::builder()
+        .api_key("k")
+        .base_url(&base)
+        .rate_limit(None)
+        .retry_policy(RetryPolicy::none())
+        .poll_policy(sixtyfour::PollPolicy {
+            initial: Duration::ZERO,
+            factor: 1.0,
+            max: Duration::ZERO,
+        })
+        .deadline(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let err = client.wait(&TaskId::new("t").unwrap()).await.unwrap_err();
+    assert!(matches!(err, Error::Deadline { .. }), "{err:?}");
+    // At most one poll per 50 ms in a second, plus the first and the last.
+    let polls = hits.load(Ordering::SeqCst);
+    assert!((2..=22).contains(&polls), "{polls} polls in one second");
+}
