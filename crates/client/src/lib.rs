@@ -68,7 +68,7 @@
 //! |---|---|---|
 //! | `rustls` | yes | TLS through rustls (no system library) |
 //! | `native-tls` | no | TLS through the platform's library |
-//! | `emulator` | no | [`Client::for_emulator`], for tests against `sixtyfour-emulator` |
+//! | `emulator` | no | `Client::for_emulator`, for tests against `sixtyfour-emulator` |
 //! | `blocking` | no | `sixtyfour::blocking`, a synchronous facade for scripts |
 //!
 //! The derive's schema, from the example above:
