@@ -83,13 +83,13 @@ pub struct JobLog {
 /// Assembles the answer of one job from the facts of its pages and the model's claims.
 pub fn assemble(
     lead_info: &Map<String, Value>,
+    lead: &Lead,
     schema: &Schema,
     pages: &[PageFacts],
     claims: &[Claim],
     log: &JobLog,
 ) -> WebAnswer {
-    let lead = Lead::from_map(lead_info);
-    let matching = decide::match_pages(&lead, pages);
+    let matching = decide::match_pages(lead, pages);
     let resolution = resolve(schema, lead_info);
     let best = matching.best_level();
 
@@ -108,7 +108,7 @@ pub fn assemble(
         if kind != FieldKind::Other || !field_claims.is_empty() {
             answerable += 1;
         }
-        let decision = decide_one(kind, &field_claims, &matching, &lead, pages);
+        let decision = decide_one(kind, &field_claims, &matching, lead, pages);
         let value = decision.value.as_ref().and_then(|raw| {
             let cast_value = cast(raw, resolved.field_type).ok()?;
             (!is_blank(&cast_value)).then_some(cast_value)
@@ -159,7 +159,7 @@ pub fn assemble(
     }
 
     let confidence_score = score(best, &field_confidence, found.len(), answerable);
-    let notes = notes(&lead, &structured_data, &matching, &found, &missing, &conflicts, log);
+    let notes = notes(lead, &structured_data, &matching, &found, &missing, &conflicts, log);
     WebAnswer {
         notes,
         structured_data,
@@ -429,7 +429,7 @@ mod tests {
             "is_ceo": {"type": "bool", "description": "Is the person the CEO?"}
         }))
         .unwrap();
-        let answer = assemble(lead_info.as_object().unwrap(), &schema, &pages(), &[], &JobLog::default());
+        let answer = assemble(lead_info.as_object().unwrap(), &Lead::from_map(lead_info.as_object().unwrap()), &schema, &pages(), &[], &JobLog::default());
         let data = &answer.structured_data;
         assert_eq!(data["title"], "CTO");
         assert_eq!(data["email"], "ada@quillworks.example");
@@ -454,7 +454,7 @@ mod tests {
     fn nothing_found_means_nothing_answered() {
         let lead_info = json!({"name": "Nobody Known", "email": "nobody@nowhere.example"});
         let schema = Schema::from_json(&json!({"email": "Email", "title": "Title"})).unwrap();
-        let answer = assemble(lead_info.as_object().unwrap(), &schema, &pages(), &[], &JobLog::default());
+        let answer = assemble(lead_info.as_object().unwrap(), &Lead::from_map(lead_info.as_object().unwrap()), &schema, &pages(), &[], &JobLog::default());
         assert_eq!(answer.structured_data["email"], "");
         assert_eq!(answer.structured_data["title"], "");
         assert!(answer.references.is_empty());
@@ -469,7 +469,7 @@ mod tests {
             Claim { field: "hobby".into(), value: json!("sailing"), url: "https://quillworks.example/team/".into() },
             Claim { field: "years".into(), value: json!("4"), url: "https://elsewhere.example/".into() },
         ];
-        let answer = assemble(lead_info.as_object().unwrap(), &schema, &pages(), &claims, &JobLog::default());
+        let answer = assemble(lead_info.as_object().unwrap(), &Lead::from_map(lead_info.as_object().unwrap()), &schema, &pages(), &claims, &JobLog::default());
         assert_eq!(answer.structured_data["hobby"], "sailing");
         assert_eq!(answer.structured_data["years"], Value::Null);
     }

@@ -227,6 +227,8 @@ pub struct Accepted<'a> {
 /// Everything decided about who the lead is on the pages.
 #[derive(Debug, Clone)]
 pub struct Matching<'a> {
+    /// Every page read.
+    pub pages: &'a [PageFacts],
     /// Records used, with their level.
     pub accepted: Vec<Accepted<'a>>,
     /// How many namesake records were set aside.
@@ -240,6 +242,19 @@ impl Matching<'_> {
     pub fn best_level(&self) -> Option<MatchLevel> {
         self.accepted.iter().map(|a| a.level).max()
     }
+
+    /// The lead's company, as given or learned.
+    pub fn identity_company(&self) -> Option<&str> {
+        self.identity.company.as_deref()
+    }
+}
+
+/// True when the page is the home page of the company (its site names the company, or its
+/// domain does).
+pub fn is_company_home(page: &PageFacts, company: &str) -> bool {
+    let root = url::Url::parse(&page.url).is_ok_and(|u| matches!(u.path(), "" | "/" | "/index.html"));
+    root && (page.site.org_name.as_deref().is_some_and(|o| normalize::same_company(o, company))
+        || normalize::domain_matches_company(&page.url, company))
 }
 
 /// Matches every record of every page, learning from the strong ones, then matching again.
@@ -289,6 +304,7 @@ pub fn match_pages<'a>(lead: &Lead, pages: &'a [PageFacts]) -> Matching<'a> {
         accepted.retain(|a| a.level > MatchLevel::NameOnly);
     }
     Matching {
+        pages,
         accepted,
         namesakes,
         identity,
@@ -553,6 +569,21 @@ pub fn candidates(kind: FieldKind, matching: &Matching<'_>) -> Vec<Candidate> {
                 .unwrap_or_else(|| origin(&accepted.page.url));
             let fact = Fact::new(FieldKind::Website, site.clone(), Source::Site);
             push(accepted, &fact, site);
+        }
+    }
+    if matches!(kind, FieldKind::Website | FieldKind::Domain)
+        && let (Some(company), Some(level)) = (identity.company.as_deref(), matching.best_level())
+    {
+        for page in matching.pages.iter().filter(|p| is_company_home(p, company)) {
+            out.push(Candidate {
+                value: page.site.org_url.clone().unwrap_or_else(|| origin(&page.url)),
+                url: page.url.clone(),
+                date: page.date,
+                level,
+                source: Source::Site,
+                former: false,
+                authority: 1.0,
+            });
         }
     }
     if matches!(kind, FieldKind::Website | FieldKind::Domain) {

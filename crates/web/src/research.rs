@@ -15,7 +15,7 @@ use crate::config::WebConfig;
 use crate::decide::{self, MatchLevel};
 use crate::error::WebError;
 use crate::extract::{self, PageFacts};
-use crate::fetch::{Fetcher, HttpTransport, OfflineTransport, Transport};
+use crate::fetch::{Fetcher, HttpTransport, OfflineTransport, Page, Transport};
 use crate::fields::{FieldKind, schema_kinds};
 use crate::lead::Lead;
 use crate::llm::LlmClient;
@@ -214,21 +214,104 @@ impl WebResearcher {
                 page_budget: budget,
             })
         };
-        let lead = Lead::from_map(&job.lead_info);
+        let mut lead = Lead::from_map(&job.lead_info);
         let kinds: Vec<FieldKind> = schema_kinds(&job.schema).into_iter().map(|(_, k)| k).collect();
-        let plan = plan::plan(&lead, &kinds, job.research_plan.as_deref(), self.config.search.max_queries);
-        let mut log = JobLog::default();
+        let mut state = JobState::default();
+
+        // Round one: what the lead says.
+        cancel.check()?;
+        self.round(&fetcher, &lead, &kinds, job, &mut state, budget.saturating_sub(FOLLOW_RESERVE + 2), &report, cancel)
+            .await?;
+        let mut facts = extract_all(&state.pages, &lead);
+
+        // Round two: what strong matches taught (a name for an email-only lead, the company).
+        let learned = learn(&lead, &facts);
+        if learned != lead {
+            lead = learned;
+            self.round(&fetcher, &lead, &kinds, job, &mut state, budget.saturating_sub(FOLLOW_RESERVE), &report, cancel)
+                .await?;
+            facts = extract_all(&state.pages, &lead);
+        }
+
+        // The lead's own links found on pages about them.
+        let follow = follow_links(&lead, &facts, &state.seen);
+        self.read(&fetcher, follow, &mut state, &report, cancel).await?;
+
+        // The company's own site, when the website is wanted and no page of it was read.
+        if kinds.iter().any(|k| matches!(k, FieldKind::Website | FieldKind::Domain)) {
+            let facts_now = extract_all(&state.pages, &lead);
+            let matching = decide::match_pages(&lead, &facts_now);
+            if let Some(company) = matching.identity_company().map(str::to_owned)
+                && !facts_now.iter().any(|p| decide::is_company_home(p, &company))
+            {
+                cancel.check()?;
+                let (hits, errors) = self.search.search(&format!("\"{company}\""), self.config.search.results_per_query).await;
+                state.log.search_errors.extend(errors.iter().map(ToString::to_string));
+                let homes: Vec<String> = hits
+                    .iter()
+                    .filter(|h| normalize::domain_matches_company(&h.url, &company) || h.title.to_lowercase().contains(&company.to_lowercase()))
+                    .filter_map(|h| url::Url::parse(&h.url).ok())
+                    .map(|u| format!("{}://{}/", u.scheme(), u.host_str().unwrap_or("")))
+                    .take(2)
+                    .collect();
+                self.read(&fetcher, homes, &mut state, &report, cancel).await?;
+            }
+        }
+        facts = extract_all(&state.pages, &lead);
+
+        let mut claims = Vec::new();
+        if let Some(llm) = &self.llm
+            && !facts.is_empty()
+        {
+            cancel.check()?;
+            report(Stage::AskingModel);
+            match llm.extract(&job.lead_info, &job.schema, job.research_plan.as_deref(), &facts).await {
+                Ok((found, uncited)) => {
+                    claims = found;
+                    state.log.uncited_claims = uncited;
+                }
+                Err(e) => state.log.llm_error = Some(e.to_string()),
+            }
+        }
 
         cancel.check()?;
+        report(Stage::Deciding);
+        let counts = fetcher.counts();
+        state.log.pages_read = facts.len();
+        state.log.requests = (counts.requests, counts.budget);
+        let answer = answer::assemble(&job.lead_info, &lead, &job.schema, &facts, &claims, &state.log);
+        report(Stage::Done);
+        Ok(answer)
+    }
+
+    /// Plans from the lead, runs the queries not run yet, and reads the best new pages, up to
+    /// `limit` requests in all.
+    #[allow(clippy::too_many_arguments)]
+    async fn round(
+        &self,
+        fetcher: &Fetcher,
+        lead: &Lead,
+        kinds: &[FieldKind],
+        job: &Job,
+        state: &mut JobState,
+        limit: usize,
+        report: &(dyn Fn(Stage) + Send + Sync),
+        cancel: &CancelFlag,
+    ) -> Result<(), WebError> {
+        let plan = plan::plan(lead, kinds, job.research_plan.as_deref(), self.config.search.max_queries);
         report(Stage::Searching);
         let mut ranked: Vec<(f64, usize, String)> = Vec::new();
         let mut order = 0usize;
         for query in &plan.queries {
+            if state.queries.contains(query) {
+                continue;
+            }
+            state.queries.push(query.clone());
             cancel.check()?;
             let (hits, errors) = self.search.search(query, self.config.search.results_per_query).await;
-            log.search_errors.extend(errors.iter().map(ToString::to_string));
+            state.log.search_errors.extend(errors.iter().map(ToString::to_string));
             for (rank, hit) in hits.iter().enumerate() {
-                let score = hit_score(&lead, &kinds, hit, rank);
+                let score = hit_score(lead, kinds, hit, rank);
                 match ranked.iter_mut().find(|(_, _, u)| normalize::url(u) == normalize::url(&hit.url)) {
                     Some(entry) => entry.0 += score * 0.5,
                     None => {
@@ -239,87 +322,40 @@ impl WebResearcher {
             }
         }
         ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        let first_round: Vec<String> = plan
+        let room = limit.saturating_sub(fetcher.counts().requests).max(1);
+        let urls: Vec<String> = plan
             .seeds
             .iter()
             .cloned()
             .chain(ranked.into_iter().filter(|(s, _, _)| *s > 0.0).map(|(_, _, u)| u))
-            .take(budget.saturating_sub(FOLLOW_RESERVE).max(1))
+            .filter(|u| !state.seen.contains(&normalize::url(u)))
+            .take(room)
             .collect();
-
-        report(Stage::Fetching);
-        let mut pages: Vec<PageFacts> = Vec::new();
-        let mut seen: HashSet<String> = HashSet::new();
-        self.read_pages(&fetcher, &lead, first_round, &mut pages, &mut seen, &mut log, &report, cancel)
-            .await?;
-
-        // Follow the lead's own links found on pages that are about them.
-        let matching = decide::match_pages(&lead, &pages);
-        let mut follow: Vec<String> = Vec::new();
-        for accepted in matching.accepted.iter().filter(|a| a.level >= MatchLevel::NameAndCompany) {
-            for fact in &accepted.record.facts {
-                if matches!(fact.kind, FieldKind::Linkedin | FieldKind::Github | FieldKind::PersonalWebsite | FieldKind::Website)
-                    && !fact.former
-                    && !seen.contains(&normalize::url(&fact.value))
-                    && !follow.iter().any(|f| normalize::url(f) == normalize::url(&fact.value))
-                {
-                    follow.push(fact.value.clone());
-                }
-            }
-        }
-        drop(matching);
-        self.read_pages(&fetcher, &lead, follow, &mut pages, &mut seen, &mut log, &report, cancel)
-            .await?;
-
-        let mut claims = Vec::new();
-        if let Some(llm) = &self.llm
-            && !pages.is_empty()
-        {
-            cancel.check()?;
-            report(Stage::AskingModel);
-            match llm.extract(&job.lead_info, &job.schema, job.research_plan.as_deref(), &pages).await {
-                Ok((found, uncited)) => {
-                    claims = found;
-                    log.uncited_claims = uncited;
-                }
-                Err(e) => log.llm_error = Some(e.to_string()),
-            }
-        }
-
-        cancel.check()?;
-        report(Stage::Deciding);
-        let counts = fetcher.counts();
-        log.pages_read = pages.len();
-        log.requests = (counts.requests, counts.budget);
-        let answer = answer::assemble(&job.lead_info, &job.schema, &pages, &claims, &log);
-        report(Stage::Done);
-        Ok(answer)
+        self.read(fetcher, urls, state, report, cancel).await
     }
 
-    #[allow(clippy::too_many_arguments)]
-    async fn read_pages(
+    /// Reads pages (at most [`CONCURRENCY`] at once), keeping them in plan order.
+    async fn read(
         &self,
         fetcher: &Fetcher,
-        lead: &Lead,
         urls: Vec<String>,
-        pages: &mut Vec<PageFacts>,
-        seen: &mut HashSet<String>,
-        log: &mut JobLog,
+        state: &mut JobState,
         report: &(dyn Fn(Stage) + Send + Sync),
         cancel: &CancelFlag,
     ) -> Result<(), WebError> {
+        report(Stage::Fetching);
         let urls: Vec<String> = urls
             .into_iter()
-            .filter(|u| seen.insert(normalize::url(u)))
+            .filter(|u| state.seen.insert(normalize::url(u)))
             .collect();
-        let mut results: Vec<(usize, Result<PageFacts, String>)> = futures_util::stream::iter(urls.iter().enumerate())
+        let mut results: Vec<(usize, Result<Arc<Page>, String>)> = futures_util::stream::iter(urls.iter().enumerate())
             .map(|(i, url)| async move {
                 if cancel.is_cancelled() {
                     return (i, Err("cancelled".to_owned()));
                 }
                 let outcome = fetcher.fetch(url).await;
                 report(Stage::Fetching);
-                (i, outcome.map(|page| extract::extract(&page, lead)).map_err(|e| format!("{url}: {e}")))
+                (i, outcome.map_err(|e| format!("{url}: {e}")))
             })
             .buffer_unordered(CONCURRENCY)
             .collect()
@@ -328,17 +364,75 @@ impl WebResearcher {
         results.sort_by_key(|(i, _)| *i);
         for (_, result) in results {
             match result {
-                Ok(facts) => {
-                    seen.insert(normalize::url(&facts.url));
-                    if !pages.iter().any(|p| p.url == facts.url) {
-                        pages.push(facts);
+                Ok(page) => {
+                    state.seen.insert(normalize::url(&page.final_url));
+                    if !state.pages.iter().any(|p| p.final_url == page.final_url) {
+                        state.pages.push(page);
                     }
                 }
-                Err(e) => log.skipped.push(e),
+                Err(e) => state.log.skipped.push(e),
             }
         }
         Ok(())
     }
+}
+
+/// What one job has done so far.
+#[derive(Default)]
+struct JobState {
+    pages: Vec<Arc<Page>>,
+    seen: HashSet<String>,
+    queries: Vec<String>,
+    log: JobLog,
+}
+
+fn extract_all(pages: &[Arc<Page>], lead: &Lead) -> Vec<PageFacts> {
+    pages.iter().map(|p| extract::extract(p, lead)).collect()
+}
+
+/// The lead with what strongly matched records add: the name (for a lead given by email or
+/// profile only) and the company.
+pub fn learn(lead: &Lead, facts: &[PageFacts]) -> Lead {
+    let matching = decide::match_pages(lead, facts);
+    let mut out = lead.clone();
+    if out.name.is_none() {
+        let mut names: Vec<(String, usize)> = Vec::new();
+        for accepted in matching.accepted.iter().filter(|a| a.level >= MatchLevel::Profile) {
+            for fact in accepted.record.values(FieldKind::Name) {
+                if crate::NameMatcher::new(&fact.value).is_none() {
+                    continue;
+                }
+                match names.iter_mut().find(|(n, _)| n == &fact.value) {
+                    Some(entry) => entry.1 += 1,
+                    None => names.push((fact.value.clone(), 1)),
+                }
+            }
+        }
+        names.sort_by(|a, b| b.1.cmp(&a.1));
+        out.name = names.into_iter().next().map(|(n, _)| n);
+    }
+    if out.company.is_none() {
+        out.company = matching.identity_company().map(str::to_owned);
+    }
+    out
+}
+
+/// Profile and personal-site links of records strongly tied to the lead, not read yet.
+fn follow_links(lead: &Lead, facts: &[PageFacts], seen: &HashSet<String>) -> Vec<String> {
+    let matching = decide::match_pages(lead, facts);
+    let mut follow: Vec<String> = Vec::new();
+    for accepted in matching.accepted.iter().filter(|a| a.level >= MatchLevel::NameAndCompany) {
+        for fact in &accepted.record.facts {
+            if matches!(fact.kind, FieldKind::Linkedin | FieldKind::Github | FieldKind::PersonalWebsite)
+                && !fact.former
+                && !seen.contains(&normalize::url(&fact.value))
+                && !follow.iter().any(|f| normalize::url(f) == normalize::url(&fact.value))
+            {
+                follow.push(fact.value.clone());
+            }
+        }
+    }
+    follow
 }
 
 fn check_url(what: &'static str, url: &str) -> Result<(), WebError> {

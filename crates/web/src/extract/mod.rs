@@ -202,11 +202,45 @@ pub fn extract_html(url: &str, body: &str, lead: &Lead) -> PageFacts {
     }
     out.site.team_page = is_team_page(url, &title);
 
-    let Some(matcher) = lead.name_matcher() else {
+    let own_profile = [&lead.linkedin, &lead.github, &lead.website]
+        .into_iter()
+        .flatten()
+        .any(|p| normalize::url(p) == normalize::url(url));
+    let mut card_ids = Vec::new();
+    // Cards that show the lead's email address, whatever the name.
+    if let Some(email) = lead.email.as_deref() {
+        for element in email_mentions(&document, email) {
+            let Some(card) = html::card_of(element) else {
+                continue;
+            };
+            if card_ids.contains(&card.id()) {
+                continue;
+            }
+            card_ids.push(card.id());
+            let segments = html::segments(card);
+            let mut record = Record::default();
+            if let Some(name) = segments.iter().find(|s| looks_like_person_name(s)) {
+                record.push(Fact::new(FieldKind::Name, name.clone(), Source::Card));
+            }
+            record.push(Fact::new(FieldKind::Email, email, Source::Card));
+            let matcher = record.first(FieldKind::Name).and_then(NameMatcher::new);
+            if let Some(matcher) = &matcher {
+                record.extend(scope_facts(card, matcher, url, false));
+            } else {
+                record.extend(links::read(card, url, false));
+            }
+            out.records.push(record);
+        }
+    }
+    // The lead's own profile names them even when the lead gave no name.
+    let page_name = heading_name(&document, &tags);
+    let matcher = lead
+        .name_matcher()
+        .or_else(|| own_profile.then(|| page_name.as_deref().and_then(NameMatcher::new)).flatten());
+    let Some(matcher) = matcher else {
         return out;
     };
-    let page_subject = is_about(&matcher, &title, &document, &tags, url, lead);
-    let mut card_ids = Vec::new();
+    let page_subject = own_profile || is_about(&matcher, &title, &document, &tags, url, lead);
     for mention in mentions(&document, &matcher) {
         match html::card_of(mention) {
             Some(card) if !card_ids.contains(&card.id()) => {
@@ -225,7 +259,8 @@ pub fn extract_html(url: &str, body: &str, lead: &Lead) -> PageFacts {
             whole_page: true,
             ..Record::default()
         };
-        record.push(Fact::new(FieldKind::Name, lead.name.clone().unwrap_or_default(), Source::Meta));
+        let name = lead.name.clone().or(page_name).unwrap_or_default();
+        record.push(Fact::new(FieldKind::Name, name, Source::Meta));
         record.extend(tags.facts.clone());
         record.extend(links::own_url_facts(url));
         if let Some(body) = selector("body").and_then(|s| document.select(&s).next()) {
@@ -234,6 +269,49 @@ pub fn extract_html(url: &str, body: &str, lead: &Lead) -> PageFacts {
         out.records.push(record);
     }
     out
+}
+
+/// Elements whose link target or text holds the email address (also obfuscated).
+fn email_mentions<'a>(document: &'a Html, email: &str) -> Vec<ElementRef<'a>> {
+    let Some(all) = selector("body *") else {
+        return Vec::new();
+    };
+    let email = normalize::email(email);
+    let has = |element: ElementRef<'_>| emails::in_text(&element.text().collect::<String>()).contains(&email);
+    document
+        .select(&all)
+        .filter(|e| {
+            let href = e.value().attr("href").map(normalize::email);
+            href.as_deref() == Some(email.as_str())
+                || (has(*e) && !e.children().filter_map(ElementRef::wrap).any(has))
+        })
+        .collect()
+}
+
+/// A line that reads as a person's name: two to four capitalised words, no title, no place.
+pub fn looks_like_person_name(line: &str) -> bool {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    (2..=4).contains(&words.len())
+        && words.iter().all(|w| {
+            w.chars().next().is_some_and(char::is_uppercase)
+                && w.chars().all(|c| c.is_alphabetic() || c == '-' || c == '\'' || c == '.')
+        })
+        && !vocab::looks_like_title(line)
+        && !vocab::is_known_place(line)
+        && !words.iter().any(|w| vocab::is_title_word(w))
+}
+
+/// The name a page's first heading or `og:title` gives (before a separator), when it reads as
+/// a person's name.
+fn heading_name(document: &Html, tags: &meta::MetaTags) -> Option<String> {
+    let heading = selector("h1")
+        .and_then(|s| document.select(&s).next())
+        .map(|h| html::segments(h).into_iter().next().unwrap_or_default());
+    [heading, tags.og_title.clone()]
+        .into_iter()
+        .flatten()
+        .map(|t| meta::split_parts(&t).first().map(|s| s.trim().to_owned()).unwrap_or_default())
+        .find(|t| looks_like_person_name(t))
 }
 
 /// The deepest elements whose text mentions the lead.
