@@ -309,6 +309,7 @@ impl WebResearcher {
             state.queries.push(query.clone());
             cancel.check()?;
             let (hits, errors) = self.search.search(query, self.config.search.results_per_query).await;
+            eprintln!("DEBUG {query}: {:?}", hits.iter().map(|h| &h.url).collect::<Vec<_>>());
             state.log.search_errors.extend(errors.iter().map(ToString::to_string));
             for (rank, hit) in hits.iter().enumerate() {
                 let score = hit_score(lead, kinds, hit, rank);

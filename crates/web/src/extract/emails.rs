@@ -13,12 +13,21 @@ static PLAIN: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"(?i)\b[a-z0-9][a-z0-9._%+-]*@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b").ok()
 });
 
-/// `[at]`, `(at)`, `{at}`, `<at>`, ` at ` (only with a written-out dot), and the dot forms.
-static OBFUSCATED: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    let at = r"(?:\s*[\[\(\{<]\s*at\s*[\]\)\}>]\s*|\s+(?:at|AT)\s+)";
-    let dot = r"(?:\s*[\[\(\{<]\s*dot\s*[\]\)\}>]\s*|\s+(?:dot|DOT)\s+|\.)";
+/// `[at]`, `(at)`, `{at}`, `<at>` with any dot form.
+static BRACKETED: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    let at = r"\s*[\[\(\{<]\s*at\s*[\]\)\}>]\s*";
+    let dot = r"(?:\s*[\[\(\{<]\s*dot\s*[\]\)\}>]\s*|\s+dot\s+|\.)";
     Regex::new(&format!(
         r"(?i)\b(?P<local>[a-z0-9][a-z0-9._+-]*){at}(?P<domain>[a-z0-9-]+(?:{dot}[a-z0-9-]+)+)\b"
+    ))
+    .ok()
+});
+
+/// ` at ` only with every dot spelled out (` dot `, `[dot]`): "works at acme.example" is prose.
+static SPELLED: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    let dot = r"(?:\s*[\[\(\{<]\s*dot\s*[\]\)\}>]\s*|\s+dot\s+)";
+    Regex::new(&format!(
+        r"(?i)\b(?P<local>[a-z0-9][a-z0-9._+-]*)\s+at\s+(?P<domain>[a-z0-9-]+(?:{dot}[a-z0-9-]+)+)\b"
     ))
     .ok()
 });
@@ -39,20 +48,15 @@ pub fn in_text(text: &str) -> Vec<String> {
             push(normalize::email(m.as_str()));
         }
     }
-    if let (Some(obfuscated), Some(dot)) = (OBFUSCATED.as_ref(), DOT.as_ref()) {
-        for caps in obfuscated.captures_iter(text) {
-            let (Some(local), Some(domain)) = (caps.name("local"), caps.name("domain")) else {
-                continue;
-            };
-            let whole = caps.get(0).map_or("", |m| m.as_str());
-            let bracketed = whole.contains('[') || whole.contains('(') || whole.contains('{') || whole.contains('<');
-            let spelled_dot = dot.is_match(domain.as_str());
-            if !bracketed && !spelled_dot {
-                // "works at acme.example" is prose, not an address.
-                continue;
+    if let Some(dot) = DOT.as_ref() {
+        for regex in [BRACKETED.as_ref(), SPELLED.as_ref()].into_iter().flatten() {
+            for caps in regex.captures_iter(text) {
+                let (Some(local), Some(domain)) = (caps.name("local"), caps.name("domain")) else {
+                    continue;
+                };
+                let domain = dot.replace_all(domain.as_str(), ".");
+                push(format!("{}@{}", local.as_str(), domain).to_lowercase());
             }
-            let domain = dot.replace_all(domain.as_str(), ".");
-            push(format!("{}@{}", local.as_str(), domain).to_lowercase());
         }
     }
     out
@@ -82,6 +86,7 @@ mod tests {
             ("ada {at} quill {dot} example", vec!["ada@quill.example"]),
             ("ada at quill dot example", vec!["ada@quill.example"]),
             ("she works at quill.example now", vec![]),
+            ("Email me at clio.quill [at] glasswing [dot] example", vec!["clio.quill@glasswing.example"]),
             ("info@quill.example and press@quill.example", vec![]),
             ("Ada@Quill.Example, ada@quill.example", vec!["ada@quill.example"]),
         ] {

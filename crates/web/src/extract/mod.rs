@@ -210,14 +210,24 @@ pub fn extract_html(url: &str, body: &str, lead: &Lead) -> PageFacts {
     // Cards that show the lead's email address, whatever the name.
     if let Some(email) = lead.email.as_deref() {
         for element in email_mentions(&document, email) {
-            let Some(card) = html::card_of(element) else {
+            // In a definition list the term names the person the details are about.
+            let definition = std::iter::successors(Some(element), |e| html::parent(*e)).find(|e| e.value().name() == "dd");
+            let term = definition.and_then(|dd| {
+                std::iter::successors(dd.prev_sibling(), |n| n.prev_sibling())
+                    .filter_map(ElementRef::wrap)
+                    .find(|e| e.value().name() == "dt")
+            });
+            let Some(card) = html::card_of(element).or(definition.filter(|_| term.is_some())) else {
                 continue;
             };
             if card_ids.contains(&card.id()) {
                 continue;
             }
             card_ids.push(card.id());
-            let segments = html::segments(card);
+            let mut segments = html::segments(card);
+            if let Some(term) = term {
+                segments.insert(0, html::segments(term).join(" "));
+            }
             let mut record = Record::default();
             if let Some(name) = segments.iter().find(|s| looks_like_person_name(s)) {
                 record.push(Fact::new(FieldKind::Name, name.clone(), Source::Card));
@@ -366,7 +376,12 @@ fn is_about(
     let heading = selector("h1")
         .and_then(|s| document.select(&s).next())
         .map(|h| html::text_of(h).split_whitespace().collect::<Vec<_>>().join(" "));
-    [Some(title.to_owned()), tags.og_title.clone(), heading]
+    let texts = [Some(title.to_owned()), tags.og_title.clone(), heading];
+    // A profile page (a LinkedIn member, a GitHub user) whose title or heading names the lead.
+    if links::profile_kind(url).is_some() && texts.iter().flatten().any(|t| matcher.mentioned_in(t)) {
+        return true;
+    }
+    texts
         .into_iter()
         .flatten()
         .any(|t| matcher.is_name(&leading(&t)) || matcher.is_name(&t))

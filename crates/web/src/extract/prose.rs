@@ -206,6 +206,12 @@ fn location_in(words: &[&str]) -> Option<String> {
     None
 }
 
+/// Head words that are also verbs or plain words ("lead", "head", "partner").
+const AMBIGUOUS_HEADS: &[&str] = &[
+    "lead", "head", "chair", "partner", "advocate", "counsel", "associate", "principal",
+    "fellow", "owner", "agent", "operator", "executive", "intern", "buyer", "trader",
+];
+
 /// Words skipped between a name and the title it is given.
 const LEAD_IN: &[&str] = &[
     "is", "are", "was", "has", "have", "been", "had", "now", "currently", "serves", "served",
@@ -255,7 +261,19 @@ fn clause_facts(words: &[&str], former_context: bool, source: Source) -> Vec<Fac
         .iter()
         .position(|w| !LEAD_IN.contains(&clean(w).as_str()))
         .unwrap_or(words.len());
-    let rest = &words[start..];
+    let mut rest = &words[start..];
+    // "I lead things as Senior Engineer at Acme": the title after "as".
+    let verb_first = rest.first().is_some_and(|w| w.chars().next().is_some_and(char::is_lowercase))
+        && title_prefix(rest).is_none_or(|n| n == 1 && AMBIGUOUS_HEADS.contains(&clean(rest[0]).as_str()));
+    if verb_first
+        && let Some(as_at) = rest.iter().position(|w| clean(w) == "as")
+    {
+        let after_as = &rest[as_at + 1..];
+        let skip = after_as.iter().take_while(|w| LEAD_IN.contains(&clean(w).as_str())).count();
+        rest = &after_as[skip..];
+    } else if verb_first {
+        return out;
+    }
     let Some(n) = title_prefix(rest) else {
         // "formerly of Globex": a company with no title.
         if former && lower.get(start.saturating_sub(1)).is_some_and(|w| w == "of")
@@ -663,6 +681,7 @@ mod tests {
             ("Role: Principal Designer", vec![(FieldKind::Title, "Principal Designer".into(), false)]),
             ("Email: ada [at] quill [dot] example", vec![(FieldKind::Email, "ada@quill.example".into(), false)]),
             ("She lives in Porto.", vec![l("Porto")]),
+            ("I lead things as Senior Software Engineer at Quill Works.", vec![t("Senior Software Engineer"), c("Quill Works")]),
             ("Read more", vec![]),
         ];
         for (text, want) in table {
