@@ -105,6 +105,7 @@ pub struct Identity {
     profiles: HashSet<String>,
     company: Option<String>,
     domain: Option<String>,
+    former_companies: Vec<String>,
 }
 
 impl Identity {
@@ -278,7 +279,9 @@ pub fn match_pages<'a>(lead: &Lead, pages: &'a [PageFacts]) -> Matching<'a> {
                 _ => {}
             }
         }
-        if accepted.level >= MatchLevel::Profile
+        let strong_enough = accepted.level >= MatchLevel::Profile
+            || (accepted.level >= MatchLevel::NameAndCompany && identity.domain.is_some());
+        if strong_enough
             && let Some(company) = record_company(accepted.record, accepted.page)
         {
             let entry = companies
@@ -299,6 +302,13 @@ pub fn match_pages<'a>(lead: &Lead, pages: &'a [PageFacts]) -> Matching<'a> {
             .filter_map(|e| normalize::email_domain(e))
             .find(|d| !normalize::is_freemail(d) && identity.company.as_deref().is_some_and(|c| normalize::domain_matches_company(d, c)));
     }
+    // Companies the lead's own records call former: a record there is the lead's past, not a
+    // namesake.
+    for accepted in &first.0 {
+        for fact in accepted.record.values(FieldKind::Company).filter(|f| f.former) {
+            identity.former_companies.push(fact.value.clone());
+        }
+    }
     let (mut accepted, namesakes) = run_matching(&identity, pages);
     if namesakes > 0 {
         accepted.retain(|a| a.level > MatchLevel::NameOnly);
@@ -318,7 +328,14 @@ fn run_matching<'a>(identity: &Identity, pages: &'a [PageFacts]) -> (Vec<Accepte
         for record in &page.records {
             match match_record(identity, record, page) {
                 Match::Lead(level) => accepted.push(Accepted { page, record, level }),
-                Match::Namesake => namesakes += 1,
+                Match::Namesake => {
+                    let past = record_company(record, page).is_some_and(|c| {
+                        identity.former_companies.iter().any(|f| normalize::same_company(f, c))
+                    });
+                    if !past {
+                        namesakes += 1;
+                    }
+                }
                 Match::Unrelated => {}
             }
         }
@@ -549,11 +566,16 @@ pub fn candidates(kind: FieldKind, matching: &Matching<'_>) -> Vec<Candidate> {
             }
             push(accepted, fact, fact.value.clone());
         }
-        if kind == FieldKind::Company && accepted.record.values(FieldKind::Company).all(|f| f.former || f.source == Source::Site)
-            && let Some(org) = record_company(accepted.record, accepted.page)
-        {
-            let fact = Fact::new(FieldKind::Company, org, Source::Site);
-            push(accepted, &fact, org.to_owned());
+        if kind == FieldKind::Company && accepted.record.values(FieldKind::Company).all(|f| f.former || f.source == Source::Site) {
+            let host = normalize::host(&accepted.page.url);
+            let on_own_site = identity.company.as_deref().filter(|c| {
+                normalize::domain_matches_company(&host, c)
+                    || identity.domain.as_deref().is_some_and(|d| normalize::host(d) == host)
+            });
+            if let Some(org) = record_company(accepted.record, accepted.page).or(on_own_site) {
+                let fact = Fact::new(FieldKind::Company, org, Source::Site);
+                push(accepted, &fact, org.to_owned());
+            }
         }
         if matches!(kind, FieldKind::Website | FieldKind::Domain)
             && accepted.level >= MatchLevel::NameAndCompany

@@ -309,7 +309,6 @@ impl WebResearcher {
             state.queries.push(query.clone());
             cancel.check()?;
             let (hits, errors) = self.search.search(query, self.config.search.results_per_query).await;
-            eprintln!("DEBUG {query}: {:?}", hits.iter().map(|h| &h.url).collect::<Vec<_>>());
             state.log.search_errors.extend(errors.iter().map(ToString::to_string));
             for (rank, hit) in hits.iter().enumerate() {
                 let score = hit_score(lead, kinds, hit, rank);
@@ -413,7 +412,11 @@ pub fn learn(lead: &Lead, facts: &[PageFacts]) -> Lead {
         out.name = names.into_iter().next().map(|(n, _)| n);
     }
     if out.company.is_none() {
-        out.company = matching.identity_company().map(str::to_owned);
+        out.company = matching.identity_company().map(str::to_owned).or_else(|| {
+            let candidates = decide::candidates(FieldKind::Company, &matching);
+            let decision = decide::decide_field(FieldKind::Company, &candidates);
+            decision.value.filter(|_| decision.confidence >= 70)
+        });
     }
     out
 }

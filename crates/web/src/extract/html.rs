@@ -159,6 +159,44 @@ pub fn card_of(element: ElementRef<'_>) -> Option<ElementRef<'_>> {
     }
 }
 
+fn heading_level(element: ElementRef<'_>) -> Option<u8> {
+    match element.value().name() {
+        "h1" => Some(1),
+        "h2" => Some(2),
+        "h3" => Some(3),
+        "h4" => Some(4),
+        "h5" => Some(5),
+        "h6" => Some(6),
+        _ => None,
+    }
+}
+
+/// The heading an element is in (or is), when that heading is one of several of its level
+/// under the same parent: a flat list of people as headings and paragraphs.
+pub fn section_heading(element: ElementRef<'_>) -> Option<ElementRef<'_>> {
+    let heading = std::iter::successors(Some(element), |e| parent(*e))
+        .take(3)
+        .find(|e| heading_level(*e).is_some())?;
+    let level = heading_level(heading)?;
+    let siblings = parent(heading)?
+        .children()
+        .filter_map(ElementRef::wrap)
+        .filter(|e| heading_level(*e) == Some(level))
+        .count();
+    (siblings >= 2).then_some(heading)
+}
+
+/// The elements after a heading up to the next heading of the same or a higher level.
+pub fn section_of(heading: ElementRef<'_>) -> Vec<ElementRef<'_>> {
+    let Some(level) = heading_level(heading) else {
+        return Vec::new();
+    };
+    std::iter::successors(heading.next_sibling(), |n| n.next_sibling())
+        .filter_map(ElementRef::wrap)
+        .take_while(|e| heading_level(*e).is_none_or(|l| l > level))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

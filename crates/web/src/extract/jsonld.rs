@@ -192,8 +192,7 @@ fn person(object: &serde_json::Map<String, Value>) -> Record {
             };
             if let Some(org) = &org {
                 if let Some(name) = text(Some(org)) {
-                    let source = if key == "worksFor" { Source::JsonLd } else { Source::Site };
-                    record.push(Fact::new(FieldKind::Company, name, source).former(ended));
+                    record.push(Fact::new(FieldKind::Company, name, Source::JsonLd).former(ended));
                 }
                 if let Some(url) = org.as_object().and_then(|o| text(o.get("url"))) {
                     record.push(fact(FieldKind::Website, url).former(ended));

@@ -207,6 +207,7 @@ pub fn extract_html(url: &str, body: &str, lead: &Lead) -> PageFacts {
         .flatten()
         .any(|p| normalize::url(p) == normalize::url(url));
     let mut card_ids = Vec::new();
+    let mut email_without_name = false;
     // Cards that show the lead's email address, whatever the name.
     if let Some(email) = lead.email.as_deref() {
         for element in email_mentions(&document, email) {
@@ -229,8 +230,9 @@ pub fn extract_html(url: &str, body: &str, lead: &Lead) -> PageFacts {
                 segments.insert(0, html::segments(term).join(" "));
             }
             let mut record = Record::default();
-            if let Some(name) = segments.iter().find(|s| looks_like_person_name(s)) {
-                record.push(Fact::new(FieldKind::Name, name.clone(), Source::Card));
+            match segments.iter().find(|s| looks_like_person_name(s)) {
+                Some(name) => record.push(Fact::new(FieldKind::Name, name.clone(), Source::Card)),
+                None => email_without_name = true,
             }
             record.push(Fact::new(FieldKind::Email, email, Source::Card));
             let matcher = record.first(FieldKind::Name).and_then(NameMatcher::new);
@@ -244,23 +246,49 @@ pub fn extract_html(url: &str, body: &str, lead: &Lead) -> PageFacts {
     }
     // The lead's own profile names them even when the lead gave no name.
     let page_name = heading_name(&document, &tags);
-    let matcher = lead
-        .name_matcher()
-        .or_else(|| own_profile.then(|| page_name.as_deref().and_then(NameMatcher::new)).flatten());
+    // A page headed by a person's name that shows the lead's email outside any named card is
+    // that person's page.
+    let email_page = email_without_name && page_name.is_some();
+    let matcher = lead.name_matcher().or_else(|| {
+        (own_profile || email_page)
+            .then(|| page_name.as_deref().and_then(NameMatcher::new))
+            .flatten()
+    });
     let Some(matcher) = matcher else {
         return out;
     };
-    let page_subject = own_profile || is_about(&matcher, &title, &document, &tags, url, lead);
+    let page_subject = own_profile
+        || (email_page && page_name.as_deref().is_some_and(|n| matcher.is_name(n)))
+        || is_about(&matcher, &title, &document, &tags, url, lead);
     for mention in mentions(&document, &matcher) {
         match html::card_of(mention) {
             Some(card) if !card_ids.contains(&card.id()) => {
                 card_ids.push(card.id());
                 let mut record = Record::default();
-                record.push(Fact::new(FieldKind::Name, lead.name.clone().unwrap_or_default(), Source::Card));
+                record.push(Fact::new(FieldKind::Name, name_as_written(mention, &matcher, lead), Source::Card));
                 record.extend(scope_facts(card, &matcher, url, false));
                 out.records.push(record);
             }
-            _ => {}
+            Some(_) => {}
+            None => {
+                // A heading among headings of its level: its section runs to the next one.
+                if let Some(heading) = html::section_heading(mention)
+                    && !card_ids.contains(&heading.id())
+                {
+                    card_ids.push(heading.id());
+                    let mut record = Record::default();
+                    record.push(Fact::new(FieldKind::Name, name_as_written(mention, &matcher, lead), Source::Card));
+                    let mut segments = html::segments(heading);
+                    for element in html::section_of(heading) {
+                        record.extend(links::read(element, url, false));
+                        record.extend(tables::labelled(element));
+                        segments.extend(html::segments(element));
+                    }
+                    record.extend(emails::in_text(&segments.join("\n")).into_iter().map(|e| Fact::new(FieldKind::Email, e, Source::Card)));
+                    record.extend(prose::read_segments(&segments, &matcher, true));
+                    out.records.push(record);
+                }
+            }
         }
     }
     out.records.extend(tables::read(&document, &matcher));
@@ -324,6 +352,15 @@ fn heading_name(document: &Html, tags: &meta::MetaTags) -> Option<String> {
         .find(|t| looks_like_person_name(t))
 }
 
+/// The lead's name as the page writes it (with its accents), else as the lead gives it.
+fn name_as_written(mention: ElementRef<'_>, matcher: &NameMatcher, lead: &Lead) -> String {
+    let text = html::segments(mention).join(" ");
+    if matcher.is_name(&text) && looks_like_person_name(&text) {
+        return text;
+    }
+    lead.name.clone().unwrap_or_default()
+}
+
 /// The deepest elements whose text mentions the lead.
 fn mentions<'a>(document: &'a Html, matcher: &NameMatcher) -> Vec<ElementRef<'a>> {
     let Some(all) = selector("body *") else {
@@ -381,10 +418,11 @@ fn is_about(
     if links::profile_kind(url).is_some() && texts.iter().flatten().any(|t| matcher.mentioned_in(t)) {
         return true;
     }
-    texts
-        .into_iter()
-        .flatten()
-        .any(|t| matcher.is_name(&leading(&t)) || matcher.is_name(&t))
+    texts.into_iter().flatten().any(|t| {
+        matcher.is_name(&leading(&t))
+            || matcher.is_name(&t)
+            || meta::split_parts(&t).iter().any(|part| matcher.is_name(part.trim()))
+    })
 }
 
 /// A team page: its URL path or title speaks of a team, people, staff or leadership.
@@ -404,12 +442,14 @@ fn is_team_page(url: &str, title: &str) -> bool {
 /// host (`acme-robotics.example`).
 fn site_from_title(title: &str, url: &str) -> Option<String> {
     let host = normalize::host(url);
+    let words: Vec<&str> = title.split_whitespace().collect();
+    let tails = (1..=4.min(words.len())).map(|k| words[words.len() - k..].join(" "));
     title
         .split(['|', '\u{2013}', '\u{2014}', '\u{00b7}'])
         .chain(title.split(" - "))
-        .map(str::trim)
+        .map(|p| p.trim().to_owned())
+        .chain(tails)
         .find(|part| !part.is_empty() && normalize::domain_matches_company(&host, part))
-        .map(str::to_owned)
 }
 
 /// Facts of a scope (a card, or the whole page when it is about the lead).

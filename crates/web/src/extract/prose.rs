@@ -401,10 +401,25 @@ fn sentence_facts(sentence: &str, matcher: &NameMatcher, about_lead: bool) -> Ve
     // "Acme has named Ada Quill (as) its CTO": title after, company at the start.
     let announce = before.iter().rposition(|w| matches!(clean(w).as_str(), "named" | "appointed" | "promoted" | "hired" | "welcomes" | "welcomed" | "announced" | "names" | "appoints" | "promotes"));
     if let Some(verb) = announce {
-        if let Some(company) = company_span(before) {
-            if verb > 0 {
-                out.push(Fact::new(FieldKind::Company, company, Source::Prose));
+        // The company is the run of capitalised words just before the verb ("... maker Acme
+        // has appointed"), after auxiliaries and time words.
+        let mut end = verb;
+        while end > 0 && matches!(clean(before[end - 1]).as_str(), "has" | "have" | "today" | "officially" | "recently" | "formally" | "this" | "week" | "on" | "monday" | "tuesday" | "wednesday" | "thursday" | "friday") {
+            end -= 1;
+        }
+        let mut start = end;
+        while start > 0 && end - start < 5 && (before[start - 1].chars().next().is_some_and(char::is_uppercase) || before[start - 1] == "&") {
+            start -= 1;
+        }
+        let mut company = None;
+        for s in start..end {
+            if let Some(c) = company_span(&before[s..end]) {
+                company = Some(c);
+                break;
             }
+        }
+        if let Some(company) = company {
+            out.push(Fact::new(FieldKind::Company, company, Source::Prose));
         }
         let rest: Vec<&str> = after.iter().copied().skip_while(|w| LEAD_IN.contains(&clean(w).as_str()) || w.starts_with(',')).collect();
         if let Some(n) = title_prefix(&rest) {
@@ -495,8 +510,12 @@ pub fn read_segments(segments: &[String], matcher: &NameMatcher, about_lead: boo
                 }
             }
         }
-        for sentence in sentences(segment) {
-            out.extend(sentence_facts(&sentence, matcher, about_lead));
+        let parts = sentences(segment);
+        for sentence in &parts {
+            if parts.len() > 1 && about_lead && sentence.split_whitespace().count() <= 8 && mention(&sentence.split_whitespace().collect::<Vec<_>>(), matcher, false).is_none() {
+                out.extend(line_facts(sentence.trim_end_matches('.')));
+            }
+            out.extend(sentence_facts(sentence, matcher, about_lead));
         }
     }
     dedupe(out)
@@ -555,6 +574,16 @@ fn line_facts(line: &str) -> Vec<Fact> {
     if let Some(place) = location_in(&cleaned.split_whitespace().collect::<Vec<_>>()) {
         out.push(Fact::new(FieldKind::Location, place, Source::Card));
         return out;
+    }
+    // "Sales Manager, Stockholm": a place after the last comma.
+    let mut cleaned = cleaned;
+    if let Some((rest, place)) = cleaned.rsplit_once(", ")
+        && is_known_place(place)
+        && place.split_whitespace().all(|w| w.chars().next().is_some_and(char::is_uppercase))
+        && looks_like_title(rest)
+    {
+        out.push(Fact::new(FieldKind::Location, place.trim_end_matches('.'), Source::Card));
+        cleaned = rest;
     }
     if let Some((title, company)) = split_title_company(cleaned) {
         out.push(Fact::new(FieldKind::Title, title, Source::Card).former(former));
@@ -683,6 +712,7 @@ mod tests {
             ("She lives in Porto.", vec![l("Porto")]),
             ("I lead things as Senior Software Engineer at Quill Works.", vec![t("Senior Software Engineer"), c("Quill Works")]),
             ("Read more", vec![]),
+            ("Sales Manager, Stockholm", vec![l("Stockholm"), t("Sales Manager")]),
         ];
         for (text, want) in table {
             assert_eq!(facts(text, true), want, "{text}");

@@ -64,7 +64,9 @@ fn clean(word: &str) -> String {
 pub fn is_title_head(word: &str) -> bool {
     let w = clean(word);
     HEADS.contains(&w.as_str())
-        || w.split('-').any(|part| HEADS.contains(&part))
+        || (w.contains('-')
+            && w.split('-').any(|part| HEADS.contains(&part))
+            && w.split('-').all(|part| HEADS.contains(&part) || MODIFIERS.contains(&part)))
         || (w.starts_with("vice") && w.len() > 4)
 }
 

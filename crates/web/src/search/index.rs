@@ -60,6 +60,15 @@ pub fn tokens(text: &str) -> Vec<String> {
             out.push(domain.to_owned());
         }
     }
+    // Obfuscated addresses ("ada [at] quill [dot] example") are indexed as the address.
+    if folded.contains(" at ") || folded.contains("at]") || folded.contains("at)") || folded.contains("at}") {
+        for address in crate::extract::emails::in_text(&folded) {
+            if let Some((_, domain)) = address.split_once('@') {
+                out.push(domain.to_owned());
+            }
+            out.push(address);
+        }
+    }
     out
 }
 
