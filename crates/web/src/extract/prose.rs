@@ -38,6 +38,12 @@ fn has_former_marker(words: &[&str]) -> bool {
     })
 }
 
+/// True when the text says a range runs to now ("2021 - Present", "since 2020").
+fn is_current_range(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    ["present", "now", "today", "current"].iter().any(|w| lower.contains(w))
+}
+
 /// True when the text names a date range that has ended (`2016–2019`).
 pub fn ended_range(text: &str) -> bool {
     ENDED_RANGE.as_ref().is_some_and(|r| r.is_match(text))
@@ -489,7 +495,7 @@ pub fn sentences(text: &str) -> Vec<String> {
 /// "she"/"he"/"I" sentences are about the lead.
 pub fn read_segments(segments: &[String], matcher: &NameMatcher, about_lead: bool) -> Vec<Fact> {
     let mut out = Vec::new();
-    for segment in segments {
+    for (index, segment) in segments.iter().enumerate() {
         if let Some(caps) = LABELLED.as_ref().and_then(|r| r.captures(segment))
             && let (Some(label), Some(value)) = (caps.name("label"), caps.name("value"))
             && let Some(kind) = label_kind(label.as_str())
@@ -504,8 +510,22 @@ pub fn read_segments(segments: &[String], matcher: &NameMatcher, about_lead: boo
             let count = stripped.split_whitespace().count();
             let inner_punctuation = stripped.trim_end_matches('.').contains(['.', '!', '?']);
             if !stripped.is_empty() && count <= 12 && !inner_punctuation && (!stripped.ends_with('.') || count <= 6) {
-                out.extend(line_facts(&stripped));
-                if !out.is_empty() && !mentions {
+                // A role followed by an ended date range ("Globex", "2016 - 2019") is a past one.
+                let ended_after = segments
+                    .iter()
+                    .skip(index + 1)
+                    .take(2)
+                    .any(|s| ended_range(s) && !is_current_range(s));
+                let facts: Vec<Fact> = line_facts(&stripped)
+                    .into_iter()
+                    .map(|f| {
+                        let former = f.former || (ended_after && f.kind != FieldKind::Location);
+                        f.former(former)
+                    })
+                    .collect();
+                let found = !facts.is_empty();
+                out.extend(facts);
+                if found && !mentions {
                     continue;
                 }
             }

@@ -56,6 +56,23 @@ fn a_personal_page_is_about_its_owner() {
 }
 
 #[test]
+fn an_experience_list_keeps_past_roles_apart() {
+    let l = lead(json!({"name": "Ada Quill"}));
+    let facts = page(
+        "https://www.linkedin.com/in/adaquill",
+        r#"<html><head><title>Ada Quill | LinkedIn</title></head><body><h1>Ada Quill</h1>
+        <section><h2>Experience</h2><ul>
+        <li><div>Staff Engineer</div><div>Quill Works</div><div>Jan 2021 - Present</div></li>
+        <li><div>Senior Engineer</div><div>Globex</div><div>2016 - 2020</div></li>
+        </ul></section></body></html>"#,
+        &l,
+    );
+    let whole = facts.records.iter().find(|r| r.whole_page).expect("a whole-page record");
+    assert_eq!(whole.first(FieldKind::Title), Some("Staff Engineer"));
+    assert!(whole.values(FieldKind::Title).any(|f| f.value == "Senior Engineer" && f.former));
+}
+
+#[test]
 fn json_pages_are_read_as_json_ld() {
     let body = r#"{"@type":"Person","name":"Ada Quill","jobTitle":"CTO","dateModified":"2024-01-02"}"#;
     let p = crate::fetch::Page {
