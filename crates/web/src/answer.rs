@@ -198,7 +198,7 @@ fn decide_one(
         matching
             .accepted
             .iter()
-            .filter(|a| a.page.url == url)
+            .filter(|a| normalize::url(&a.page.url) == normalize::url(url))
             .map(|a| a.level)
             .max()
     };
@@ -224,7 +224,10 @@ fn decide_one(
         let Some(text) = claim_text(&claim.value) else {
             continue;
         };
-        let date = pages.iter().find(|p| p.url == claim.url).and_then(|p| p.date);
+        let date = pages
+            .iter()
+            .find(|p| normalize::url(&p.url) == normalize::url(&claim.url))
+            .and_then(|p| p.date);
         candidates.push(Candidate {
             value: text,
             url: claim.url.clone(),

@@ -160,7 +160,7 @@ pub fn parse_answer(
     let object = object
         .as_object()
         .ok_or_else(|| LlmError::Malformed("content is not a JSON object".into()))?;
-    let fetched: Vec<String> = fetched.iter().map(|u| normalize::url(u)).collect();
+    let keys: Vec<String> = fetched.iter().map(|u| normalize::url(u)).collect();
     let mut claims = Vec::new();
     let mut uncited = 0;
     for name in schema.names() {
@@ -174,16 +174,14 @@ pub fn parse_answer(
         if value.is_null() || value.as_str().is_some_and(|s| s.trim().is_empty()) {
             continue;
         }
-        match url {
-            Some(url) if fetched.contains(&normalize::url(url)) => {
-                let page = fetched.iter().position(|f| *f == normalize::url(url)).map(|_| url.to_owned());
-                claims.push(Claim {
-                    field: name.to_owned(),
-                    value,
-                    url: page.unwrap_or_default(),
-                });
-            }
-            _ => uncited += 1,
+        // The claim keeps the fetched page's own URL, whatever the model's spelling.
+        match url.and_then(|u| keys.iter().position(|k| *k == normalize::url(u))) {
+            Some(i) => claims.push(Claim {
+                field: name.to_owned(),
+                value,
+                url: fetched[i].clone(),
+            }),
+            None => uncited += 1,
         }
     }
     Ok((claims, uncited))
