@@ -26,13 +26,17 @@ async fn main() -> ExitCode {
             "--lead" => lead = args.next(),
             "--plan" => plan = args.next(),
             _ => {
-                eprintln!("usage: research [--offline-web DIR] --fields FIELDS.json --lead JSON [--plan TEXT]");
+                eprintln!(
+                    "usage: research [--offline-web DIR] --fields FIELDS.json --lead JSON [--plan TEXT]"
+                );
                 return ExitCode::from(2);
             }
         }
     }
     let (Some(fields), Some(lead)) = (fields, lead) else {
-        eprintln!("usage: research [--offline-web DIR] --fields FIELDS.json --lead JSON [--plan TEXT]");
+        eprintln!(
+            "usage: research [--offline-web DIR] --fields FIELDS.json --lead JSON [--plan TEXT]"
+        );
         return ExitCode::from(2);
     };
     let schema = match read_fields(fields.as_ref()) {
@@ -65,11 +69,23 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let job = Job { lead_info, schema, research_plan: plan };
-    let progress = |p: sixtyfour_web::Progress| eprintln!("{:?}: {}/{} pages", p.stage, p.pages_fetched, p.page_budget);
-    match researcher.research(&job, &progress, &CancelFlag::new()).await {
+    let job = Job {
+        lead_info,
+        schema,
+        research_plan: plan,
+    };
+    let progress = |p: sixtyfour_web::Progress| {
+        eprintln!("{:?}: {}/{} pages", p.stage, p.pages_fetched, p.page_budget)
+    };
+    match researcher
+        .research(&job, &progress, &CancelFlag::new())
+        .await
+    {
         Ok(answer) => {
-            println!("{}", serde_json::to_string_pretty(&answer.to_json()).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&answer.to_json()).unwrap_or_default()
+            );
             ExitCode::SUCCESS
         }
         Err(e) => {

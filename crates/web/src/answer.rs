@@ -117,12 +117,18 @@ pub fn assemble(
             Some(value) => {
                 found.push(name.to_owned());
                 for url in &decision.sources {
-                    supports.entry(url.clone()).or_default().push(name.to_owned());
+                    supports
+                        .entry(url.clone())
+                        .or_default()
+                        .push(name.to_owned());
                 }
                 field_confidence.insert(name.to_owned(), json!(decision.confidence));
                 structured_data.insert(name.to_owned(), value);
                 if !decision.rejected.is_empty() {
-                    conflicts.push(format!("{name} ({} set aside)", decision.rejected.join(", ")));
+                    conflicts.push(format!(
+                        "{name} ({} set aside)",
+                        decision.rejected.join(", ")
+                    ));
                 }
             }
             None => {
@@ -159,7 +165,15 @@ pub fn assemble(
     }
 
     let confidence_score = score(best, &field_confidence, found.len(), answerable);
-    let notes = notes(lead, &structured_data, &matching, &found, &missing, &conflicts, log);
+    let notes = notes(
+        lead,
+        &structured_data,
+        &matching,
+        &found,
+        &missing,
+        &conflicts,
+        log,
+    );
     WebAnswer {
         notes,
         structured_data,
@@ -305,7 +319,10 @@ pub fn score(
     if best.is_none() || found == 0 {
         return 0.0;
     }
-    let values: Vec<f64> = field_confidence.values().filter_map(Value::as_f64).collect();
+    let values: Vec<f64> = field_confidence
+        .values()
+        .filter_map(Value::as_f64)
+        .collect();
     let mean = values.iter().sum::<f64>() / values.len().max(1) as f64;
     let share = found as f64 / answerable.max(found).max(1) as f64;
     (mean / 10.0 * (0.5 + 0.5 * share) * 10.0).round() / 10.0
@@ -320,7 +337,11 @@ fn notes(
     conflicts: &[String],
     log: &JobLog,
 ) -> String {
-    let who = lead.name.clone().or_else(|| lead.email.clone()).unwrap_or_else(|| "The lead".into());
+    let who = lead
+        .name
+        .clone()
+        .or_else(|| lead.email.clone())
+        .unwrap_or_else(|| "The lead".into());
     let mut notes = String::new();
     match matching.best_level() {
         None => {
@@ -346,7 +367,11 @@ fn notes(
             if let Some(place) = text(FieldKind::Location) {
                 notes.push_str(&format!(", based in {place}"));
             }
-            let pages: std::collections::BTreeSet<&str> = matching.accepted.iter().map(|a| a.page.url.as_str()).collect();
+            let pages: std::collections::BTreeSet<&str> = matching
+                .accepted
+                .iter()
+                .map(|a| a.page.url.as_str())
+                .collect();
             notes.push_str(&format!(
                 ". Matched by {} on {} page{}.",
                 level.describe(),
@@ -379,7 +404,10 @@ fn notes(
         log.requests.1
     ));
     if !log.search_errors.is_empty() {
-        notes.push_str(&format!(" Search problems: {}.", log.search_errors.join("; ")));
+        notes.push_str(&format!(
+            " Search problems: {}.",
+            log.search_errors.join("; ")
+        ));
     }
     if let Some(error) = &log.llm_error {
         notes.push_str(&format!(" Language model: {error}."));
@@ -412,7 +440,11 @@ mod tests {
         vec![PageFacts {
             url: "https://quillworks.example/team/".into(),
             title: "Team | Quill Works".into(),
-            site: Site { org_name: Some("Quill Works".into()), org_url: None, team_page: true },
+            site: Site {
+                org_name: Some("Quill Works".into()),
+                org_url: None,
+                team_page: true,
+            },
             records: vec![card],
             ..PageFacts::default()
         }]
@@ -432,7 +464,14 @@ mod tests {
             "is_ceo": {"type": "bool", "description": "Is the person the CEO?"}
         }))
         .unwrap();
-        let answer = assemble(lead_info.as_object().unwrap(), &Lead::from_map(lead_info.as_object().unwrap()), &schema, &pages(), &[], &JobLog::default());
+        let answer = assemble(
+            lead_info.as_object().unwrap(),
+            &Lead::from_map(lead_info.as_object().unwrap()),
+            &schema,
+            &pages(),
+            &[],
+            &JobLog::default(),
+        );
         let data = &answer.structured_data;
         assert_eq!(data["title"], "CTO");
         assert_eq!(data["email"], "ada@quillworks.example");
@@ -446,18 +485,34 @@ mod tests {
         assert!(answer.confidence_of("title").unwrap() >= 80);
         assert_eq!(answer.field_confidence["phone"], Value::Null);
         assert_eq!(answer.references.len(), 1);
-        assert!(answer.references["https://quillworks.example/team/"].as_str().unwrap().contains("title"));
+        assert!(
+            answer.references["https://quillworks.example/team/"]
+                .as_str()
+                .unwrap()
+                .contains("title")
+        );
         assert!(answer.confidence_score > 5.0 && answer.confidence_score <= 10.0);
         let json = answer.to_json();
         assert_eq!(json["findings"], json!([]));
-        assert!(answer.notes.contains("Ada Quill is CTO at Quill Works"), "{}", answer.notes);
+        assert!(
+            answer.notes.contains("Ada Quill is CTO at Quill Works"),
+            "{}",
+            answer.notes
+        );
     }
 
     #[test]
     fn nothing_found_means_nothing_answered() {
         let lead_info = json!({"name": "Nobody Known", "email": "nobody@nowhere.example"});
         let schema = Schema::from_json(&json!({"email": "Email", "title": "Title"})).unwrap();
-        let answer = assemble(lead_info.as_object().unwrap(), &Lead::from_map(lead_info.as_object().unwrap()), &schema, &pages(), &[], &JobLog::default());
+        let answer = assemble(
+            lead_info.as_object().unwrap(),
+            &Lead::from_map(lead_info.as_object().unwrap()),
+            &schema,
+            &pages(),
+            &[],
+            &JobLog::default(),
+        );
         assert_eq!(answer.structured_data["email"], "");
         assert_eq!(answer.structured_data["title"], "");
         assert!(answer.references.is_empty());
@@ -469,10 +524,25 @@ mod tests {
         let lead_info = json!({"name": "Ada Quill", "company": "Quill Works"});
         let schema = Schema::from_json(&json!({"hobby": "Their hobby", "years": {"type": "int", "description": "Years at the company"}})).unwrap();
         let claims = vec![
-            Claim { field: "hobby".into(), value: json!("sailing"), url: "https://quillworks.example/team/".into() },
-            Claim { field: "years".into(), value: json!("4"), url: "https://elsewhere.example/".into() },
+            Claim {
+                field: "hobby".into(),
+                value: json!("sailing"),
+                url: "https://quillworks.example/team/".into(),
+            },
+            Claim {
+                field: "years".into(),
+                value: json!("4"),
+                url: "https://elsewhere.example/".into(),
+            },
         ];
-        let answer = assemble(lead_info.as_object().unwrap(), &Lead::from_map(lead_info.as_object().unwrap()), &schema, &pages(), &claims, &JobLog::default());
+        let answer = assemble(
+            lead_info.as_object().unwrap(),
+            &Lead::from_map(lead_info.as_object().unwrap()),
+            &schema,
+            &pages(),
+            &claims,
+            &JobLog::default(),
+        );
         assert_eq!(answer.structured_data["hobby"], "sailing");
         assert_eq!(answer.structured_data["years"], Value::Null);
     }

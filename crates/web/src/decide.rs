@@ -117,16 +117,26 @@ impl Identity {
             domain: lead.domain.clone(),
             ..Identity::default()
         };
-        identity.emails.extend(lead.email.iter().map(|e| normalize::email(e)));
         identity
-            .profiles
-            .extend([&lead.linkedin, &lead.github].into_iter().flatten().map(|u| normalize::url(u)));
+            .emails
+            .extend(lead.email.iter().map(|e| normalize::email(e)));
+        identity.profiles.extend(
+            [&lead.linkedin, &lead.github]
+                .into_iter()
+                .flatten()
+                .map(|u| normalize::url(u)),
+        );
         identity
     }
 
     fn company_matches(&self, company: &str) -> bool {
-        self.company.as_deref().is_some_and(|c| normalize::same_company(c, company))
-            || self.domain.as_deref().is_some_and(|d| normalize::domain_matches_company(d, company))
+        self.company
+            .as_deref()
+            .is_some_and(|c| normalize::same_company(c, company))
+            || self
+                .domain
+                .as_deref()
+                .is_some_and(|d| normalize::domain_matches_company(d, company))
     }
 }
 
@@ -158,7 +168,10 @@ pub fn record_company<'a>(record: &'a Record, page: &'a PageFacts) -> Option<&'a
 
 /// Matches one record of one page against the identity.
 pub fn match_record(identity: &Identity, record: &Record, page: &PageFacts) -> Match {
-    let emails: Vec<String> = record.values(FieldKind::Email).map(|f| normalize::email(&f.value)).collect();
+    let emails: Vec<String> = record
+        .values(FieldKind::Email)
+        .map(|f| normalize::email(&f.value))
+        .collect();
     if emails.iter().any(|e| identity.emails.contains(e)) {
         return Match::Lead(MatchLevel::Email);
     }
@@ -174,7 +187,9 @@ pub fn match_record(identity: &Identity, record: &Record, page: &PageFacts) -> M
     let Some(matcher) = &identity.matcher else {
         return Match::Unrelated;
     };
-    let named = record.values(FieldKind::Name).any(|f| matcher.is_name(&f.value) || matcher.mentioned_in(&f.value));
+    let named = record
+        .values(FieldKind::Name)
+        .any(|f| matcher.is_name(&f.value) || matcher.mentioned_in(&f.value));
     if !named {
         return Match::Unrelated;
     }
@@ -182,7 +197,10 @@ pub fn match_record(identity: &Identity, record: &Record, page: &PageFacts) -> M
     let other_work_email = emails.iter().any(|e| {
         let domain = normalize::email_domain(e).unwrap_or_default();
         !normalize::is_freemail(&domain)
-            && identity.domain.as_deref().is_some_and(|d| normalize::host(d) != domain)
+            && identity
+                .domain
+                .as_deref()
+                .is_some_and(|d| normalize::host(d) != domain)
             && !identity.emails.is_empty()
     });
     let other_profile = record.facts.iter().any(|f| {
@@ -195,10 +213,18 @@ pub fn match_record(identity: &Identity, record: &Record, page: &PageFacts) -> M
         .domain
         .as_deref()
         .is_some_and(|d| normalize::host(d) == host)
-        || identity.company.as_deref().is_some_and(|c| normalize::domain_matches_company(&host, c));
+        || identity
+            .company
+            .as_deref()
+            .is_some_and(|c| normalize::domain_matches_company(&host, c));
     match record_company(record, page) {
         Some(company) if identity.company.is_some() || identity.domain.is_some() => {
-            if identity.company_matches(company) || on_company_site && record.values(FieldKind::Company).all(|f| f.source == Source::Site) {
+            if identity.company_matches(company)
+                || on_company_site
+                    && record
+                        .values(FieldKind::Company)
+                        .all(|f| f.source == Source::Site)
+            {
                 if other_work_email || other_profile {
                     Match::Namesake
                 } else {
@@ -253,8 +279,13 @@ impl Matching<'_> {
 /// True when the page is the home page of the company (its site names the company, or its
 /// domain does).
 pub fn is_company_home(page: &PageFacts, company: &str) -> bool {
-    let root = url::Url::parse(&page.url).is_ok_and(|u| matches!(u.path(), "" | "/" | "/index.html"));
-    root && (page.site.org_name.as_deref().is_some_and(|o| normalize::same_company(o, company))
+    let root =
+        url::Url::parse(&page.url).is_ok_and(|u| matches!(u.path(), "" | "/" | "/index.html"));
+    root && (page
+        .site
+        .org_name
+        .as_deref()
+        .is_some_and(|o| normalize::same_company(o, company))
         || normalize::domain_matches_company(&page.url, company))
 }
 
@@ -270,7 +301,11 @@ pub fn match_pages<'a>(lead: &Lead, pages: &'a [PageFacts]) -> Matching<'a> {
         }
         for fact in &accepted.record.facts {
             match fact.kind {
-                FieldKind::Email if accepted.level >= MatchLevel::Profile || accepted.record.whole_page || fact.source != Source::Card => {
+                FieldKind::Email
+                    if accepted.level >= MatchLevel::Profile
+                        || accepted.record.whole_page
+                        || fact.source != Source::Card =>
+                {
                     identity.emails.insert(normalize::email(&fact.value));
                 }
                 FieldKind::Linkedin | FieldKind::Github => {
@@ -281,9 +316,7 @@ pub fn match_pages<'a>(lead: &Lead, pages: &'a [PageFacts]) -> Matching<'a> {
         }
         let strong_enough = accepted.level >= MatchLevel::Profile
             || (accepted.level >= MatchLevel::NameAndCompany && identity.domain.is_some());
-        if strong_enough
-            && let Some(company) = record_company(accepted.record, accepted.page)
-        {
+        if strong_enough && let Some(company) = record_company(accepted.record, accepted.page) {
             let entry = companies
                 .entry(normalize::company(company))
                 .or_insert_with(|| (company.to_owned(), 0.0));
@@ -291,7 +324,8 @@ pub fn match_pages<'a>(lead: &Lead, pages: &'a [PageFacts]) -> Matching<'a> {
         }
     }
     if identity.company.is_none()
-        && let Some((_, (company, _))) = companies.into_iter().max_by(|a, b| a.1.1.total_cmp(&b.1.1))
+        && let Some((_, (company, _))) =
+            companies.into_iter().max_by(|a, b| a.1.1.total_cmp(&b.1.1))
     {
         identity.company = Some(company);
     }
@@ -300,12 +334,22 @@ pub fn match_pages<'a>(lead: &Lead, pages: &'a [PageFacts]) -> Matching<'a> {
             .emails
             .iter()
             .filter_map(|e| normalize::email_domain(e))
-            .find(|d| !normalize::is_freemail(d) && identity.company.as_deref().is_some_and(|c| normalize::domain_matches_company(d, c)));
+            .find(|d| {
+                !normalize::is_freemail(d)
+                    && identity
+                        .company
+                        .as_deref()
+                        .is_some_and(|c| normalize::domain_matches_company(d, c))
+            });
     }
     // Companies the lead's own records call former: a record there is the lead's past, not a
     // namesake.
     for accepted in &first.0 {
-        for fact in accepted.record.values(FieldKind::Company).filter(|f| f.former) {
+        for fact in accepted
+            .record
+            .values(FieldKind::Company)
+            .filter(|f| f.former)
+        {
             identity.former_companies.push(fact.value.clone());
         }
     }
@@ -327,10 +371,17 @@ fn run_matching<'a>(identity: &Identity, pages: &'a [PageFacts]) -> (Vec<Accepte
     for page in pages {
         for record in &page.records {
             match match_record(identity, record, page) {
-                Match::Lead(level) => accepted.push(Accepted { page, record, level }),
+                Match::Lead(level) => accepted.push(Accepted {
+                    page,
+                    record,
+                    level,
+                }),
                 Match::Namesake => {
                     let past = record_company(record, page).is_some_and(|c| {
-                        identity.former_companies.iter().any(|f| normalize::same_company(f, c))
+                        identity
+                            .former_companies
+                            .iter()
+                            .any(|f| normalize::same_company(f, c))
                     });
                     if !past {
                         namesakes += 1;
@@ -366,9 +417,10 @@ pub struct Candidate {
 pub fn value_key(kind: FieldKind, value: &str) -> String {
     match kind {
         FieldKind::Email => normalize::email(value),
-        FieldKind::Linkedin | FieldKind::Github | FieldKind::Website | FieldKind::PersonalWebsite => {
-            normalize::url(value)
-        }
+        FieldKind::Linkedin
+        | FieldKind::Github
+        | FieldKind::Website
+        | FieldKind::PersonalWebsite => normalize::url(value),
         FieldKind::Domain => normalize::host(value),
         FieldKind::Company => normalize::company(value),
         FieldKind::Location => normalize::city(value),
@@ -471,7 +523,9 @@ pub fn decide_field(kind: FieldKind, candidates: &[Candidate]) -> FieldDecision 
         group.best_level = group.best_level.max(Some(c.level));
         group.only_prose &= matches!(c.source, Source::Prose | Source::Llm);
         let better_display = w > group.display.1 + 1e-9
-            || (kind == FieldKind::Location && (w - group.display.1).abs() < 1e-9 && c.value.len() > group.display.0.len());
+            || (kind == FieldKind::Location
+                && (w - group.display.1).abs() < 1e-9
+                && c.value.len() > group.display.0.len());
         if better_display {
             group.display = (c.value.clone(), w);
         }
@@ -481,11 +535,24 @@ pub fn decide_field(kind: FieldKind, candidates: &[Candidate]) -> FieldDecision 
         .filter(|g| !g.pages.is_empty())
         .map(|g| {
             let support: f64 = g.pages.values().sum();
-            let against: f64 = g.against.iter().map(|(url, w)| if g.pages.contains_key(url) { 0.0 } else { 0.5 * w }).sum();
+            let against: f64 = g
+                .against
+                .iter()
+                .map(|(url, w)| {
+                    if g.pages.contains_key(url) {
+                        0.0
+                    } else {
+                        0.5 * w
+                    }
+                })
+                .sum();
             ((support - against).max(0.0), g)
         })
         .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.display.0.cmp(&b.1.display.0)));
+    scored.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then_with(|| a.1.display.0.cmp(&b.1.display.0))
+    });
     let Some((best_support, best)) = scored.first() else {
         return FieldDecision {
             value: None,
@@ -513,10 +580,18 @@ pub fn decide_field(kind: FieldKind, candidates: &[Candidate]) -> FieldDecision 
     let confidence = confidence.clamp(0.0, 100.0).round() as u8;
     let value = (confidence >= MIN_CONFIDENCE).then(|| best.display.0.clone());
     FieldDecision {
-        sources: if value.is_some() { best.pages.keys().cloned().collect() } else { Vec::new() },
+        sources: if value.is_some() {
+            best.pages.keys().cloned().collect()
+        } else {
+            Vec::new()
+        },
         value,
         confidence,
-        rejected: scored.iter().skip(1).map(|(_, g)| g.display.0.clone()).collect(),
+        rejected: scored
+            .iter()
+            .skip(1)
+            .map(|(_, g)| g.display.0.clone())
+            .collect(),
     }
 }
 
@@ -524,15 +599,26 @@ pub fn decide_field(kind: FieldKind, candidates: &[Candidate]) -> FieldDecision 
 /// own site.
 pub fn authority(kind: FieldKind, page: &PageFacts, record: &Record, identity: &Identity) -> f64 {
     let host = normalize::host(&page.url);
-    let company_site = identity.domain.as_deref().is_some_and(|d| normalize::host(d) == host)
+    let company_site = identity
+        .domain
+        .as_deref()
+        .is_some_and(|d| normalize::host(d) == host)
         || identity.company.as_deref().is_some_and(|c| {
             normalize::domain_matches_company(&host, c)
-                || page.site.org_name.as_deref().is_some_and(|o| normalize::same_company(o, c))
+                || page
+                    .site
+                    .org_name
+                    .as_deref()
+                    .is_some_and(|o| normalize::same_company(o, c))
                     && page.site.team_page
         });
     let profile_page = host.ends_with("linkedin.com") || host == "github.com";
     match kind {
-        FieldKind::Title | FieldKind::Company | FieldKind::Email | FieldKind::Location if company_site => 1.25,
+        FieldKind::Title | FieldKind::Company | FieldKind::Email | FieldKind::Location
+            if company_site =>
+        {
+            1.25
+        }
         FieldKind::Title | FieldKind::Location if profile_page => 1.1,
         FieldKind::Email if record.whole_page && !profile_page => 1.1,
         _ => 1.0,
@@ -561,16 +647,27 @@ pub fn candidates(kind: FieldKind, matching: &Matching<'_>) -> Vec<Candidate> {
             other => other,
         };
         for fact in accepted.record.values(wanted) {
-            if kind == FieldKind::Email && fact.source == Source::Card && !email_fits(&fact.value, identity) {
+            if kind == FieldKind::Email
+                && fact.source == Source::Card
+                && !email_fits(&fact.value, identity)
+            {
                 continue;
             }
             push(accepted, fact, fact.value.clone());
         }
-        if kind == FieldKind::Company && accepted.record.values(FieldKind::Company).all(|f| f.former || f.source == Source::Site) {
+        if kind == FieldKind::Company
+            && accepted
+                .record
+                .values(FieldKind::Company)
+                .all(|f| f.former || f.source == Source::Site)
+        {
             let host = normalize::host(&accepted.page.url);
             let on_own_site = identity.company.as_deref().filter(|c| {
                 normalize::domain_matches_company(&host, c)
-                    || identity.domain.as_deref().is_some_and(|d| normalize::host(d) == host)
+                    || identity
+                        .domain
+                        .as_deref()
+                        .is_some_and(|d| normalize::host(d) == host)
             });
             if let Some(org) = record_company(accepted.record, accepted.page).or(on_own_site) {
                 let fact = Fact::new(FieldKind::Company, org, Source::Site);
@@ -581,7 +678,10 @@ pub fn candidates(kind: FieldKind, matching: &Matching<'_>) -> Vec<Candidate> {
             && accepted.level >= MatchLevel::NameAndCompany
             && accepted.page.site.team_page
             && let Some(org) = accepted.page.site.org_name.as_deref()
-            && identity.company.as_deref().is_some_and(|c| normalize::same_company(c, org))
+            && identity
+                .company
+                .as_deref()
+                .is_some_and(|c| normalize::same_company(c, org))
         {
             let site = accepted
                 .page
@@ -596,9 +696,17 @@ pub fn candidates(kind: FieldKind, matching: &Matching<'_>) -> Vec<Candidate> {
     if matches!(kind, FieldKind::Website | FieldKind::Domain)
         && let (Some(company), Some(level)) = (identity.company.as_deref(), matching.best_level())
     {
-        for page in matching.pages.iter().filter(|p| is_company_home(p, company)) {
+        for page in matching
+            .pages
+            .iter()
+            .filter(|p| is_company_home(p, company))
+        {
             out.push(Candidate {
-                value: page.site.org_url.clone().unwrap_or_else(|| origin(&page.url)),
+                value: page
+                    .site
+                    .org_url
+                    .clone()
+                    .unwrap_or_else(|| origin(&page.url)),
                 url: page.url.clone(),
                 date: page.date,
                 level,
@@ -652,7 +760,11 @@ fn origin(url: &str) -> String {
 /// name or initials, or it is at their company's domain.
 pub fn email_fits(address: &str, identity: &Identity) -> bool {
     let address = normalize::email(address);
-    let local = address.split('@').next().unwrap_or("").replace(['.', '_', '-', '+'], "");
+    let local = address
+        .split('@')
+        .next()
+        .unwrap_or("")
+        .replace(['.', '_', '-', '+'], "");
     let domain = normalize::email_domain(&address).unwrap_or_default();
     let by_name = identity.matcher.as_ref().is_some_and(|m| {
         let initial = |s: &str| s.chars().next().map(String::from).unwrap_or_default();
@@ -661,7 +773,10 @@ pub fn email_fits(address: &str, identity: &Identity) -> bool {
             || local == format!("{}{}", initial(m.first()), m.last())
             || local == format!("{}{}", m.first(), initial(m.last()))
     });
-    let by_domain = identity.domain.as_deref().is_some_and(|d| normalize::host(d) == domain);
+    let by_domain = identity
+        .domain
+        .as_deref()
+        .is_some_and(|d| normalize::host(d) == domain);
     by_name || by_domain
 }
 

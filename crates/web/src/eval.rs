@@ -33,7 +33,9 @@ use crate::normalize;
 use crate::research::{CancelFlag, Job, WebResearcher};
 
 /// The fields the goals are stated over.
-pub const GOAL_FIELDS: &[&str] = &["email", "title", "company", "location", "linkedin", "website"];
+pub const GOAL_FIELDS: &[&str] = &[
+    "email", "title", "company", "location", "linkedin", "website",
+];
 
 /// One line of a truth file.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,12 +86,20 @@ pub struct FieldStats {
 impl FieldStats {
     /// Answered values that are right (1.0 when nothing was answered).
     pub fn precision(&self) -> f64 {
-        if self.answered == 0 { 1.0 } else { self.right as f64 / self.answered as f64 }
+        if self.answered == 0 {
+            1.0
+        } else {
+            self.right as f64 / self.answered as f64
+        }
     }
 
     /// Expected values found (1.0 when nothing was expected).
     pub fn recall(&self) -> f64 {
-        if self.expected == 0 { 1.0 } else { self.found as f64 / self.expected as f64 }
+        if self.expected == 0 {
+            1.0
+        } else {
+            self.found as f64 / self.expected as f64
+        }
     }
 
     fn add(&mut self, other: &FieldStats) {
@@ -164,9 +174,10 @@ pub fn same_value(kind: FieldKind, expected: &str, got: &str) -> bool {
     }
     match kind {
         FieldKind::Email => normalize::email(e) == normalize::email(g),
-        FieldKind::Linkedin | FieldKind::Github | FieldKind::Website | FieldKind::PersonalWebsite => {
-            normalize::url(e) == normalize::url(g)
-        }
+        FieldKind::Linkedin
+        | FieldKind::Github
+        | FieldKind::Website
+        | FieldKind::PersonalWebsite => normalize::url(e) == normalize::url(g),
         FieldKind::Domain => normalize::host(e) == normalize::host(g),
         FieldKind::Location => normalize::city(e) == normalize::city(g),
         FieldKind::Company => normalize::company(e) == normalize::company(g),
@@ -216,7 +227,10 @@ pub fn read_truth(path: &Path) -> Result<Vec<TruthCase>, WebError> {
             Some(Value::Null) | None => Map::new(),
             Some(_) => return Err(bad("`expected` must be an object".into())),
         };
-        cases.push(TruthCase { lead_info, expected });
+        cases.push(TruthCase {
+            lead_info,
+            expected,
+        });
     }
     Ok(cases)
 }
@@ -238,7 +252,13 @@ pub fn read_fields(path: &Path) -> Result<Schema, WebError> {
 }
 
 /// Scores one answer against one truth line into the report (pure).
-pub fn score_case(report: &mut EvalReport, schema: &Schema, case: &TruthCase, answer: &WebAnswer, goals: &[String]) {
+pub fn score_case(
+    report: &mut EvalReport,
+    schema: &Schema,
+    case: &TruthCase,
+    answer: &WebAnswer,
+    goals: &[String],
+) {
     let lead = case
         .lead_info
         .get("name")
@@ -305,22 +325,23 @@ pub async fn evaluate(
     config.fetch.host_delay = std::time::Duration::ZERO;
     let researcher = WebResearcher::new(config)?;
     let cancel = CancelFlag::new();
-    let answers: Vec<(usize, Result<WebAnswer, WebError>)> = futures_util::stream::iter(cases.iter().enumerate())
-        .map(|(i, case)| {
-            let researcher = &researcher;
-            let cancel = &cancel;
-            async move {
-                let job = Job {
-                    lead_info: case.lead_info.clone(),
-                    schema: schema.clone(),
-                    research_plan: None,
-                };
-                (i, researcher.research(&job, &|_| {}, cancel).await)
-            }
-        })
-        .buffer_unordered(options.concurrency.max(1))
-        .collect()
-        .await;
+    let answers: Vec<(usize, Result<WebAnswer, WebError>)> =
+        futures_util::stream::iter(cases.iter().enumerate())
+            .map(|(i, case)| {
+                let researcher = &researcher;
+                let cancel = &cancel;
+                async move {
+                    let job = Job {
+                        lead_info: case.lead_info.clone(),
+                        schema: schema.clone(),
+                        research_plan: None,
+                    };
+                    (i, researcher.research(&job, &|_| {}, cancel).await)
+                }
+            })
+            .buffer_unordered(options.concurrency.max(1))
+            .collect()
+            .await;
     let mut answers = answers;
     answers.sort_by_key(|(i, _)| *i);
     let mut report = EvalReport {
@@ -328,13 +349,23 @@ pub async fn evaluate(
         ..EvalReport::default()
     };
     for (i, answer) in answers {
-        score_case(&mut report, schema, &cases[i], &answer?, &options.goal_fields);
+        score_case(
+            &mut report,
+            schema,
+            &cases[i],
+            &answer?,
+            &options.goal_fields,
+        );
     }
     let mut overall = FieldStats {
         field: options.goal_fields.join(", "),
         ..FieldStats::default()
     };
-    for stats in report.fields.iter().filter(|f| options.goal_fields.contains(&f.field)) {
+    for stats in report
+        .fields
+        .iter()
+        .filter(|f| options.goal_fields.contains(&f.field))
+    {
         overall.add(stats);
     }
     report.overall = overall;
@@ -344,21 +375,42 @@ pub async fn evaluate(
 impl fmt::Display for EvalReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{} leads", self.leads)?;
-        writeln!(f, "{:<14} {:>8} {:>6} {:>8} {:>6} {:>9} {:>7}", "field", "answered", "right", "expected", "found", "precision", "recall")?;
+        writeln!(
+            f,
+            "{:<14} {:>8} {:>6} {:>8} {:>6} {:>9} {:>7}",
+            "field", "answered", "right", "expected", "found", "precision", "recall"
+        )?;
         for s in self.fields.iter().chain(std::iter::once(&self.overall)) {
-            let label = if std::ptr::eq(s, &self.overall) { "overall" } else { s.field.as_str() };
+            let label = if std::ptr::eq(s, &self.overall) {
+                "overall"
+            } else {
+                s.field.as_str()
+            };
             writeln!(
                 f,
                 "{:<14} {:>8} {:>6} {:>8} {:>6} {:>9.3} {:>7.3}",
-                label, s.answered, s.right, s.expected, s.found, s.precision(), s.recall()
+                label,
+                s.answered,
+                s.right,
+                s.expected,
+                s.found,
+                s.precision(),
+                s.recall()
             )?;
         }
         writeln!(f, "(overall is over {})", self.overall.field)?;
-        writeln!(f, "calibration of field_confidence (answered values right, per band):")?;
+        writeln!(
+            f,
+            "calibration of field_confidence (answered values right, per band):"
+        )?;
         for (i, band) in self.bands.iter().enumerate() {
             let range = format!("{}-{}", i * 20, i * 20 + 20);
             match band.accuracy() {
-                Some(a) => writeln!(f, "  {:<7} {:>4} answered  {:>6.3} right", range, band.answered, a)?,
+                Some(a) => writeln!(
+                    f,
+                    "  {:<7} {:>4} answered  {:>6.3} right",
+                    range, band.answered, a
+                )?,
                 None => writeln!(f, "  {:<7} {:>4} answered       -", range, band.answered)?,
             }
         }
@@ -374,13 +426,38 @@ mod tests {
     #[test]
     fn comparison_table() {
         for (kind, e, g, want) in [
-            (FieldKind::Email, "Ada@Quill.example", "ada@quill.example", true),
-            (FieldKind::Email, "ada@quill.example", "bo@quill.example", false),
-            (FieldKind::Linkedin, "https://www.linkedin.com/in/ada/", "linkedin.com/in/ada", true),
-            (FieldKind::Website, "https://quill.example", "https://quill.example/team", false),
+            (
+                FieldKind::Email,
+                "Ada@Quill.example",
+                "ada@quill.example",
+                true,
+            ),
+            (
+                FieldKind::Email,
+                "ada@quill.example",
+                "bo@quill.example",
+                false,
+            ),
+            (
+                FieldKind::Linkedin,
+                "https://www.linkedin.com/in/ada/",
+                "linkedin.com/in/ada",
+                true,
+            ),
+            (
+                FieldKind::Website,
+                "https://quill.example",
+                "https://quill.example/team",
+                false,
+            ),
             (FieldKind::Location, "Lisbon", "Lisbon, Portugal", true),
             (FieldKind::Location, "Porto", "Lisbon", false),
-            (FieldKind::Title, "VP of Sales", "Vice President, Sales", true),
+            (
+                FieldKind::Title,
+                "VP of Sales",
+                "Vice President, Sales",
+                true,
+            ),
             (FieldKind::Company, "The Quill Co.", "Quill", true),
             (FieldKind::Phone, "+1 415 555 0100", "(415) 555-0100", true),
             (FieldKind::Other, "  x ", "X", true),
@@ -392,35 +469,87 @@ mod tests {
 
     #[test]
     fn scoring_counts_precision_recall_and_bands() {
-        let schema = Schema::from_json(&json!({"email": "Email", "title": "Title", "location": "City"})).unwrap();
+        let schema =
+            Schema::from_json(&json!({"email": "Email", "title": "Title", "location": "City"}))
+                .unwrap();
         let case = TruthCase {
             lead_info: json!({"name": "Ada Quill"}).as_object().unwrap().clone(),
-            expected: json!({"email": "ada@q.example", "title": "CTO", "location": null}).as_object().unwrap().clone(),
+            expected: json!({"email": "ada@q.example", "title": "CTO", "location": null})
+                .as_object()
+                .unwrap()
+                .clone(),
         };
         let answer = WebAnswer {
             notes: String::new(),
-            structured_data: json!({"email": "ADA@q.example", "title": "CEO", "location": "Lisbon"}).as_object().unwrap().clone(),
+            structured_data:
+                json!({"email": "ADA@q.example", "title": "CEO", "location": "Lisbon"})
+                    .as_object()
+                    .unwrap()
+                    .clone(),
             references: Map::new(),
             confidence_score: 5.0,
-            field_confidence: json!({"email": 95, "title": 50, "location": 10}).as_object().unwrap().clone(),
+            field_confidence: json!({"email": 95, "title": 50, "location": 10})
+                .as_object()
+                .unwrap()
+                .clone(),
         };
         let mut report = EvalReport::default();
         let goals: Vec<String> = GOAL_FIELDS.iter().map(|s| (*s).to_owned()).collect();
         score_case(&mut report, &schema, &case, &answer, &goals);
         let by = |n: &str| report.fields.iter().find(|f| f.field == n).unwrap().clone();
-        assert_eq!((by("email").answered, by("email").right, by("email").found), (1, 1, 1));
-        assert_eq!((by("title").answered, by("title").right, by("title").expected), (1, 0, 1));
-        assert_eq!((by("location").answered, by("location").right, by("location").expected), (1, 0, 0));
-        assert_eq!(report.bands[4], Band { answered: 1, right: 1 });
-        assert_eq!(report.bands[2], Band { answered: 1, right: 0 });
-        assert_eq!(report.bands[0], Band { answered: 1, right: 0 });
+        assert_eq!(
+            (by("email").answered, by("email").right, by("email").found),
+            (1, 1, 1)
+        );
+        assert_eq!(
+            (
+                by("title").answered,
+                by("title").right,
+                by("title").expected
+            ),
+            (1, 0, 1)
+        );
+        assert_eq!(
+            (
+                by("location").answered,
+                by("location").right,
+                by("location").expected
+            ),
+            (1, 0, 0)
+        );
+        assert_eq!(
+            report.bands[4],
+            Band {
+                answered: 1,
+                right: 1
+            }
+        );
+        assert_eq!(
+            report.bands[2],
+            Band {
+                answered: 1,
+                right: 0
+            }
+        );
+        assert_eq!(
+            report.bands[0],
+            Band {
+                answered: 1,
+                right: 0
+            }
+        );
         assert_eq!(report.misses.len(), 2);
     }
 
     #[test]
     fn truth_file_errors_name_the_line() {
-        let path = std::env::temp_dir().join(format!("sixtyfour-web-truth-{}.jsonl", std::process::id()));
-        std::fs::write(&path, "{\"lead_info\": {\"name\": \"A B\"}, \"expected\": {}}\n\n{\"lead_info\": 3}\n").unwrap();
+        let path =
+            std::env::temp_dir().join(format!("sixtyfour-web-truth-{}.jsonl", std::process::id()));
+        std::fs::write(
+            &path,
+            "{\"lead_info\": {\"name\": \"A B\"}, \"expected\": {}}\n\n{\"lead_info\": 3}\n",
+        )
+        .unwrap();
         let err = read_truth(&path).unwrap_err().to_string();
         assert!(err.contains("line 3") && err.contains("lead_info"), "{err}");
         std::fs::remove_file(&path).unwrap();

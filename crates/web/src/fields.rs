@@ -107,8 +107,17 @@ const NAMES: &[(&str, FieldKind)] = &[
 
 /// Words that make a field free text (notes, summaries), which no extractor answers.
 const FREE_TEXT: &[&str] = &[
-    "note", "notes", "summary", "summarize", "summarise", "describe", "detailed", "details",
-    "bio", "biography", "explain",
+    "note",
+    "notes",
+    "summary",
+    "summarize",
+    "summarise",
+    "describe",
+    "detailed",
+    "details",
+    "bio",
+    "biography",
+    "explain",
 ];
 
 /// Keywords looked for in a field's name words, then its description, in this order.
@@ -123,7 +132,10 @@ const KEYWORDS: &[(&[&str], FieldKind)] = &[
     (&["industry", "sector"], FieldKind::Industry),
     (&["location", "city", "based"], FieldKind::Location),
     (&["title", "role", "position", "job"], FieldKind::Title),
-    (&["company", "employer", "organization", "organisation"], FieldKind::Company),
+    (
+        &["company", "employer", "organization", "organisation"],
+        FieldKind::Company,
+    ),
     (&["name"], FieldKind::Name),
 ];
 
@@ -211,28 +223,80 @@ mod tests {
     fn kinds_from_names_and_descriptions() {
         let table: &[(&str, Option<&str>, FieldKind)] = &[
             ("name", Some("The individual's full name"), FieldKind::Name),
-            ("email", Some("The individual's email address"), FieldKind::Email),
+            (
+                "email",
+                Some("The individual's email address"),
+                FieldKind::Email,
+            ),
             ("Work Email", None, FieldKind::Email),
-            ("phone", Some("The individual's phone number"), FieldKind::Phone),
-            ("company", Some("The company the individual is associated with"), FieldKind::Company),
-            ("title", Some("The individual's job title"), FieldKind::Title),
-            ("linkedin", Some("LinkedIn URL for the person"), FieldKind::Linkedin),
+            (
+                "phone",
+                Some("The individual's phone number"),
+                FieldKind::Phone,
+            ),
+            (
+                "company",
+                Some("The company the individual is associated with"),
+                FieldKind::Company,
+            ),
+            (
+                "title",
+                Some("The individual's job title"),
+                FieldKind::Title,
+            ),
+            (
+                "linkedin",
+                Some("LinkedIn URL for the person"),
+                FieldKind::Linkedin,
+            ),
             ("website", Some("Company website URL"), FieldKind::Website),
-            ("location", Some("The individual's location and/or company location"), FieldKind::Location),
-            ("industry", Some("Industry the person operates in"), FieldKind::Industry),
-            ("github_url", Some("url for their github profile"), FieldKind::Github),
-            ("github_notes", Some("Take detailed notes on their github profile."), FieldKind::Other),
+            (
+                "location",
+                Some("The individual's location and/or company location"),
+                FieldKind::Location,
+            ),
+            (
+                "industry",
+                Some("Industry the person operates in"),
+                FieldKind::Industry,
+            ),
+            (
+                "github_url",
+                Some("url for their github profile"),
+                FieldKind::Github,
+            ),
+            (
+                "github_notes",
+                Some("Take detailed notes on their github profile."),
+                FieldKind::Other,
+            ),
             ("x", Some("Where is the person based?"), FieldKind::Location),
             ("current_role", None, FieldKind::Title),
             ("employer_name", None, FieldKind::Company),
-            ("homepage", Some("Their personal homepage"), FieldKind::PersonalWebsite),
-            ("website", Some("The person's own website"), FieldKind::PersonalWebsite),
+            (
+                "homepage",
+                Some("Their personal homepage"),
+                FieldKind::PersonalWebsite,
+            ),
+            (
+                "website",
+                Some("The person's own website"),
+                FieldKind::PersonalWebsite,
+            ),
             ("company_domain", None, FieldKind::Domain),
-            ("favourite_colour", Some("Their favourite colour"), FieldKind::Other),
+            (
+                "favourite_colour",
+                Some("Their favourite colour"),
+                FieldKind::Other,
+            ),
             ("age", Some("Person's age"), FieldKind::Other),
         ];
         for (name, description, want) in table {
-            assert_eq!(field_kind(name, *description), *want, "{name} / {description:?}");
+            assert_eq!(
+                field_kind(name, *description),
+                *want,
+                "{name} / {description:?}"
+            );
         }
     }
 }

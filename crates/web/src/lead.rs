@@ -140,10 +140,14 @@ pub fn fold(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
         let folded = match c {
-            'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' | 'Á' | 'À' | 'Â' | 'Ä' | 'Ã' | 'Å' => 'a',
+            'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' | 'Á' | 'À' | 'Â' | 'Ä' | 'Ã' | 'Å' => {
+                'a'
+            }
             'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => 'e',
             'í' | 'ì' | 'î' | 'ï' | 'Í' | 'Ì' | 'Î' | 'Ï' => 'i',
-            'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'ø' | 'Ó' | 'Ò' | 'Ô' | 'Ö' | 'Õ' | 'Ø' => 'o',
+            'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'ø' | 'Ó' | 'Ò' | 'Ô' | 'Ö' | 'Õ' | 'Ø' => {
+                'o'
+            }
             'ú' | 'ù' | 'û' | 'ü' | 'Ú' | 'Ù' | 'Û' | 'Ü' => 'u',
             'ñ' | 'Ñ' => 'n',
             'ç' | 'Ç' => 'c',
@@ -182,7 +186,12 @@ impl NameMatcher {
         let words = name_words(name);
         let words: Vec<&String> = words
             .iter()
-            .filter(|w| !matches!(w.as_str(), "dr" | "mr" | "mrs" | "ms" | "prof" | "jr" | "sr"))
+            .filter(|w| {
+                !matches!(
+                    w.as_str(),
+                    "dr" | "mr" | "mrs" | "ms" | "prof" | "jr" | "sr"
+                )
+            })
             .collect();
         if words.len() < 2 {
             return None;
@@ -259,7 +268,10 @@ mod tests {
         assert_eq!(l.name.as_deref(), Some("Ada Quill"));
         assert_eq!(l.company.as_deref(), Some("Quill Works"));
         assert_eq!(l.email.as_deref(), Some("ada@quillworks.example"));
-        assert_eq!(l.linkedin.as_deref(), Some("https://www.linkedin.com/in/adaquill"));
+        assert_eq!(
+            l.linkedin.as_deref(),
+            Some("https://www.linkedin.com/in/adaquill")
+        );
         assert_eq!(l.github.as_deref(), Some("https://github.com/adaq"));
         assert_eq!(l.domain.as_deref(), Some("quillworks.example"));
     }

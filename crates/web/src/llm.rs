@@ -114,7 +114,10 @@ pub fn request_body(
     user.push_str(&Value::Object(lead_info.clone()).to_string());
     user.push_str("\n\nFields to fill:\n");
     for (name, spec) in schema.iter() {
-        user.push_str(&format!("- {name}: {}\n", spec.description().unwrap_or(name)));
+        user.push_str(&format!(
+            "- {name}: {}\n",
+            spec.description().unwrap_or(name)
+        ));
     }
     if let Some(plan) = research_plan.filter(|p| !p.trim().is_empty()) {
         user.push_str(&format!("\nResearch plan:\n{plan}\n"));
@@ -122,7 +125,10 @@ pub fn request_body(
     user.push_str("\nPages:\n");
     for page in pages.iter().take(config.max_pages) {
         let text: String = page.text.chars().take(config.max_chars_per_page).collect();
-        user.push_str(&format!("\n=== URL: {}\nTITLE: {}\n{}\n", page.url, page.title, text));
+        user.push_str(&format!(
+            "\n=== URL: {}\nTITLE: {}\n{}\n",
+            page.url, page.title, text
+        ));
     }
     json!({
         "model": config.model,
@@ -168,7 +174,10 @@ pub fn parse_answer(
             continue;
         };
         let (value, url) = match entry {
-            Value::Object(o) => (o.get("value").cloned().unwrap_or(Value::Null), o.get("source_url").and_then(Value::as_str)),
+            Value::Object(o) => (
+                o.get("value").cloned().unwrap_or(Value::Null),
+                o.get("source_url").and_then(Value::as_str),
+            ),
             _ => (entry.clone(), None),
         };
         if value.is_null() || value.as_str().is_some_and(|s| s.trim().is_empty()) {
@@ -207,14 +216,18 @@ impl std::fmt::Debug for LlmClient {
 impl LlmClient {
     /// A client; the key is read now from the environment variable the configuration names.
     pub fn new(config: LlmConfig) -> Result<LlmClient, WebError> {
-        if url::Url::parse(&config.base_url).map_or(true, |u| !matches!(u.scheme(), "http" | "https")) {
+        if url::Url::parse(&config.base_url)
+            .map_or(true, |u| !matches!(u.scheme(), "http" | "https"))
+        {
             return Err(WebError::BadUrl {
                 what: "language model",
                 url: config.base_url.clone(),
             });
         }
         let key = match &config.key_env {
-            Some(name) => Some(std::env::var(name).map_err(|_| WebError::MissingKey(name.clone()))?),
+            Some(name) => {
+                Some(std::env::var(name).map_err(|_| WebError::MissingKey(name.clone()))?)
+            }
             None => None,
         };
         let http = reqwest::Client::builder()
@@ -238,7 +251,10 @@ impl LlmClient {
         let mut pause = self.config.backoff;
         let mut attempt = 0;
         loop {
-            let result = self.attempt(&body).await.and_then(|answer| parse_answer(&answer, schema, &fetched));
+            let result = self
+                .attempt(&body)
+                .await
+                .and_then(|answer| parse_answer(&answer, schema, &fetched));
             match result {
                 Err(e) if e.retryable() && attempt < self.config.retries => {
                     attempt += 1;
@@ -251,21 +267,31 @@ impl LlmClient {
     }
 
     async fn attempt(&self, body: &Value) -> Result<Value, LlmError> {
-        let url = format!("{}/chat/completions", self.config.base_url.trim_end_matches('/'));
+        let url = format!(
+            "{}/chat/completions",
+            self.config.base_url.trim_end_matches('/')
+        );
         let mut request = self.http.post(url).json(body);
         if let Some(key) = &self.key {
             request = request.bearer_auth(key);
         }
-        let response = request.send().await.map_err(|e| LlmError::Transport(e.to_string()))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| LlmError::Transport(e.to_string()))?;
         let status = response.status().as_u16();
-        let text = response.text().await.map_err(|e| LlmError::Transport(e.to_string()))?;
+        let text = response
+            .text()
+            .await
+            .map_err(|e| LlmError::Transport(e.to_string()))?;
         if !(200..300).contains(&status) {
             return Err(LlmError::Status {
                 status,
                 body: text.chars().take(200).collect(),
             });
         }
-        serde_json::from_str(&text).map_err(|e| LlmError::Malformed(format!("body is not JSON: {e}")))
+        serde_json::from_str(&text)
+            .map_err(|e| LlmError::Malformed(format!("body is not JSON: {e}")))
     }
 }
 
@@ -274,7 +300,10 @@ mod tests {
     use super::*;
 
     fn schema() -> Schema {
-        Schema::from_json(&json!({"title": "Job title", "email": "Email", "years": {"type": "int"}})).unwrap()
+        Schema::from_json(
+            &json!({"title": "Job title", "email": "Email", "years": {"type": "int"}}),
+        )
+        .unwrap()
     }
 
     fn answer(content: &str) -> Value {
@@ -289,7 +318,12 @@ mod tests {
             "years": {"value": null, "source_url": null}
         })
         .to_string();
-        let (claims, uncited) = parse_answer(&answer(&content), &schema(), &["https://q.example/team".into()]).unwrap();
+        let (claims, uncited) = parse_answer(
+            &answer(&content),
+            &schema(),
+            &["https://q.example/team".into()],
+        )
+        .unwrap();
         assert_eq!(claims.len(), 1);
         assert_eq!(claims[0].field, "title");
         assert_eq!(uncited, 1);
@@ -297,22 +331,57 @@ mod tests {
 
     #[test]
     fn malformed_answers() {
-        for body in [json!({}), json!({"choices": []}), answer("not json"), answer("[1,2]")] {
-            assert!(matches!(parse_answer(&body, &schema(), &[]), Err(LlmError::Malformed(_))), "{body}");
+        for body in [
+            json!({}),
+            json!({"choices": []}),
+            answer("not json"),
+            answer("[1,2]"),
+        ] {
+            assert!(
+                matches!(
+                    parse_answer(&body, &schema(), &[]),
+                    Err(LlmError::Malformed(_))
+                ),
+                "{body}"
+            );
         }
-        let fenced = answer("```json\n{\"title\": {\"value\": \"CTO\", \"source_url\": \"https://q.example/\"}}\n```");
-        assert_eq!(parse_answer(&fenced, &schema(), &["https://q.example/".into()]).unwrap().0.len(), 1);
+        let fenced = answer(
+            "```json\n{\"title\": {\"value\": \"CTO\", \"source_url\": \"https://q.example/\"}}\n```",
+        );
+        assert_eq!(
+            parse_answer(&fenced, &schema(), &["https://q.example/".into()])
+                .unwrap()
+                .0
+                .len(),
+            1
+        );
     }
 
     #[test]
     fn the_request_carries_the_schema_and_pages() {
         let config = LlmConfig::new("http://127.0.0.1:1/v1", "test-model");
-        let page = PageFacts { url: "https://q.example/".into(), title: "Q".into(), text: "Ada is CTO".into(), ..PageFacts::default() };
-        let body = request_body(&config, &Map::new(), &schema(), Some("Check the team page"), &[page]);
+        let page = PageFacts {
+            url: "https://q.example/".into(),
+            title: "Q".into(),
+            text: "Ada is CTO".into(),
+            ..PageFacts::default()
+        };
+        let body = request_body(
+            &config,
+            &Map::new(),
+            &schema(),
+            Some("Check the team page"),
+            &[page],
+        );
         assert_eq!(body["model"], "test-model");
         assert_eq!(body["response_format"]["type"], "json_schema");
-        assert_eq!(body["response_format"]["json_schema"]["schema"]["required"], json!(["title", "email", "years"]));
+        assert_eq!(
+            body["response_format"]["json_schema"]["schema"]["required"],
+            json!(["title", "email", "years"])
+        );
         let user = body["messages"][1]["content"].as_str().unwrap();
-        assert!(user.contains("=== URL: https://q.example/") && user.contains("Check the team page"));
+        assert!(
+            user.contains("=== URL: https://q.example/") && user.contains("Check the team page")
+        );
     }
 }

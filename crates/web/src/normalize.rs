@@ -99,8 +99,25 @@ pub fn host(value: &str) -> String {
 
 /// Legal-form words ignored when comparing company names.
 const LEGAL_FORMS: &[&str] = &[
-    "inc", "incorporated", "llc", "ltd", "limited", "gmbh", "corp", "corporation", "co", "plc",
-    "sa", "ag", "bv", "oy", "ab", "srl", "pty", "llp", "company",
+    "inc",
+    "incorporated",
+    "llc",
+    "ltd",
+    "limited",
+    "gmbh",
+    "corp",
+    "corporation",
+    "co",
+    "plc",
+    "sa",
+    "ag",
+    "bv",
+    "oy",
+    "ab",
+    "srl",
+    "pty",
+    "llp",
+    "company",
 ];
 
 /// A company name without legal form or a leading "the": `The Acme Co., Inc.` is `acme`.
@@ -130,7 +147,11 @@ pub fn same_company(a: &str, b: &str) -> bool {
     if a == b || a.replace(' ', "") == b.replace(' ', "") {
         return true;
     }
-    let (short, long) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
+    let (short, long) = if a.len() <= b.len() {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
     long.starts_with(short.as_str()) && long.as_bytes().get(short.len()) == Some(&b' ')
 }
 
@@ -161,9 +182,24 @@ pub fn city(value: &str) -> String {
 
 /// Free-mail domains, whose addresses say nothing about an employer.
 const FREEMAIL: &[&str] = &[
-    "gmail.com", "googlemail.com", "yahoo.com", "hotmail.com", "outlook.com", "live.com",
-    "icloud.com", "me.com", "proton.me", "protonmail.com", "aol.com", "gmx.de", "gmx.net",
-    "mail.com", "fastmail.com", "hey.com", "yandex.ru", "zoho.com",
+    "gmail.com",
+    "googlemail.com",
+    "yahoo.com",
+    "hotmail.com",
+    "outlook.com",
+    "live.com",
+    "icloud.com",
+    "me.com",
+    "proton.me",
+    "protonmail.com",
+    "aol.com",
+    "gmx.de",
+    "gmx.net",
+    "mail.com",
+    "fastmail.com",
+    "hey.com",
+    "yandex.ru",
+    "zoho.com",
 ];
 
 /// True for addresses at a free-mail provider.
@@ -233,18 +269,30 @@ mod tests {
         ] {
             assert_eq!(same_company(a, b), same, "{a} vs {b}");
         }
-        assert!(domain_matches_company("https://www.acme-robotics.example/", "Acme Robotics"));
-        assert!(domain_matches_company("lanternfish.example", "Lanternfish Labs"));
+        assert!(domain_matches_company(
+            "https://www.acme-robotics.example/",
+            "Acme Robotics"
+        ));
+        assert!(domain_matches_company(
+            "lanternfish.example",
+            "Lanternfish Labs"
+        ));
         assert!(!domain_matches_company("acme.example", "Zeta Labs"));
     }
 
     #[test]
     fn emails_and_phones() {
-        assert_eq!(email(" MAILTO:Ada@Quill.Example?subject=hi"), "ada@quill.example");
+        assert_eq!(
+            email(" MAILTO:Ada@Quill.Example?subject=hi"),
+            "ada@quill.example"
+        );
         assert!(is_email("ada.q+x@quill.example"));
         assert!(!is_email("ada@quill"));
         assert!(!is_email("not an email"));
-        assert_eq!(email_domain("ada@quill.example").as_deref(), Some("quill.example"));
+        assert_eq!(
+            email_domain("ada@quill.example").as_deref(),
+            Some("quill.example")
+        );
         assert!(is_freemail("Gmail.com"));
         assert_eq!(phone("+1 (415) 555-0100"), "+14155550100");
         assert_eq!(city("San Francisco, California, USA"), "san francisco");

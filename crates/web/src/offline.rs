@@ -29,12 +29,10 @@ impl OfflineWeb {
     /// Opens a fixture web; the directory must exist.
     pub fn open(root: impl Into<PathBuf>) -> Result<OfflineWeb, WebError> {
         let root = root.into();
-        let canonical = root
-            .canonicalize()
-            .map_err(|source| WebError::OfflineDir {
-                path: root.clone(),
-                source,
-            })?;
+        let canonical = root.canonicalize().map_err(|source| WebError::OfflineDir {
+            path: root.clone(),
+            source,
+        })?;
         if !canonical.is_dir() {
             return Err(WebError::OfflineDir {
                 path: root,
@@ -179,7 +177,10 @@ pub fn relative_path(url: &str) -> Result<PathBuf, OfflinePathError> {
             return Err(OfflinePathError::Escapes);
         }
         let component = Path::new(&decoded);
-        if component.components().any(|c| !matches!(c, Component::Normal(_))) {
+        if component
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_)))
+        {
             return Err(OfflinePathError::Escapes);
         }
         relative.push(decoded);
@@ -243,8 +244,14 @@ mod tests {
             ("https://acme.example/", "acme.example/index.html"),
             ("https://acme.example", "acme.example/index.html"),
             ("https://ACME.example/team/", "acme.example/team/index.html"),
-            ("http://acme.example/team/jane.html?x=1#y", "acme.example/team/jane.html"),
-            ("https://www.linkedin.com/in/jane-doe", "www.linkedin.com/in/jane-doe"),
+            (
+                "http://acme.example/team/jane.html?x=1#y",
+                "acme.example/team/jane.html",
+            ),
+            (
+                "https://www.linkedin.com/in/jane-doe",
+                "www.linkedin.com/in/jane-doe",
+            ),
             ("https://a.example/caf%C3%A9.html", "a.example/café.html"),
         ] {
             assert_eq!(relative_path(url), Ok(PathBuf::from(want)), "{url}");
@@ -270,13 +277,20 @@ mod tests {
             relative_path("https://a.example/../../etc/passwd"),
             Ok(PathBuf::from("a.example/etc/passwd"))
         );
-        assert_eq!(relative_path("file:///etc/passwd"), Err(OfflinePathError::NotHttp));
-        assert_eq!(relative_path("ftp://a.example/x"), Err(OfflinePathError::NotHttp));
+        assert_eq!(
+            relative_path("file:///etc/passwd"),
+            Err(OfflinePathError::NotHttp)
+        );
+        assert_eq!(
+            relative_path("ftp://a.example/x"),
+            Err(OfflinePathError::NotHttp)
+        );
     }
 
     #[test]
     fn a_link_out_of_the_directory_is_refused() {
-        let outside = std::env::temp_dir().join(format!("sixtyfour-web-outside-{}", std::process::id()));
+        let outside =
+            std::env::temp_dir().join(format!("sixtyfour-web-outside-{}", std::process::id()));
         let web = std::env::temp_dir().join(format!("sixtyfour-web-root-{}", std::process::id()));
         std::fs::create_dir_all(&outside).unwrap();
         std::fs::create_dir_all(web.join("a.example")).unwrap();

@@ -43,7 +43,12 @@ fn https(url: &str) -> String {
 /// assert_eq!(p.queries[1], "\"Ada Quill\" \"Quill Works\"");
 /// assert!(p.queries.iter().any(|q| q.contains("linkedin")));
 /// ```
-pub fn plan(lead: &Lead, kinds: &[FieldKind], research_plan: Option<&str>, max_queries: usize) -> Plan {
+pub fn plan(
+    lead: &Lead,
+    kinds: &[FieldKind],
+    research_plan: Option<&str>,
+    max_queries: usize,
+) -> Plan {
     let mut seeds = Vec::new();
     let mut push_seed = |url: String| {
         if !seeds.contains(&url) {
@@ -51,13 +56,17 @@ pub fn plan(lead: &Lead, kinds: &[FieldKind], research_plan: Option<&str>, max_q
         }
     };
     for word in research_plan.unwrap_or("").split_whitespace() {
-        let word = word.trim_matches(|c: char| matches!(c, ',' | ';' | '(' | ')' | '"' | '\'' | '<' | '>'));
+        let word = word
+            .trim_matches(|c: char| matches!(c, ',' | ';' | '(' | ')' | '"' | '\'' | '<' | '>'));
         let word = word.trim_end_matches('.');
         if word.starts_with("http://") || word.starts_with("https://") {
             push_seed(word.to_owned());
         }
     }
-    for url in [&lead.linkedin, &lead.github, &lead.website].into_iter().flatten() {
+    for url in [&lead.linkedin, &lead.github, &lead.website]
+        .into_iter()
+        .flatten()
+    {
         push_seed(https(url));
     }
 
@@ -67,7 +76,11 @@ pub fn plan(lead: &Lead, kinds: &[FieldKind], research_plan: Option<&str>, max_q
             queries.push(q);
         }
     };
-    let name = lead.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    let name = lead
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
     if let Some(email) = &lead.email {
         push(format!("\"{email}\""));
     }
@@ -78,7 +91,11 @@ pub fn plan(lead: &Lead, kinds: &[FieldKind], research_plan: Option<&str>, max_q
         push(format!("\"{name}\" {domain}"));
     }
     if let Some(name) = name {
-        let company = lead.company.as_deref().map(|c| format!(" \"{c}\"")).unwrap_or_default();
+        let company = lead
+            .company
+            .as_deref()
+            .map(|c| format!(" \"{c}\""))
+            .unwrap_or_default();
         if kinds.contains(&FieldKind::Linkedin) && lead.linkedin.is_none() {
             push(format!("\"{name}\"{company} linkedin"));
         }
@@ -89,7 +106,11 @@ pub fn plan(lead: &Lead, kinds: &[FieldKind], research_plan: Option<&str>, max_q
         let plan_words: Vec<&str> = research_plan
             .unwrap_or("")
             .split(|c: char| !c.is_alphanumeric() && c != '-')
-            .filter(|w| w.len() > 2 && !STOPWORDS.contains(&w.to_lowercase().as_str()) && !w.starts_with("http"))
+            .filter(|w| {
+                w.len() > 2
+                    && !STOPWORDS.contains(&w.to_lowercase().as_str())
+                    && !w.starts_with("http")
+            })
             .take(4)
             .collect();
         if !plan_words.is_empty() {
@@ -114,16 +135,43 @@ mod tests {
 
     #[test]
     fn plans() {
-        let p = plan(&lead(json!({"email": "bo@lind.example"})), &[FieldKind::Title], None, 8);
+        let p = plan(
+            &lead(json!({"email": "bo@lind.example"})),
+            &[FieldKind::Title],
+            None,
+            8,
+        );
         assert_eq!(p.queries, vec!["\"bo@lind.example\""]);
         assert!(p.seeds.is_empty());
 
-        let p = plan(&lead(json!({"name": "Bo Lind", "linkedin": "linkedin.com/in/bolind"})), &[FieldKind::Github], Some("Focus on conference talks"), 8);
+        let p = plan(
+            &lead(json!({"name": "Bo Lind", "linkedin": "linkedin.com/in/bolind"})),
+            &[FieldKind::Github],
+            Some("Focus on conference talks"),
+            8,
+        );
         assert_eq!(p.seeds, vec!["https://linkedin.com/in/bolind"]);
-        assert_eq!(p.queries, vec!["\"Bo Lind\"", "\"Bo Lind\" github", "\"Bo Lind\" Focus conference talks"]);
+        assert_eq!(
+            p.queries,
+            vec![
+                "\"Bo Lind\"",
+                "\"Bo Lind\" github",
+                "\"Bo Lind\" Focus conference talks"
+            ]
+        );
 
-        let p = plan(&lead(json!({"name": "Bo Lind", "company": "Lind AB", "website": "https://lind.example"})), &[], None, 2);
-        assert_eq!(p.queries, vec!["\"Bo Lind\" \"Lind AB\"", "\"Bo Lind\" lind.example"]);
+        let p = plan(
+            &lead(
+                json!({"name": "Bo Lind", "company": "Lind AB", "website": "https://lind.example"}),
+            ),
+            &[],
+            None,
+            2,
+        );
+        assert_eq!(
+            p.queries,
+            vec!["\"Bo Lind\" \"Lind AB\"", "\"Bo Lind\" lind.example"]
+        );
         assert_eq!(p.seeds, vec!["https://lind.example"]);
 
         assert_eq!(plan(&Lead::default(), &[], None, 8), Plan::default());

@@ -19,10 +19,12 @@ use crate::fetch::{Fetcher, HttpTransport, OfflineTransport, Page, Transport};
 use crate::fields::{FieldKind, schema_kinds};
 use crate::lead::Lead;
 use crate::llm::LlmClient;
+use crate::normalize;
 use crate::offline::OfflineWeb;
 use crate::plan;
-use crate::search::{Brave, LocalIndex, SearchChain, SearchHit, SearchProvider, Searxng, brave::BRAVE_URL};
-use crate::normalize;
+use crate::search::{
+    Brave, LocalIndex, SearchChain, SearchHit, SearchProvider, Searxng, brave::BRAVE_URL,
+};
 
 /// One job: the lead, the fields wanted, and an optional plan.
 #[derive(Debug, Clone, PartialEq)]
@@ -166,7 +168,11 @@ impl WebResearcher {
             providers.push(Arc::new(Searxng::new(base.clone(), http.clone())));
         }
         if let Some(key) = &config.search.brave_key {
-            let base = config.search.brave_url.clone().unwrap_or_else(|| BRAVE_URL.to_owned());
+            let base = config
+                .search
+                .brave_url
+                .clone()
+                .unwrap_or_else(|| BRAVE_URL.to_owned());
             check_url("Brave", &base)?;
             providers.push(Arc::new(Brave::new(base, key.clone(), http.clone())));
         }
@@ -215,46 +221,86 @@ impl WebResearcher {
             })
         };
         let mut lead = Lead::from_map(&job.lead_info);
-        let kinds: Vec<FieldKind> = schema_kinds(&job.schema).into_iter().map(|(_, k)| k).collect();
+        let kinds: Vec<FieldKind> = schema_kinds(&job.schema)
+            .into_iter()
+            .map(|(_, k)| k)
+            .collect();
         let mut state = JobState::default();
 
         // Round one: what the lead says.
         cancel.check()?;
-        self.round(&fetcher, &lead, &kinds, job, &mut state, budget.saturating_sub(FOLLOW_RESERVE + 2), &report, cancel)
-            .await?;
+        self.round(
+            &fetcher,
+            &lead,
+            &kinds,
+            job,
+            &mut state,
+            budget.saturating_sub(FOLLOW_RESERVE + 2),
+            &report,
+            cancel,
+        )
+        .await?;
         let mut facts = extract_all(&state.pages, &lead);
 
         // Round two: what strong matches taught (a name for an email-only lead, the company).
         let learned = learn(&lead, &facts);
         if learned != lead {
             lead = learned;
-            self.round(&fetcher, &lead, &kinds, job, &mut state, budget.saturating_sub(FOLLOW_RESERVE), &report, cancel)
-                .await?;
+            self.round(
+                &fetcher,
+                &lead,
+                &kinds,
+                job,
+                &mut state,
+                budget.saturating_sub(FOLLOW_RESERVE),
+                &report,
+                cancel,
+            )
+            .await?;
             facts = extract_all(&state.pages, &lead);
         }
 
         // The lead's own links found on pages about them.
         let follow = follow_links(&lead, &facts, &state.seen);
-        self.read(&fetcher, follow, &mut state, &report, cancel).await?;
+        self.read(&fetcher, follow, &mut state, &report, cancel)
+            .await?;
 
         // The company's own site, when the website is wanted and no page of it was read.
-        if kinds.iter().any(|k| matches!(k, FieldKind::Website | FieldKind::Domain)) {
+        if kinds
+            .iter()
+            .any(|k| matches!(k, FieldKind::Website | FieldKind::Domain))
+        {
             let facts_now = extract_all(&state.pages, &lead);
             let matching = decide::match_pages(&lead, &facts_now);
             if let Some(company) = matching.identity_company().map(str::to_owned)
-                && !facts_now.iter().any(|p| decide::is_company_home(p, &company))
+                && !facts_now
+                    .iter()
+                    .any(|p| decide::is_company_home(p, &company))
             {
                 cancel.check()?;
-                let (hits, errors) = self.search.search(&format!("\"{company}\""), self.config.search.results_per_query).await;
-                state.log.search_errors.extend(errors.iter().map(ToString::to_string));
+                let (hits, errors) = self
+                    .search
+                    .search(
+                        &format!("\"{company}\""),
+                        self.config.search.results_per_query,
+                    )
+                    .await;
+                state
+                    .log
+                    .search_errors
+                    .extend(errors.iter().map(ToString::to_string));
                 let homes: Vec<String> = hits
                     .iter()
-                    .filter(|h| normalize::domain_matches_company(&h.url, &company) || h.title.to_lowercase().contains(&company.to_lowercase()))
+                    .filter(|h| {
+                        normalize::domain_matches_company(&h.url, &company)
+                            || h.title.to_lowercase().contains(&company.to_lowercase())
+                    })
                     .filter_map(|h| url::Url::parse(&h.url).ok())
                     .map(|u| format!("{}://{}/", u.scheme(), u.host_str().unwrap_or("")))
                     .take(2)
                     .collect();
-                self.read(&fetcher, homes, &mut state, &report, cancel).await?;
+                self.read(&fetcher, homes, &mut state, &report, cancel)
+                    .await?;
             }
         }
         facts = extract_all(&state.pages, &lead);
@@ -265,7 +311,15 @@ impl WebResearcher {
         {
             cancel.check()?;
             report(Stage::AskingModel);
-            match llm.extract(&job.lead_info, &job.schema, job.research_plan.as_deref(), &facts).await {
+            match llm
+                .extract(
+                    &job.lead_info,
+                    &job.schema,
+                    job.research_plan.as_deref(),
+                    &facts,
+                )
+                .await
+            {
                 Ok((found, uncited)) => {
                     claims = found;
                     state.log.uncited_claims = uncited;
@@ -279,7 +333,14 @@ impl WebResearcher {
         let counts = fetcher.counts();
         state.log.pages_read = facts.len();
         state.log.requests = (counts.requests, counts.budget);
-        let answer = answer::assemble(&job.lead_info, &lead, &job.schema, &facts, &claims, &state.log);
+        let answer = answer::assemble(
+            &job.lead_info,
+            &lead,
+            &job.schema,
+            &facts,
+            &claims,
+            &state.log,
+        );
         report(Stage::Done);
         Ok(answer)
     }
@@ -298,7 +359,12 @@ impl WebResearcher {
         report: &(dyn Fn(Stage) + Send + Sync),
         cancel: &CancelFlag,
     ) -> Result<(), WebError> {
-        let plan = plan::plan(lead, kinds, job.research_plan.as_deref(), self.config.search.max_queries);
+        let plan = plan::plan(
+            lead,
+            kinds,
+            job.research_plan.as_deref(),
+            self.config.search.max_queries,
+        );
         report(Stage::Searching);
         let mut ranked: Vec<(f64, usize, String)> = Vec::new();
         let mut order = 0usize;
@@ -308,11 +374,20 @@ impl WebResearcher {
             }
             state.queries.push(query.clone());
             cancel.check()?;
-            let (hits, errors) = self.search.search(query, self.config.search.results_per_query).await;
-            state.log.search_errors.extend(errors.iter().map(ToString::to_string));
+            let (hits, errors) = self
+                .search
+                .search(query, self.config.search.results_per_query)
+                .await;
+            state
+                .log
+                .search_errors
+                .extend(errors.iter().map(ToString::to_string));
             for (rank, hit) in hits.iter().enumerate() {
                 let score = hit_score(lead, kinds, hit, rank);
-                match ranked.iter_mut().find(|(_, _, u)| normalize::url(u) == normalize::url(&hit.url)) {
+                match ranked
+                    .iter_mut()
+                    .find(|(_, _, u)| normalize::url(u) == normalize::url(&hit.url))
+                {
                     Some(entry) => entry.0 += score * 0.5,
                     None => {
                         ranked.push((score, order, hit.url.clone()));
@@ -327,7 +402,12 @@ impl WebResearcher {
             .seeds
             .iter()
             .cloned()
-            .chain(ranked.into_iter().filter(|(s, _, _)| *s > 0.0).map(|(_, _, u)| u))
+            .chain(
+                ranked
+                    .into_iter()
+                    .filter(|(s, _, _)| *s > 0.0)
+                    .map(|(_, _, u)| u),
+            )
             .filter(|u| !state.seen.contains(&normalize::url(u)))
             .take(room)
             .collect();
@@ -348,18 +428,19 @@ impl WebResearcher {
             .into_iter()
             .filter(|u| state.seen.insert(normalize::url(u)))
             .collect();
-        let mut results: Vec<(usize, Result<Arc<Page>, String>)> = futures_util::stream::iter(urls.iter().enumerate())
-            .map(|(i, url)| async move {
-                if cancel.is_cancelled() {
-                    return (i, Err("cancelled".to_owned()));
-                }
-                let outcome = fetcher.fetch(url).await;
-                report(Stage::Fetching);
-                (i, outcome.map_err(|e| format!("{url}: {e}")))
-            })
-            .buffer_unordered(CONCURRENCY)
-            .collect()
-            .await;
+        let mut results: Vec<(usize, Result<Arc<Page>, String>)> =
+            futures_util::stream::iter(urls.iter().enumerate())
+                .map(|(i, url)| async move {
+                    if cancel.is_cancelled() {
+                        return (i, Err("cancelled".to_owned()));
+                    }
+                    let outcome = fetcher.fetch(url).await;
+                    report(Stage::Fetching);
+                    (i, outcome.map_err(|e| format!("{url}: {e}")))
+                })
+                .buffer_unordered(CONCURRENCY)
+                .collect()
+                .await;
         cancel.check()?;
         results.sort_by_key(|(i, _)| *i);
         for (_, result) in results {
@@ -397,7 +478,11 @@ pub fn learn(lead: &Lead, facts: &[PageFacts]) -> Lead {
     let mut out = lead.clone();
     if out.name.is_none() {
         let mut names: Vec<(String, usize)> = Vec::new();
-        for accepted in matching.accepted.iter().filter(|a| a.level >= MatchLevel::Profile) {
+        for accepted in matching
+            .accepted
+            .iter()
+            .filter(|a| a.level >= MatchLevel::Profile)
+        {
             for fact in accepted.record.values(FieldKind::Name) {
                 if crate::NameMatcher::new(&fact.value).is_none() {
                     continue;
@@ -408,7 +493,7 @@ pub fn learn(lead: &Lead, facts: &[PageFacts]) -> Lead {
                 }
             }
         }
-        names.sort_by(|a, b| b.1.cmp(&a.1));
+        names.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
         out.name = names.into_iter().next().map(|(n, _)| n);
     }
     if out.company.is_none() {
@@ -425,12 +510,20 @@ pub fn learn(lead: &Lead, facts: &[PageFacts]) -> Lead {
 fn follow_links(lead: &Lead, facts: &[PageFacts], seen: &HashSet<String>) -> Vec<String> {
     let matching = decide::match_pages(lead, facts);
     let mut follow: Vec<String> = Vec::new();
-    for accepted in matching.accepted.iter().filter(|a| a.level >= MatchLevel::NameAndCompany) {
+    for accepted in matching
+        .accepted
+        .iter()
+        .filter(|a| a.level >= MatchLevel::NameAndCompany)
+    {
         for fact in &accepted.record.facts {
-            if matches!(fact.kind, FieldKind::Linkedin | FieldKind::Github | FieldKind::PersonalWebsite)
-                && !fact.former
+            if matches!(
+                fact.kind,
+                FieldKind::Linkedin | FieldKind::Github | FieldKind::PersonalWebsite
+            ) && !fact.former
                 && !seen.contains(&normalize::url(&fact.value))
-                && !follow.iter().any(|f| normalize::url(f) == normalize::url(&fact.value))
+                && !follow
+                    .iter()
+                    .any(|f| normalize::url(f) == normalize::url(&fact.value))
             {
                 follow.push(fact.value.clone());
             }
@@ -461,7 +554,11 @@ pub fn hit_score(lead: &Lead, kinds: &[FieldKind], hit: &SearchHit, rank: usize)
     if lead.email.as_deref().is_some_and(|e| lower.contains(e)) {
         score += 4.0;
     }
-    if lead.company.as_deref().is_some_and(|c| lower.contains(&c.to_lowercase())) {
+    if lead
+        .company
+        .as_deref()
+        .is_some_and(|c| lower.contains(&c.to_lowercase()))
+    {
         score += 1.5;
     }
     if lead.domain.as_deref().is_some_and(|d| lower.contains(d)) {
@@ -473,7 +570,10 @@ pub fn hit_score(lead: &Lead, kinds: &[FieldKind], hit: &SearchHit, rank: usize)
     {
         score += 0.5;
     }
-    if lead.name_matcher().is_some() && !lead.name_matcher().is_some_and(|m| m.mentioned_in(&text)) && !lead.email.as_deref().is_some_and(|e| lower.contains(e)) {
+    if lead.name_matcher().is_some()
+        && !lead.name_matcher().is_some_and(|m| m.mentioned_in(&text))
+        && !lead.email.as_deref().is_some_and(|e| lower.contains(e))
+    {
         score -= 1.0;
     }
     score

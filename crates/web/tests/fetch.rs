@@ -16,7 +16,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use futures_util::future::BoxFuture;
 use sixtyfour_web::FetchLimits;
-use sixtyfour_web::fetch::{ContentKind, Fetcher, HttpTransport, RawResponse, Skip, Transport, TransportError};
+use sixtyfour_web::fetch::{
+    ContentKind, Fetcher, HttpTransport, RawResponse, Skip, Transport, TransportError,
+};
 
 #[derive(Clone, Default)]
 struct Seen {
@@ -27,12 +29,21 @@ struct Seen {
 
 impl Seen {
     fn saw(&self, path: &str) -> usize {
-        self.paths.lock().unwrap().iter().filter(|p| *p == path).count()
+        self.paths
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|p| *p == path)
+            .count()
     }
 }
 
 fn html(body: &str) -> Response {
-    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body.to_owned()).into_response()
+    (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body.to_owned(),
+    )
+        .into_response()
 }
 
 fn redirect(to: &str) -> Response {
@@ -43,7 +54,11 @@ async fn handler(State(seen): State<Seen>, Path(path): Path<String>) -> Response
     let path = format!("/{path}");
     seen.paths.lock().unwrap().push(path.clone());
     match path.as_str() {
-        "/robots.txt" => ([(header::CONTENT_TYPE, "text/plain")], "User-agent: *\nDisallow: /private/\n").into_response(),
+        "/robots.txt" => (
+            [(header::CONTENT_TYPE, "text/plain")],
+            "User-agent: *\nDisallow: /private/\n",
+        )
+            .into_response(),
         "/page" | "/private/x" | "/private/c" => html("<p>hello</p>"),
         "/moved" => (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, "/page")]).into_response(),
         "/a" => redirect("/b"),
@@ -51,7 +66,9 @@ async fn handler(State(seen): State<Seen>, Path(path): Path<String>) -> Response
         "/to-ftp" => redirect("ftp://127.0.0.1/file"),
         "/loop" => redirect("/loop"),
         "/doc.pdf" => ([(header::CONTENT_TYPE, "application/pdf")], vec![b'%'; 10]).into_response(),
-        "/data.json" => ([(header::CONTENT_TYPE, "application/json")], "{\"a\": 1}").into_response(),
+        "/data.json" => {
+            ([(header::CONTENT_TYPE, "application/json")], "{\"a\": 1}").into_response()
+        }
         "/big" => html(&"x".repeat(3 * 1024 * 1024)),
         p if p.starts_with("/slow/") => {
             let now = seen.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
@@ -66,7 +83,9 @@ async fn handler(State(seen): State<Seen>, Path(path): Path<String>) -> Response
 
 async fn server() -> (String, Seen) {
     let seen = Seen::default();
-    let router = Router::new().route("/{*path}", get(handler)).with_state(seen.clone());
+    let router = Router::new()
+        .route("/{*path}", get(handler))
+        .with_state(seen.clone());
     (common::serve(router).await, seen)
 }
 
@@ -85,13 +104,23 @@ fn fetcher(limits: FetchLimits) -> Fetcher {
 async fn robots_txt_is_honoured_on_every_hop() {
     let (base, seen) = server().await;
     let f = fetcher(limits());
-    assert_eq!(f.fetch(&format!("{base}/private/x")).await.unwrap_err(), Skip::Robots);
+    assert_eq!(
+        f.fetch(&format!("{base}/private/x")).await.unwrap_err(),
+        Skip::Robots
+    );
     assert_eq!(seen.saw("/private/x"), 0);
     // /a -> /b -> /private/c: the last hop is refused before it is requested.
-    assert_eq!(f.fetch(&format!("{base}/a")).await.unwrap_err(), Skip::Robots);
+    assert_eq!(
+        f.fetch(&format!("{base}/a")).await.unwrap_err(),
+        Skip::Robots
+    );
     assert_eq!(seen.saw("/b"), 1);
     assert_eq!(seen.saw("/private/c"), 0);
-    assert_eq!(seen.saw("/robots.txt"), 1, "robots.txt is read once per job");
+    assert_eq!(
+        seen.saw("/robots.txt"),
+        1,
+        "robots.txt is read once per job"
+    );
 }
 
 #[tokio::test]
@@ -101,11 +130,23 @@ async fn redirects_are_followed_within_limits() {
     let page = f.fetch(&format!("{base}/moved")).await.unwrap();
     assert_eq!(page.final_url, format!("{base}/page"));
     assert_eq!(page.body, "<p>hello</p>");
-    assert_eq!(f.fetch(&format!("{base}/to-ftp")).await.unwrap_err(), Skip::Refused("a redirect to a scheme other than http(s)"));
-    assert_eq!(f.fetch(&format!("{base}/loop")).await.unwrap_err(), Skip::Refused("too many redirects"));
+    assert_eq!(
+        f.fetch(&format!("{base}/to-ftp")).await.unwrap_err(),
+        Skip::Refused("a redirect to a scheme other than http(s)")
+    );
+    assert_eq!(
+        f.fetch(&format!("{base}/loop")).await.unwrap_err(),
+        Skip::Refused("too many redirects")
+    );
     assert_eq!(seen.saw("/loop"), 6, "the first request and five redirects");
-    assert_eq!(f.fetch(&format!("{base}/nothing")).await.unwrap_err(), Skip::Refused("not found"));
-    assert_eq!(f.fetch("file:///etc/passwd").await.unwrap_err(), Skip::Scheme);
+    assert_eq!(
+        f.fetch(&format!("{base}/nothing")).await.unwrap_err(),
+        Skip::Refused("not found")
+    );
+    assert_eq!(
+        f.fetch("file:///etc/passwd").await.unwrap_err(),
+        Skip::Scheme
+    );
 }
 
 #[tokio::test]
@@ -114,7 +155,9 @@ async fn only_html_and_json_are_read_and_bodies_are_capped() {
     let mut small = limits();
     small.max_bytes = 1000;
     let f = fetcher(small);
-    assert!(matches!(f.fetch(&format!("{base}/doc.pdf")).await.unwrap_err(), Skip::ContentType(t) if t == "application/pdf"));
+    assert!(
+        matches!(f.fetch(&format!("{base}/doc.pdf")).await.unwrap_err(), Skip::ContentType(t) if t == "application/pdf")
+    );
     let json = f.fetch(&format!("{base}/data.json")).await.unwrap();
     assert_eq!(json.kind, ContentKind::Json);
     let big = f.fetch(&format!("{base}/big")).await.unwrap();
@@ -130,9 +173,16 @@ async fn the_budget_and_the_cache() {
     let f = fetcher(two);
     f.fetch(&format!("{base}/page")).await.unwrap();
     f.fetch(&format!("{base}/page")).await.unwrap();
-    assert_eq!(seen.saw("/page"), 1, "the second read comes from the job's cache");
+    assert_eq!(
+        seen.saw("/page"),
+        1,
+        "the second read comes from the job's cache"
+    );
     f.fetch(&format!("{base}/data.json")).await.unwrap();
-    assert_eq!(f.fetch(&format!("{base}/slow/1")).await.unwrap_err(), Skip::Budget);
+    assert_eq!(
+        f.fetch(&format!("{base}/slow/1")).await.unwrap_err(),
+        Skip::Budget
+    );
     assert_eq!(seen.saw("/slow/1"), 0);
     assert_eq!(f.counts().requests, 2);
     assert_eq!(f.counts().budget, 2);
@@ -164,10 +214,19 @@ struct Clocked {
 }
 
 impl Transport for Clocked {
-    fn get<'a>(&'a self, url: &'a str, _: &'a FetchLimits) -> BoxFuture<'a, Result<RawResponse, TransportError>> {
+    fn get<'a>(
+        &'a self,
+        url: &'a str,
+        _: &'a FetchLimits,
+    ) -> BoxFuture<'a, Result<RawResponse, TransportError>> {
         Box::pin(async move {
             let host = url::Url::parse(url).unwrap().host_str().unwrap().to_owned();
-            self.starts.lock().unwrap().entry(host).or_default().push(tokio::time::Instant::now());
+            self.starts
+                .lock()
+                .unwrap()
+                .entry(host)
+                .or_default()
+                .push(tokio::time::Instant::now());
             Ok(RawResponse {
                 status: 200,
                 content_type: Some("text/html".into()),
@@ -184,14 +243,23 @@ async fn requests_to_one_host_keep_their_distance() {
     let mut limits = limits();
     limits.host_delay = Duration::from_secs(2);
     let f = Fetcher::new(transport.clone(), limits);
-    for url in ["https://a.example/1", "https://a.example/2", "https://b.example/1", "https://a.example/3"] {
+    for url in [
+        "https://a.example/1",
+        "https://a.example/2",
+        "https://b.example/1",
+        "https://a.example/3",
+    ] {
         f.fetch(url).await.unwrap();
     }
     let starts = transport.starts.lock().unwrap();
     let a = &starts["a.example"];
     assert_eq!(a.len(), 4, "robots.txt and three pages");
     for pair in a.windows(2) {
-        assert!(pair[1] - pair[0] >= Duration::from_secs(2), "{:?}", pair[1] - pair[0]);
+        assert!(
+            pair[1] - pair[0] >= Duration::from_secs(2),
+            "{:?}",
+            pair[1] - pair[0]
+        );
     }
     assert_eq!(starts["b.example"].len(), 2);
 }

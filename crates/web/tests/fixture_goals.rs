@@ -9,18 +9,35 @@ use sixtyfour_web::eval::{EvalOptions, EvalReport, evaluate, read_fields};
 
 async fn run(dir: std::path::PathBuf) -> EvalReport {
     let schema = read_fields(&common::fixture().join("fields.json")).unwrap();
-    evaluate(&dir.join("web"), &dir.join("truth.jsonl"), &schema, &EvalOptions::default())
-        .await
-        .unwrap()
+    evaluate(
+        &dir.join("web"),
+        &dir.join("truth.jsonl"),
+        &schema,
+        &EvalOptions::default(),
+    )
+    .await
+    .unwrap()
 }
 
 fn check(report: &EvalReport) {
     let overall = &report.overall;
-    assert!(overall.precision() >= 0.95, "precision {:.3}\n{report}", overall.precision());
-    assert!(overall.recall() >= 0.80, "recall {:.3}\n{report}", overall.recall());
+    assert!(
+        overall.precision() >= 0.95,
+        "precision {:.3}\n{report}",
+        overall.precision()
+    );
+    assert!(
+        overall.recall() >= 0.80,
+        "recall {:.3}\n{report}",
+        overall.recall()
+    );
     let top = report.bands[4];
     assert!(top.answered > 0, "{report}");
-    assert!(top.accuracy().unwrap() >= 0.90, "80-100 band {:?}\n{report}", top.accuracy());
+    assert!(
+        top.accuracy().unwrap() >= 0.90,
+        "80-100 band {:?}\n{report}",
+        top.accuracy()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -47,6 +64,61 @@ async fn the_truth_file_is_well_formed() {
     assert!(truth.lines().count() >= 100);
     for line in truth.lines() {
         let value: serde_json::Value = serde_json::from_str(line).unwrap();
-        assert!(value["lead_info"].is_object() && value["expected"].is_object(), "{line}");
+        assert!(
+            value["lead_info"].is_object() && value["expected"].is_object(),
+            "{line}"
+        );
     }
+}
+
+/// Every file under `dir`, relative, with its bytes.
+fn files(dir: &std::path::Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(next) = stack.pop() {
+        for entry in std::fs::read_dir(&next).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.insert(
+                    path.strip_prefix(dir).unwrap().to_owned(),
+                    std::fs::read(&path).unwrap(),
+                );
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_generator_writes_the_committed_fixture() {
+    let out = std::env::temp_dir().join(format!("sixtyfour-web-regen-{}", std::process::id()));
+    let status = std::process::Command::new("python3")
+        .arg(common::fixture().join("generate.py"))
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("python3 runs the fixture generator");
+    assert!(status.success());
+    for name in ["truth.jsonl", "fields.json"] {
+        assert_eq!(
+            std::fs::read(out.join(name)).unwrap(),
+            std::fs::read(common::fixture().join(name)).unwrap(),
+            "{name}"
+        );
+    }
+    let (fresh, committed) = (
+        files(&out.join("web")),
+        files(&common::fixture().join("web")),
+    );
+    assert_eq!(
+        fresh.keys().collect::<Vec<_>>(),
+        committed.keys().collect::<Vec<_>>()
+    );
+    assert!(
+        fresh == committed,
+        "a generated page differs from the committed one"
+    );
+    std::fs::remove_dir_all(&out).unwrap();
 }

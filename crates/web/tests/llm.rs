@@ -27,41 +27,74 @@ struct Step {
     delay: Duration,
 }
 
+/// A request as the server saw it: path, `Authorization` header, JSON body.
+type Seen = (String, Option<String>, Value);
+
 #[derive(Clone, Default)]
 struct Script {
     steps: Arc<Mutex<VecDeque<Step>>>,
-    requests: Arc<Mutex<Vec<(String, Option<String>, Value)>>>,
+    requests: Arc<Mutex<Vec<Seen>>>,
 }
 
-async fn completions(State(script): State<Script>, uri: axum::http::Uri, headers: HeaderMap, body: String) -> Response {
-    let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned);
+async fn completions(
+    State(script): State<Script>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let parsed: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-    script.requests.lock().unwrap().push((uri.path().to_owned(), auth, parsed));
+    script
+        .requests
+        .lock()
+        .unwrap()
+        .push((uri.path().to_owned(), auth, parsed));
     let step = script.steps.lock().unwrap().pop_front();
     let Some(step) = step else {
         return (StatusCode::INTERNAL_SERVER_ERROR, "script ran out").into_response();
     };
     tokio::time::sleep(step.delay).await;
-    (StatusCode::from_u16(step.status).unwrap(), axum::Json(step.body)).into_response()
+    (
+        StatusCode::from_u16(step.status).unwrap(),
+        axum::Json(step.body),
+    )
+        .into_response()
 }
 
 async fn server(steps: Vec<Step>) -> (String, Script) {
     let script = Script::default();
     script.steps.lock().unwrap().extend(steps);
-    let router = Router::new().route("/v1/chat/completions", post(completions)).with_state(script.clone());
+    let router = Router::new()
+        .route("/v1/chat/completions", post(completions))
+        .with_state(script.clone());
     (format!("{}/v1", common::serve(router).await), script)
 }
 
 fn ok(content: Value) -> Step {
-    Step { status: 200, body: json!({"choices": [{"index": 0, "message": {"role": "assistant", "content": content.to_string()}}]}), delay: Duration::ZERO }
+    Step {
+        status: 200,
+        body: json!({"choices": [{"index": 0, "message": {"role": "assistant", "content": content.to_string()}}]}),
+        delay: Duration::ZERO,
+    }
 }
 
 fn status(code: u16) -> Step {
-    Step { status: code, body: json!({"error": {"message": "nope"}}), delay: Duration::ZERO }
+    Step {
+        status: code,
+        body: json!({"error": {"message": "nope"}}),
+        delay: Duration::ZERO,
+    }
 }
 
 fn garbage() -> Step {
-    Step { status: 200, body: json!({"choices": [{"message": {"content": "I think the title is CTO."}}]}), delay: Duration::ZERO }
+    Step {
+        status: 200,
+        body: json!({"choices": [{"message": {"content": "I think the title is CTO."}}]}),
+        delay: Duration::ZERO,
+    }
 }
 
 fn config(base: &str) -> LlmConfig {
@@ -76,7 +109,12 @@ fn schema() -> Schema {
 }
 
 fn pages() -> Vec<PageFacts> {
-    vec![PageFacts { url: "https://quill.example/team/".into(), title: "Team".into(), text: "Ada Quill, CTO. Sails on weekends.".into(), ..PageFacts::default() }]
+    vec![PageFacts {
+        url: "https://quill.example/team/".into(),
+        title: "Team".into(),
+        text: "Ada Quill, CTO. Sails on weekends.".into(),
+        ..PageFacts::default()
+    }]
 }
 
 fn answer() -> Value {
@@ -92,9 +130,15 @@ async fn the_request_names_the_model_the_key_and_a_schema_from_the_struct() {
     let (base, script) = server(vec![ok(answer())]).await;
     let client = LlmClient::new(config(&base)).unwrap();
     let lead = json!({"name": "Ada Quill"}).as_object().unwrap().clone();
-    let (claims, uncited) = client.extract(&lead, &schema(), Some("Look at the team page"), &pages()).await.unwrap();
+    let (claims, uncited) = client
+        .extract(&lead, &schema(), Some("Look at the team page"), &pages())
+        .await
+        .unwrap();
     assert_eq!(claims.len(), 1);
-    assert_eq!((claims[0].field.as_str(), claims[0].value.clone()), ("title", json!("CTO")));
+    assert_eq!(
+        (claims[0].field.as_str(), claims[0].value.clone()),
+        ("title", json!("CTO"))
+    );
     assert_eq!(uncited, 1, "the hobby cites a page that was not fetched");
 
     let requests = script.requests.lock().unwrap();
@@ -109,20 +153,43 @@ async fn the_request_names_the_model_the_key_and_a_schema_from_the_struct() {
     let sent = &format["json_schema"]["schema"];
     assert_eq!(sent["required"], json!(["title", "hobby", "years"]));
     assert_eq!(sent["additionalProperties"], false);
-    assert_eq!(sent["properties"]["years"]["properties"]["value"]["type"], json!(["integer", "null"]));
-    assert_eq!(sent["properties"]["hobby"]["description"], "What they do for fun");
+    assert_eq!(
+        sent["properties"]["years"]["properties"]["value"]["type"],
+        json!(["integer", "null"])
+    );
+    assert_eq!(
+        sent["properties"]["hobby"]["description"],
+        "What they do for fun"
+    );
     let user = body["messages"][1]["content"].as_str().unwrap();
-    assert!(user.contains("https://quill.example/team/") && user.contains("Sails on weekends") && user.contains("Look at the team page"));
+    assert!(
+        user.contains("https://quill.example/team/")
+            && user.contains("Sails on weekends")
+            && user.contains("Look at the team page")
+    );
 }
 
 #[tokio::test]
 async fn malformed_answers_errors_and_timeouts_are_retried() {
-    let slow = Step { delay: Duration::from_secs(30), ..ok(answer()) };
-    let (base, script) = server(vec![garbage(), status(500), slow, status(429), ok(answer())]).await;
+    let slow = Step {
+        delay: Duration::from_secs(30),
+        ..ok(answer())
+    };
+    let (base, script) = server(vec![
+        garbage(),
+        status(500),
+        slow,
+        status(429),
+        ok(answer()),
+    ])
+    .await;
     let mut cfg = config(&base);
     cfg.retries = 4;
     let client = LlmClient::new(cfg).unwrap();
-    let (claims, _) = client.extract(&Default::default(), &schema(), None, &pages()).await.unwrap();
+    let (claims, _) = client
+        .extract(&Default::default(), &schema(), None, &pages())
+        .await
+        .unwrap();
     assert_eq!(claims.len(), 1);
     assert_eq!(script.requests.lock().unwrap().len(), 5);
 }
@@ -131,22 +198,40 @@ async fn malformed_answers_errors_and_timeouts_are_retried() {
 async fn retries_end() {
     let (base, script) = server(vec![garbage(), garbage(), garbage(), garbage()]).await;
     let client = LlmClient::new(config(&base)).unwrap();
-    let err = client.extract(&Default::default(), &schema(), None, &pages()).await.unwrap_err();
+    let err = client
+        .extract(&Default::default(), &schema(), None, &pages())
+        .await
+        .unwrap_err();
     assert!(matches!(err, LlmError::Malformed(_)), "{err}");
-    assert_eq!(script.requests.lock().unwrap().len(), 3, "the first try and two retries");
+    assert_eq!(
+        script.requests.lock().unwrap().len(),
+        3,
+        "the first try and two retries"
+    );
 
     let (base, script) = server(vec![status(400), ok(answer())]).await;
     let client = LlmClient::new(config(&base)).unwrap();
-    let err = client.extract(&Default::default(), &schema(), None, &pages()).await.unwrap_err();
+    let err = client
+        .extract(&Default::default(), &schema(), None, &pages())
+        .await
+        .unwrap_err();
     assert!(matches!(err, LlmError::Status { status: 400, .. }), "{err}");
-    assert_eq!(script.requests.lock().unwrap().len(), 1, "a client error is not retried");
+    assert_eq!(
+        script.requests.lock().unwrap().len(),
+        1,
+        "a client error is not retried"
+    );
 }
 
 #[tokio::test]
 async fn a_missing_key_variable_is_named() {
-    let cfg = LlmConfig::new("http://127.0.0.1:9/v1", "m").key_env("SIXTYFOUR_WEB_SURELY_UNSET_KEY");
+    let cfg =
+        LlmConfig::new("http://127.0.0.1:9/v1", "m").key_env("SIXTYFOUR_WEB_SURELY_UNSET_KEY");
     let err = LlmClient::new(cfg).unwrap_err();
-    assert!(matches!(&err, WebError::MissingKey(name) if name == "SIXTYFOUR_WEB_SURELY_UNSET_KEY"), "{err}");
+    assert!(
+        matches!(&err, WebError::MissingKey(name) if name == "SIXTYFOUR_WEB_SURELY_UNSET_KEY"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -158,7 +243,11 @@ async fn research_keeps_only_cited_values_from_fetched_pages() {
 
     // The model cites, for the hobby, a page about the lead the job will have read (spelled
     // without its trailing slash); and for the pet, a page nobody fetched.
-    let profile = case["expected"]["linkedin"].as_str().unwrap().trim_end_matches('/').to_owned();
+    let profile = case["expected"]["linkedin"]
+        .as_str()
+        .unwrap()
+        .trim_end_matches('/')
+        .to_owned();
     let content = json!({
         "title": {"value": expected_title, "source_url": profile},
         "hobby": {"value": "sailing", "source_url": profile},
@@ -169,12 +258,23 @@ async fn research_keeps_only_cited_values_from_fetched_pages() {
     web.llm = Some(config(&base));
     let researcher = WebResearcher::new(web).unwrap();
     let schema = Schema::from_json(&json!({"title": "Job title", "hobby": "What they do for fun", "pet": "Their pet", "website": "Company website URL"})).unwrap();
-    let job = Job { lead_info: case["lead_info"].as_object().unwrap().clone(), schema, research_plan: None };
-    let answer = researcher.research(&job, &|_| {}, &CancelFlag::new()).await.unwrap();
+    let job = Job {
+        lead_info: case["lead_info"].as_object().unwrap().clone(),
+        schema,
+        research_plan: None,
+    };
+    let answer = researcher
+        .research(&job, &|_| {}, &CancelFlag::new())
+        .await
+        .unwrap();
     assert_eq!(answer.structured_data["hobby"], "sailing");
     assert_eq!(answer.structured_data["pet"], "");
     assert_eq!(answer.structured_data["title"], expected_title.as_str());
-    assert!(answer.notes.contains("Dropped 1 model value"), "{}", answer.notes);
+    assert!(
+        answer.notes.contains("Dropped 1 model value"),
+        "{}",
+        answer.notes
+    );
     assert_eq!(script.requests.lock().unwrap().len(), 1);
 }
 
@@ -192,7 +292,14 @@ async fn a_failing_model_leaves_the_deterministic_answer() {
         schema: Schema::from_json(&json!({"title": "Job title"})).unwrap(),
         research_plan: None,
     };
-    let answer = researcher.research(&job, &|_| {}, &CancelFlag::new()).await.unwrap();
+    let answer = researcher
+        .research(&job, &|_| {}, &CancelFlag::new())
+        .await
+        .unwrap();
     assert_eq!(answer.structured_data["title"], case["expected"]["title"]);
-    assert!(answer.notes.contains("Language model: HTTP 503"), "{}", answer.notes);
+    assert!(
+        answer.notes.contains("Language model: HTTP 503"),
+        "{}",
+        answer.notes
+    );
 }

@@ -48,13 +48,19 @@ struct Hits {
     base: Arc<Mutex<String>>,
 }
 
-async fn searxng(State(h): State<Hits>, Query(q): Query<std::collections::HashMap<String, String>>) -> Response {
+async fn searxng(
+    State(h): State<Hits>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Response {
     h.search.fetch_add(1, Ordering::SeqCst);
     h.any.fetch_add(1, Ordering::SeqCst);
     if q.get("format").map(String::as_str) != Some("json") {
         return (StatusCode::FORBIDDEN, "json only").into_response();
     }
-    h.queries.lock().unwrap().push(q.get("q").cloned().unwrap_or_default());
+    h.queries
+        .lock()
+        .unwrap()
+        .push(q.get("q").cloned().unwrap_or_default());
     let base = h.base.lock().unwrap().clone();
     axum::Json(json!({"query": q.get("q"), "results": [
         {"url": format!("{base}/team/"), "title": "Team | Quill Works", "content": "Ada Quill, CTO"},
@@ -64,10 +70,18 @@ async fn searxng(State(h): State<Hits>, Query(q): Query<std::collections::HashMa
     .into_response()
 }
 
-async fn brave(State(h): State<Hits>, headers: HeaderMap, Query(q): Query<std::collections::HashMap<String, String>>) -> Response {
+async fn brave(
+    State(h): State<Hits>,
+    headers: HeaderMap,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Response {
     h.brave.fetch_add(1, Ordering::SeqCst);
     h.any.fetch_add(1, Ordering::SeqCst);
-    if headers.get("x-subscription-token").and_then(|v| v.to_str().ok()) != Some("brave-key") {
+    if headers
+        .get("x-subscription-token")
+        .and_then(|v| v.to_str().ok())
+        != Some("brave-key")
+    {
         return (StatusCode::UNAUTHORIZED, "bad token").into_response();
     }
     let base = h.base.lock().unwrap().clone();
@@ -79,12 +93,19 @@ async fn brave(State(h): State<Hits>, headers: HeaderMap, Query(q): Query<std::c
 
 async fn page(State(h): State<Hits>, uri: axum::http::Uri) -> Response {
     h.any.fetch_add(1, Ordering::SeqCst);
-    let html = |body: &str| ([(header::CONTENT_TYPE, "text/html")], body.to_owned()).into_response();
+    let html =
+        |body: &str| ([(header::CONTENT_TYPE, "text/html")], body.to_owned()).into_response();
     match uri.path() {
-        "/robots.txt" => ([(header::CONTENT_TYPE, "text/plain")], "User-agent: *\nDisallow: /private/\n").into_response(),
-        "/team/" => html(r#"<html><head><title>Team | Quill Works</title></head><body><h1>Team</h1>
+        "/robots.txt" => (
+            [(header::CONTENT_TYPE, "text/plain")],
+            "User-agent: *\nDisallow: /private/\n",
+        )
+            .into_response(),
+        "/team/" => html(
+            r#"<html><head><title>Team | Quill Works</title></head><body><h1>Team</h1>
             <div class="p"><h3>Ada Quill</h3><p>Chief Technology Officer</p><p>Lisbon, Portugal</p><a href="mailto:ada@quillworks.example">mail</a></div>
-            <div class="p"><h3>Bo Lind</h3><p>CEO</p></div></body></html>"#),
+            <div class="p"><h3>Bo Lind</h3><p>CEO</p></div></body></html>"#,
+        ),
         "/elsewhere" => html("<p>Nothing about anyone.</p>"),
         _ => (StatusCode::NOT_FOUND, "").into_response(),
     }
@@ -94,10 +115,13 @@ async fn web_server(failing_searxng: bool) -> (String, Hits) {
     let hits = Hits::default();
     let mut router = Router::new().route("/res/v1/web/search", get(brave));
     router = if failing_searxng {
-        router.route("/search", get(|State(h): State<Hits>| async move {
-            h.any.fetch_add(1, Ordering::SeqCst);
-            (StatusCode::INTERNAL_SERVER_ERROR, "down")
-        }))
+        router.route(
+            "/search",
+            get(|State(h): State<Hits>| async move {
+                h.any.fetch_add(1, Ordering::SeqCst);
+                (StatusCode::INTERNAL_SERVER_ERROR, "down")
+            }),
+        )
     } else {
         router.route("/search", get(searxng))
     };
@@ -121,17 +145,34 @@ async fn online_research_through_searxng() {
     let (base, hits) = web_server(false).await;
     let researcher = WebResearcher::new(online(&base)).unwrap();
     let answer = researcher
-        .research(&job(json!({"name": "Ada Quill", "company": "Quill Works"})), &|_| {}, &CancelFlag::new())
+        .research(
+            &job(json!({"name": "Ada Quill", "company": "Quill Works"})),
+            &|_| {},
+            &CancelFlag::new(),
+        )
         .await
         .unwrap();
     assert_eq!(answer.structured_data["title"], "Chief Technology Officer");
     assert_eq!(answer.structured_data["email"], "ada@quillworks.example");
     assert_eq!(answer.structured_data["location"], "Lisbon, Portugal");
     assert!(answer.references.contains_key(&format!("{base}/team/")));
-    assert!(!answer.references.contains_key(&format!("{base}/elsewhere")), "only pages that support a value");
+    assert!(
+        !answer.references.contains_key(&format!("{base}/elsewhere")),
+        "only pages that support a value"
+    );
     assert!(hits.search.load(Ordering::SeqCst) > 0);
-    assert_eq!(hits.brave.load(Ordering::SeqCst), 0, "SearXNG answered, Brave is not asked");
-    assert!(hits.queries.lock().unwrap().iter().any(|q| q == "\"Ada Quill\" \"Quill Works\""));
+    assert_eq!(
+        hits.brave.load(Ordering::SeqCst),
+        0,
+        "SearXNG answered, Brave is not asked"
+    );
+    assert!(
+        hits.queries
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|q| q == "\"Ada Quill\" \"Quill Works\"")
+    );
 }
 
 #[tokio::test]
@@ -139,27 +180,58 @@ async fn brave_answers_when_searxng_fails() {
     let (base, hits) = web_server(true).await;
     let researcher = WebResearcher::new(online(&base)).unwrap();
     let answer = researcher
-        .research(&job(json!({"name": "Ada Quill", "company": "Quill Works"})), &|_| {}, &CancelFlag::new())
+        .research(
+            &job(json!({"name": "Ada Quill", "company": "Quill Works"})),
+            &|_| {},
+            &CancelFlag::new(),
+        )
         .await
         .unwrap();
     assert!(hits.brave.load(Ordering::SeqCst) > 0);
     assert_eq!(answer.structured_data["title"], "Chief Technology Officer");
-    assert!(answer.notes.contains("searxng: HTTP 500"), "{}", answer.notes);
+    assert!(
+        answer.notes.contains("searxng: HTTP 500"),
+        "{}",
+        answer.notes
+    );
 }
 
 #[tokio::test]
 async fn providers_report_what_went_wrong() {
     let (base, _) = web_server(true).await;
     let client = reqwest::Client::new();
-    let err = Searxng::new(base.clone(), client.clone()).search("x", 5).await.unwrap_err();
-    assert_eq!(err, SearchError::Status { provider: "searxng", status: 500 });
-    let err = Brave::new(base.clone(), "wrong", client.clone()).search("x", 5).await.unwrap_err();
-    assert_eq!(err, SearchError::Status { provider: "brave", status: 401 });
-    let hits = Brave::new(base.clone(), "brave-key", client.clone()).search("x", 5).await.unwrap();
+    let err = Searxng::new(base.clone(), client.clone())
+        .search("x", 5)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        SearchError::Status {
+            provider: "searxng",
+            status: 500
+        }
+    );
+    let err = Brave::new(base.clone(), "wrong", client.clone())
+        .search("x", 5)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        SearchError::Status {
+            provider: "brave",
+            status: 401
+        }
+    );
+    let hits = Brave::new(base.clone(), "brave-key", client.clone())
+        .search("x", 5)
+        .await
+        .unwrap();
     assert_eq!(hits[0].url, format!("{base}/team/"));
     assert_eq!(hits[0].snippet, "Ada Quill");
     // A page that is not the JSON API.
-    let err = Searxng::new(format!("{base}/team"), client).search("x", 5).await;
+    let err = Searxng::new(format!("{base}/team"), client)
+        .search("x", 5)
+        .await;
     assert!(err.is_err());
 }
 
@@ -173,11 +245,22 @@ async fn offline_mode_opens_no_socket() {
     let mut answered = 0;
     for line in truth.lines().take(6) {
         let case: serde_json::Value = serde_json::from_str(line).unwrap();
-        let answer = researcher.research(&job(case["lead_info"].clone()), &|_| {}, &CancelFlag::new()).await.unwrap();
-        answered += answer.structured_data.values().filter(|v| v.as_str().is_some_and(|s| !s.is_empty())).count();
+        let answer = researcher
+            .research(&job(case["lead_info"].clone()), &|_| {}, &CancelFlag::new())
+            .await
+            .unwrap();
+        answered += answer
+            .structured_data
+            .values()
+            .filter(|v| v.as_str().is_some_and(|s| !s.is_empty()))
+            .count();
     }
     assert!(answered > 0, "the offline web answered");
-    assert_eq!(hits.any.load(Ordering::SeqCst), 0, "nothing reached the configured online services");
+    assert_eq!(
+        hits.any.load(Ordering::SeqCst),
+        0,
+        "nothing reached the configured online services"
+    );
 }
 
 /// The offline web, recording every URL asked for.
@@ -187,7 +270,11 @@ struct Recording {
 }
 
 impl Transport for Recording {
-    fn get<'a>(&'a self, url: &'a str, limits: &'a FetchLimits) -> BoxFuture<'a, Result<RawResponse, TransportError>> {
+    fn get<'a>(
+        &'a self,
+        url: &'a str,
+        limits: &'a FetchLimits,
+    ) -> BoxFuture<'a, Result<RawResponse, TransportError>> {
         self.urls.lock().unwrap().push(url.to_owned());
         self.inner.get(url, limits)
     }
@@ -197,10 +284,20 @@ impl Transport for Recording {
 async fn robots_txt_keeps_the_drafts_unread() {
     let web = OfflineWeb::open(common::fixture().join("web")).unwrap();
     let index = LocalIndex::build(&web).unwrap();
-    let transport = Arc::new(Recording { inner: OfflineTransport::new(web.clone()), urls: Mutex::new(Vec::new()) });
+    let transport = Arc::new(Recording {
+        inner: OfflineTransport::new(web.clone()),
+        urls: Mutex::new(Vec::new()),
+    });
     let mut drafts = Vec::new();
     for entry in std::fs::read_dir(common::fixture().join("web/technews.example/drafts")).unwrap() {
-        drafts.push(entry.unwrap().file_name().to_string_lossy().trim_end_matches(".html").to_owned());
+        drafts.push(
+            entry
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .trim_end_matches(".html")
+                .to_owned(),
+        );
     }
     assert!(!drafts.is_empty());
     let researcher = WebResearcher::from_parts(
@@ -210,15 +307,30 @@ async fn robots_txt_keeps_the_drafts_unread() {
     )
     .unwrap();
     for slug in &drafts {
-        let name: Vec<String> = slug.split('-').map(|w| {
-            let mut c = w.chars();
-            c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
-        }).collect();
-        let answer = researcher.research(&job(json!({"name": name.join(" ")})), &|_| {}, &CancelFlag::new()).await.unwrap();
+        let name: Vec<String> = slug
+            .split('-')
+            .map(|w| {
+                let mut c = w.chars();
+                c.next()
+                    .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                    .unwrap_or_default()
+            })
+            .collect();
+        let answer = researcher
+            .research(
+                &job(json!({"name": name.join(" ")})),
+                &|_| {},
+                &CancelFlag::new(),
+            )
+            .await
+            .unwrap();
         assert_ne!(answer.structured_data["title"], "Chief Happiness Officer");
     }
     let urls = transport.urls.lock().unwrap();
-    assert!(urls.iter().any(|u| u.ends_with("technews.example/robots.txt")));
+    assert!(
+        urls.iter()
+            .any(|u| u.ends_with("technews.example/robots.txt"))
+    );
     assert!(!urls.iter().any(|u| u.contains("/drafts/")), "{urls:#?}");
 }
 
@@ -230,21 +342,41 @@ async fn progress_and_cancellation() {
     let job = job(case["lead_info"].clone());
 
     let seen = Mutex::new(Vec::new());
-    researcher.research(&job, &|p| seen.lock().unwrap().push(p), &CancelFlag::new()).await.unwrap();
+    researcher
+        .research(&job, &|p| seen.lock().unwrap().push(p), &CancelFlag::new())
+        .await
+        .unwrap();
     let seen = seen.into_inner().unwrap();
     assert_eq!(seen.last().unwrap().stage, Stage::Done);
-    assert!(seen.iter().any(|p| p.stage == Stage::Fetching && p.pages_fetched > 0));
-    assert!(seen.windows(2).all(|w| w[0].pages_fetched <= w[1].pages_fetched));
+    assert!(
+        seen.iter()
+            .any(|p| p.stage == Stage::Fetching && p.pages_fetched > 0)
+    );
+    assert!(
+        seen.windows(2)
+            .all(|w| w[0].pages_fetched <= w[1].pages_fetched)
+    );
     assert!(seen.iter().all(|p| p.pages_fetched <= p.page_budget));
 
     let cancel = CancelFlag::new();
     cancel.cancel();
-    assert!(matches!(researcher.research(&job, &|_| {}, &cancel).await, Err(WebError::Cancelled)));
+    assert!(matches!(
+        researcher.research(&job, &|_| {}, &cancel).await,
+        Err(WebError::Cancelled)
+    ));
 
     // Cancelled from the progress callback once the first page is read.
     let cancel = CancelFlag::new();
     let result = researcher
-        .research(&job, &|p| if p.pages_fetched > 0 { cancel.cancel() }, &cancel)
+        .research(
+            &job,
+            &|p| {
+                if p.pages_fetched > 0 {
+                    cancel.cancel()
+                }
+            },
+            &cancel,
+        )
         .await;
     assert!(matches!(result, Err(WebError::Cancelled)));
 }
@@ -253,7 +385,13 @@ async fn progress_and_cancellation() {
 async fn bad_settings_are_named() {
     let mut config = WebConfig::default();
     config.search.searxng_url = Some("not a url".into());
-    assert!(matches!(WebResearcher::new(config), Err(WebError::BadUrl { what: "SearXNG", .. })));
+    assert!(matches!(
+        WebResearcher::new(config),
+        Err(WebError::BadUrl {
+            what: "SearXNG",
+            ..
+        })
+    ));
     let err = WebResearcher::new(WebConfig::offline("/definitely/not/here")).unwrap_err();
     assert!(err.to_string().contains("/definitely/not/here"), "{err}");
 }

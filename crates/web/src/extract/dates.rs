@@ -19,7 +19,8 @@ static MONTH_FIRST: LazyLock<Option<Regex>> = LazyLock::new(|| {
 static DAY_FIRST: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?\s+(?P<y>(?:19|20)\d\d)\b").ok()
 });
-static YEAR: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"\b(?P<y>(?:19|20)\d\d)\b").ok());
+static YEAR: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"\b(?P<y>(?:19|20)\d\d)\b").ok());
 static LABELLED: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:last\s+updated|updated|published|posted|date|modified|as of)\b\s*(?:on)?\s*:?\s*(?P<rest>.{0,40})").ok()
 });
@@ -30,7 +31,10 @@ fn number(value: Option<regex::Match<'_>>) -> Option<u32> {
 
 fn month(name: Option<regex::Match<'_>>) -> Option<u32> {
     let name = name?.as_str().to_lowercase();
-    MONTHS.iter().position(|m| name.starts_with(m)).map(|i| i as u32 + 1)
+    MONTHS
+        .iter()
+        .position(|m| name.starts_with(m))
+        .map(|i| i as u32 + 1)
 }
 
 fn pack(year: u32, month: u32, day: u32) -> Option<u32> {
@@ -41,11 +45,22 @@ fn pack(year: u32, month: u32, day: u32) -> Option<u32> {
 /// The first date in the text as `yyyymmdd`; a bare year only when `allow_year`.
 pub fn parse(text: &str, allow_year: bool) -> Option<u32> {
     if let Some(c) = ISO.as_ref().and_then(|r| r.captures(text)) {
-        return pack(number(c.name("y"))?, number(c.name("m"))?, number(c.name("d")).unwrap_or(1));
+        return pack(
+            number(c.name("y"))?,
+            number(c.name("m"))?,
+            number(c.name("d")).unwrap_or(1),
+        );
     }
-    for regex in [DAY_FIRST.as_ref(), MONTH_FIRST.as_ref()].into_iter().flatten() {
+    for regex in [DAY_FIRST.as_ref(), MONTH_FIRST.as_ref()]
+        .into_iter()
+        .flatten()
+    {
         if let Some(c) = regex.captures(text) {
-            return pack(number(c.name("y"))?, month(c.name("mon"))?, number(c.name("d")).unwrap_or(1));
+            return pack(
+                number(c.name("y"))?,
+                month(c.name("mon"))?,
+                number(c.name("d")).unwrap_or(1),
+            );
         }
     }
     if allow_year && let Some(c) = YEAR.as_ref().and_then(|r| r.captures(text)) {

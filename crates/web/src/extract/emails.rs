@@ -78,7 +78,10 @@ mod tests {
     #[test]
     fn obfuscations() {
         for (text, want) in [
-            ("write to ada@quill.example today", vec!["ada@quill.example"]),
+            (
+                "write to ada@quill.example today",
+                vec!["ada@quill.example"],
+            ),
             ("ada [at] quill [dot] example", vec!["ada@quill.example"]),
             ("ada(at)quill.example", vec!["ada@quill.example"]),
             ("ada (at) quill (dot) co (dot) uk", vec!["ada@quill.co.uk"]),
@@ -86,14 +89,26 @@ mod tests {
             ("ada {at} quill {dot} example", vec!["ada@quill.example"]),
             ("ada at quill dot example", vec!["ada@quill.example"]),
             ("she works at quill.example now", vec![]),
-            ("Email me at clio.quill [at] glasswing [dot] example", vec!["clio.quill@glasswing.example"]),
+            (
+                "Email me at clio.quill [at] glasswing [dot] example",
+                vec!["clio.quill@glasswing.example"],
+            ),
             ("info@quill.example and press@quill.example", vec![]),
-            ("Ada@Quill.Example, ada@quill.example", vec!["ada@quill.example"]),
+            (
+                "Ada@Quill.Example, ada@quill.example",
+                vec!["ada@quill.example"],
+            ),
         ] {
             assert_eq!(in_text(text), want, "{text}");
         }
-        assert_eq!(decode("mailto:Ada@Quill.example?subject=x").as_deref(), Some("ada@quill.example"));
+        assert_eq!(
+            decode("mailto:Ada@Quill.example?subject=x").as_deref(),
+            Some("ada@quill.example")
+        );
         assert_eq!(decode("mailto:info@quill.example"), None);
-        assert_eq!(decode("ada [at] quill [dot] example").as_deref(), Some("ada@quill.example"));
+        assert_eq!(
+            decode("ada [at] quill [dot] example").as_deref(),
+            Some("ada@quill.example")
+        );
     }
 }

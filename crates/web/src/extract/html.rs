@@ -7,14 +7,50 @@ use scraper::{ElementRef, Html};
 use crate::fetch::ContentKind;
 
 /// Elements whose content is never visible text.
-const HIDDEN: &[&str] = &["script", "style", "noscript", "template", "head", "svg", "iframe"];
+const HIDDEN: &[&str] = &[
+    "script", "style", "noscript", "template", "head", "svg", "iframe",
+];
 
 /// Elements that start a new line of text.
 const BLOCKS: &[&str] = &[
-    "p", "div", "section", "article", "header", "footer", "main", "aside", "nav", "li", "ul",
-    "ol", "dl", "dt", "dd", "tr", "td", "th", "table", "thead", "tbody", "h1", "h2", "h3", "h4",
-    "h5", "h6", "br", "hr", "blockquote", "figure", "figcaption", "address", "pre", "form",
-    "body", "html", "span.block",
+    "p",
+    "div",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "main",
+    "aside",
+    "nav",
+    "li",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "tr",
+    "td",
+    "th",
+    "table",
+    "thead",
+    "tbody",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "br",
+    "hr",
+    "blockquote",
+    "figure",
+    "figcaption",
+    "address",
+    "pre",
+    "form",
+    "body",
+    "html",
+    "span.block",
 ];
 
 /// True for a tag that breaks lines.
@@ -110,8 +146,12 @@ fn json_strings(value: &serde_json::Value, out: &mut Vec<String>, depth: usize) 
     }
     match value {
         serde_json::Value::String(s) => out.push(s.clone()),
-        serde_json::Value::Array(items) => items.iter().for_each(|v| json_strings(v, out, depth + 1)),
-        serde_json::Value::Object(map) => map.values().for_each(|v| json_strings(v, out, depth + 1)),
+        serde_json::Value::Array(items) => {
+            items.iter().for_each(|v| json_strings(v, out, depth + 1))
+        }
+        serde_json::Value::Object(map) => {
+            map.values().for_each(|v| json_strings(v, out, depth + 1))
+        }
         _ => {}
     }
 }
@@ -206,7 +246,10 @@ mod tests {
         let doc = Html::parse_document(
             "<html><head><title>T</title><script>var x=1</script></head><body><h1>Jane  Doe</h1><p>CTO<br>Acme</p><span>a</span><span>b</span></body></html>",
         );
-        assert_eq!(segments(doc.root_element()), vec!["Jane Doe", "CTO", "Acme", "ab"]);
+        assert_eq!(
+            segments(doc.root_element()),
+            vec!["Jane Doe", "CTO", "Acme", "ab"]
+        );
         assert_eq!(title(&doc), "T");
     }
 
@@ -229,7 +272,10 @@ mod tests {
 
     #[test]
     fn json_text() {
-        let (_, text) = page_text(ContentKind::Json, r#"{"name":"Jane","nested":{"x":["CTO", 3]}}"#);
+        let (_, text) = page_text(
+            ContentKind::Json,
+            r#"{"name":"Jane","nested":{"x":["CTO", 3]}}"#,
+        );
         assert_eq!(text, "Jane\nCTO");
         let (_, text) = page_text(ContentKind::Json, "not json");
         assert_eq!(text, "");

@@ -25,7 +25,9 @@ pub struct Found {
 /// Reads every `<script type="application/ld+json">` block of a page.
 pub fn read_document(document: &Html) -> Found {
     let mut found = Found::default();
-    let Ok(selector) = Selector::parse(r#"script[type="application/ld+json"], script[type="application/ld+json; charset=utf-8"]"#) else {
+    let Ok(selector) = Selector::parse(
+        r#"script[type="application/ld+json"], script[type="application/ld+json; charset=utf-8"]"#,
+    ) else {
         return found;
     };
     let mut modified = None;
@@ -63,8 +65,14 @@ fn types(object: &serde_json::Map<String, Value>) -> Vec<String> {
 }
 
 const ORGANIZATIONS: &[&str] = &[
-    "organization", "corporation", "localbusiness", "ngo", "educationalorganization",
-    "newsmediaorganization", "onlinebusiness", "company",
+    "organization",
+    "corporation",
+    "localbusiness",
+    "ngo",
+    "educationalorganization",
+    "newsmediaorganization",
+    "onlinebusiness",
+    "company",
 ];
 
 fn walk(
@@ -85,8 +93,15 @@ fn walk(
             }
         }
         Value::Object(object) => {
-            for (key, slot) in [("dateModified", &mut *modified), ("datePublished", &mut *published)] {
-                if let Some(date) = object.get(key).and_then(Value::as_str).and_then(|d| super::dates::parse(d, true)) {
+            for (key, slot) in [
+                ("dateModified", &mut *modified),
+                ("datePublished", &mut *published),
+            ] {
+                if let Some(date) = object
+                    .get(key)
+                    .and_then(Value::as_str)
+                    .and_then(|d| super::dates::parse(d, true))
+                {
                     *slot = Some(slot.map_or(date, |old: u32| old.max(date)));
                 }
             }
@@ -157,7 +172,10 @@ fn person(object: &serde_json::Map<String, Value>) -> Record {
     let mut record = Record::default();
     let fact = |kind, value: String| Fact::new(kind, value, Source::JsonLd);
     let name = text(object.get("name")).or_else(|| {
-        match (text(object.get("givenName")), text(object.get("familyName"))) {
+        match (
+            text(object.get("givenName")),
+            text(object.get("familyName")),
+        ) {
             (Some(g), Some(f)) => Some(format!("{g} {f}")),
             _ => None,
         }
@@ -184,9 +202,18 @@ fn person(object: &serde_json::Map<String, Value>) -> Record {
         };
         for item in items {
             let (org, role_name, ended) = match item {
-                Value::Object(o) if o.contains_key("roleName") || types(o).iter().any(|t| t.ends_with("role")) => {
+                Value::Object(o)
+                    if o.contains_key("roleName")
+                        || types(o).iter().any(|t| t.ends_with("role")) =>
+                {
                     let inner = o.get("worksFor").or_else(|| o.get("affiliation"));
-                    (inner.cloned(), text(o.get("roleName")), o.get("endDate").and_then(Value::as_str).is_some_and(|d| !d.trim().is_empty()))
+                    (
+                        inner.cloned(),
+                        text(o.get("roleName")),
+                        o.get("endDate")
+                            .and_then(Value::as_str)
+                            .is_some_and(|d| !d.trim().is_empty()),
+                    )
                 }
                 other => (Some(other.clone()), None, false),
             };
@@ -225,7 +252,8 @@ fn person(object: &serde_json::Map<String, Value>) -> Record {
 }
 
 fn is_root(url: &str) -> bool {
-    url::Url::parse(url).is_ok_and(|u| matches!(u.path(), "" | "/") && matches!(u.scheme(), "http" | "https"))
+    url::Url::parse(url)
+        .is_ok_and(|u| matches!(u.path(), "" | "/") && matches!(u.scheme(), "http" | "https"))
 }
 
 #[cfg(test)]
@@ -240,22 +268,36 @@ mod tests {
 
     #[test]
     fn person_with_everything() {
-        let found = doc(r#"{"@context":"https://schema.org","@type":"ProfilePage","dateModified":"2024-02-01",
+        let found = doc(
+            r#"{"@context":"https://schema.org","@type":"ProfilePage","dateModified":"2024-02-01",
             "mainEntity":{"@type":"Person","name":"Ada Quill","email":"mailto:ada@quill.example","jobTitle":"CTO",
             "worksFor":{"@type":"Organization","name":"Quill Works","url":"https://quill.example/"},
             "address":{"@type":"PostalAddress","addressLocality":"Lisbon","addressCountry":"Portugal"},
-            "sameAs":["https://www.linkedin.com/in/adaquill","https://github.com/adaq","https://ada.test/"]}}"#);
+            "sameAs":["https://www.linkedin.com/in/adaquill","https://github.com/adaq","https://ada.test/"]}}"#,
+        );
         assert_eq!(found.date, Some(20240201));
         let record = &found.people[0];
         assert_eq!(record.first(FieldKind::Name), Some("Ada Quill"));
         assert_eq!(record.first(FieldKind::Email), Some("ada@quill.example"));
         assert_eq!(record.first(FieldKind::Title), Some("CTO"));
         assert_eq!(record.first(FieldKind::Company), Some("Quill Works"));
-        assert_eq!(record.first(FieldKind::Website), Some("https://quill.example/"));
+        assert_eq!(
+            record.first(FieldKind::Website),
+            Some("https://quill.example/")
+        );
         assert_eq!(record.first(FieldKind::Location), Some("Lisbon, Portugal"));
-        assert_eq!(record.first(FieldKind::Linkedin), Some("https://www.linkedin.com/in/adaquill"));
-        assert_eq!(record.first(FieldKind::Github), Some("https://github.com/adaq"));
-        assert_eq!(record.first(FieldKind::PersonalWebsite), Some("https://ada.test/"));
+        assert_eq!(
+            record.first(FieldKind::Linkedin),
+            Some("https://www.linkedin.com/in/adaquill")
+        );
+        assert_eq!(
+            record.first(FieldKind::Github),
+            Some("https://github.com/adaq")
+        );
+        assert_eq!(
+            record.first(FieldKind::PersonalWebsite),
+            Some("https://ada.test/")
+        );
     }
 
     #[test]
@@ -270,7 +312,10 @@ mod tests {
         assert_eq!(found.people[0].first(FieldKind::Name), Some("Bo Lind"));
         let cy = &found.people[1];
         assert_eq!(cy.first(FieldKind::Company), Some("New Co"));
-        assert!(cy.values(FieldKind::Company).any(|f| f.value == "Old Co" && f.former));
+        assert!(
+            cy.values(FieldKind::Company)
+                .any(|f| f.value == "Old Co" && f.former)
+        );
         assert!(cy.values(FieldKind::Title).all(|f| f.former));
     }
 

@@ -9,9 +9,29 @@ use crate::normalize;
 
 /// GitHub paths that are not user profiles.
 const GITHUB_RESERVED: &[&str] = &[
-    "about", "features", "topics", "orgs", "sponsors", "login", "join", "pricing", "explore",
-    "marketplace", "settings", "notifications", "search", "trending", "collections", "events",
-    "enterprise", "team", "security", "site", "contact", "readme", "apps",
+    "about",
+    "features",
+    "topics",
+    "orgs",
+    "sponsors",
+    "login",
+    "join",
+    "pricing",
+    "explore",
+    "marketplace",
+    "settings",
+    "notifications",
+    "search",
+    "trending",
+    "collections",
+    "events",
+    "enterprise",
+    "team",
+    "security",
+    "site",
+    "contact",
+    "readme",
+    "apps",
 ];
 
 /// The kind of a profile URL: a LinkedIn member page or a GitHub user page.
@@ -30,11 +50,13 @@ pub fn profile_kind(url: &str) -> Option<FieldKind> {
     let host = host.strip_prefix("www.").unwrap_or(&host);
     let segments: Vec<&str> = parsed.path().split('/').filter(|s| !s.is_empty()).collect();
     if host.ends_with("linkedin.com") {
-        return (segments.len() >= 2 && matches!(segments[0], "in" | "pub")).then_some(FieldKind::Linkedin);
+        return (segments.len() >= 2 && matches!(segments[0], "in" | "pub"))
+            .then_some(FieldKind::Linkedin);
     }
     if host == "github.com" {
-        return (segments.len() == 1 && !GITHUB_RESERVED.contains(&segments[0].to_ascii_lowercase().as_str()))
-            .then_some(FieldKind::Github);
+        return (segments.len() == 1
+            && !GITHUB_RESERVED.contains(&segments[0].to_ascii_lowercase().as_str()))
+        .then_some(FieldKind::Github);
     }
     None
 }
@@ -43,9 +65,21 @@ pub fn profile_kind(url: &str) -> Option<FieldKind> {
 pub fn is_platform(host: &str) -> bool {
     let host = host.trim_start_matches("www.");
     [
-        "linkedin.com", "github.com", "twitter.com", "x.com", "facebook.com", "instagram.com",
-        "youtube.com", "medium.com", "gitlab.com", "google.com", "bing.com", "mastodon.social",
-        "bsky.app", "t.co", "wikipedia.org",
+        "linkedin.com",
+        "github.com",
+        "twitter.com",
+        "x.com",
+        "facebook.com",
+        "instagram.com",
+        "youtube.com",
+        "medium.com",
+        "gitlab.com",
+        "google.com",
+        "bing.com",
+        "mastodon.social",
+        "bsky.app",
+        "t.co",
+        "wikipedia.org",
     ]
     .iter()
     .any(|p| host == *p || host.ends_with(&format!(".{p}")))
@@ -104,9 +138,20 @@ pub fn read(scope: ElementRef<'_>, page_url: &str, whole_page: bool) -> Vec<Fact
             + link.value().attr("title").unwrap_or("")
             + " "
             + link.value().attr("class").unwrap_or("");
-        let personal_words = ["website", "homepage", "home page", "blog", "personal site", "my site", "portfolio"];
-        let labelled = personal_words.iter().any(|w| text.contains(w) || label.to_lowercase().contains(w));
-        let shows_host = normalize::url(&text) == normalize::url(&target) && !text.trim().is_empty();
+        let personal_words = [
+            "website",
+            "homepage",
+            "home page",
+            "blog",
+            "personal site",
+            "my site",
+            "portfolio",
+        ];
+        let labelled = personal_words
+            .iter()
+            .any(|w| text.contains(w) || label.to_lowercase().contains(w));
+        let shows_host =
+            normalize::url(&text) == normalize::url(&target) && !text.trim().is_empty();
         if (rel_me || labelled || shows_host) && host != page_host {
             out.push(Fact::new(FieldKind::PersonalWebsite, target, Source::Link));
         }
@@ -124,8 +169,13 @@ pub fn own_url_facts(page_url: &str) -> Vec<Fact> {
         return Vec::new();
     };
     let host = parsed.host_str().unwrap_or("").to_ascii_lowercase();
-    if matches!(parsed.path(), "" | "/" | "/index.html") && !is_platform(&host) && !host.is_empty() {
-        return vec![Fact::new(FieldKind::PersonalWebsite, format!("{}://{}/", parsed.scheme(), host), Source::Link)];
+    if matches!(parsed.path(), "" | "/" | "/index.html") && !is_platform(&host) && !host.is_empty()
+    {
+        return vec![Fact::new(
+            FieldKind::PersonalWebsite,
+            format!("{}://{}/", parsed.scheme(), host),
+            Source::Link,
+        )];
     }
     Vec::new()
 }
@@ -152,7 +202,8 @@ mod tests {
             </div>"#,
         );
         let facts = read(doc.root_element(), "https://quill.example/team/", false);
-        let got: Vec<(FieldKind, &str)> = facts.iter().map(|f| (f.kind, f.value.as_str())).collect();
+        let got: Vec<(FieldKind, &str)> =
+            facts.iter().map(|f| (f.kind, f.value.as_str())).collect();
         assert_eq!(
             got,
             vec![
@@ -168,8 +219,14 @@ mod tests {
 
     #[test]
     fn own_urls() {
-        assert_eq!(own_url_facts("https://github.com/adaq")[0].kind, FieldKind::Github);
-        assert_eq!(own_url_facts("https://ada.test/")[0].value, "https://ada.test/");
+        assert_eq!(
+            own_url_facts("https://github.com/adaq")[0].kind,
+            FieldKind::Github
+        );
+        assert_eq!(
+            own_url_facts("https://ada.test/")[0].value,
+            "https://ada.test/"
+        );
         assert!(own_url_facts("https://quill.example/team/ada.html").is_empty());
     }
 }

@@ -40,7 +40,12 @@ pub fn read(document: &Html) -> MetaTags {
             .or_else(|| tag.value().attr("itemprop"))
             .unwrap_or("")
             .to_ascii_lowercase();
-        let Some(content) = tag.value().attr("content").map(str::trim).filter(|c| !c.is_empty()) else {
+        let Some(content) = tag
+            .value()
+            .attr("content")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        else {
             continue;
         };
         match key.as_str() {
@@ -50,14 +55,15 @@ pub fn read(document: &Html) -> MetaTags {
             "og:title" | "twitter:title" => {
                 out.og_title.get_or_insert_with(|| content.to_owned());
             }
-            "og:description" | "description" | "twitter:description" => {
-                if !out.descriptions.iter().any(|d| d == content) {
-                    out.descriptions.push(content.to_owned());
-                }
+            "og:description" | "description" | "twitter:description"
+                if !out.descriptions.iter().any(|d| d == content) =>
+            {
+                out.descriptions.push(content.to_owned());
             }
             "profile:first_name" => first = Some(content.to_owned()),
             "profile:last_name" => last = Some(content.to_owned()),
-            "og:locality" | "geo.placename" | "og:region" | "og:country-name" | "profile:location" => {
+            "og:locality" | "geo.placename" | "og:region" | "og:country-name"
+            | "profile:location" => {
                 place.push(content.to_owned());
             }
             "article:modified_time" | "og:updated_time" | "dcterms.modified" | "last-modified" => {
@@ -68,7 +74,8 @@ pub fn read(document: &Html) -> MetaTags {
             }
             "email" | "contact:email" => {
                 if let Some(email) = super::emails::decode(content) {
-                    out.facts.push(Fact::new(FieldKind::Email, email, Source::Meta));
+                    out.facts
+                        .push(Fact::new(FieldKind::Email, email, Source::Meta));
                 }
             }
             _ => {}
@@ -76,13 +83,19 @@ pub fn read(document: &Html) -> MetaTags {
     }
     out.date = modified.or(published);
     if let (Some(f), Some(l)) = (first, last) {
-        out.facts.push(Fact::new(FieldKind::Name, format!("{f} {l}"), Source::Meta));
+        out.facts
+            .push(Fact::new(FieldKind::Name, format!("{f} {l}"), Source::Meta));
     }
     if !place.is_empty() {
-        out.facts.push(Fact::new(FieldKind::Location, place.join(", "), Source::Meta));
+        out.facts.push(Fact::new(
+            FieldKind::Location,
+            place.join(", "),
+            Source::Meta,
+        ));
     }
     if let Some(title) = out.og_title.clone() {
-        out.facts.extend(title_parts(&title, out.site_name.as_deref()));
+        out.facts
+            .extend(title_parts(&title, out.site_name.as_deref()));
     }
     out
 }
@@ -110,7 +123,10 @@ pub fn title_parts(title: &str, site_name: Option<&str>) -> Vec<Fact> {
                 }
             }
             saw_title = true;
-        } else if saw_title && !vocab::is_known_place(part) && part.chars().next().is_some_and(char::is_uppercase) {
+        } else if saw_title
+            && !vocab::is_known_place(part)
+            && part.chars().next().is_some_and(char::is_uppercase)
+        {
             out.push(Fact::new(FieldKind::Company, part, Source::Meta));
             break;
         }
@@ -122,7 +138,14 @@ pub fn title_parts(title: &str, site_name: Option<&str>) -> Vec<Fact> {
 pub fn split_parts(line: &str) -> Vec<&str> {
     let mut parts = Vec::new();
     let mut rest = line;
-    let separators = [" | ", " - ", " \u{2013} ", " \u{2014} ", " \u{00b7} ", " :: "];
+    let separators = [
+        " | ",
+        " - ",
+        " \u{2013} ",
+        " \u{2014} ",
+        " \u{00b7} ",
+        " :: ",
+    ];
     loop {
         let next = separators
             .iter()
@@ -160,7 +183,11 @@ mod tests {
         assert_eq!(tags.site_name.as_deref(), Some("LinkedIn"));
         assert_eq!(tags.date, Some(20230401));
         assert_eq!(tags.descriptions, vec!["CTO at Quill Works. Lisbon."]);
-        let got: Vec<(FieldKind, &str)> = tags.facts.iter().map(|f| (f.kind, f.value.as_str())).collect();
+        let got: Vec<(FieldKind, &str)> = tags
+            .facts
+            .iter()
+            .map(|f| (f.kind, f.value.as_str()))
+            .collect();
         assert_eq!(
             got,
             vec![

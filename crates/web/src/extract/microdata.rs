@@ -15,9 +15,11 @@ pub fn read(document: &Html) -> Vec<Record> {
     document
         .select(&selector)
         .filter(|e| {
-            e.value()
-                .attr("itemtype")
-                .is_some_and(|t| t.to_ascii_lowercase().trim_end_matches('/').ends_with("/person"))
+            e.value().attr("itemtype").is_some_and(|t| {
+                t.to_ascii_lowercase()
+                    .trim_end_matches('/')
+                    .ends_with("/person")
+            })
         })
         .map(person)
         .collect()
@@ -36,7 +38,12 @@ fn prop_value(element: ElementRef<'_>) -> String {
     };
     match attr {
         Some(v) => v.trim().to_owned(),
-        None => element.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" "),
+        None => element
+            .text()
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
     }
 }
 
@@ -68,7 +75,12 @@ fn nested_text(element: ElementRef<'_>, keys: &[&str]) -> Option<String> {
     let inner = props(element);
     let parts: Vec<String> = keys
         .iter()
-        .filter_map(|k| inner.iter().find(|(n, _)| n == k).map(|(_, e)| prop_value(*e)))
+        .filter_map(|k| {
+            inner
+                .iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, e)| prop_value(*e))
+        })
         .filter(|v| !v.is_empty())
         .collect();
     if parts.is_empty() {
@@ -94,20 +106,29 @@ fn person(scope: ElementRef<'_>) -> Record {
                     record.push(fact(FieldKind::Email, email));
                 }
             }
-            "telephone" => record.push(fact(FieldKind::Phone, prop_value(element).trim_start_matches("tel:").to_owned())),
+            "telephone" => record.push(fact(
+                FieldKind::Phone,
+                prop_value(element).trim_start_matches("tel:").to_owned(),
+            )),
             "jobTitle" => record.push(fact(FieldKind::Title, prop_value(element))),
             "worksFor" | "affiliation" => {
                 if let Some(org) = nested_text(element, &["name", "legalName"]) {
                     record.push(fact(FieldKind::Company, org));
                 }
                 if element.value().attr("itemscope").is_some()
-                    && let Some(url) = props(element).into_iter().find(|(n, _)| n == "url").map(|(_, e)| prop_value(e))
+                    && let Some(url) = props(element)
+                        .into_iter()
+                        .find(|(n, _)| n == "url")
+                        .map(|(_, e)| prop_value(e))
                 {
                     record.push(fact(FieldKind::Website, url));
                 }
             }
             "address" | "homeLocation" | "workLocation" => {
-                if let Some(place) = nested_text(element, &["addressLocality", "addressRegion", "addressCountry", "name"]) {
+                if let Some(place) = nested_text(
+                    element,
+                    &["addressLocality", "addressRegion", "addressCountry", "name"],
+                ) {
                     record.push(fact(FieldKind::Location, place));
                 }
             }
@@ -152,11 +173,20 @@ mod tests {
         assert_eq!(ada.first(FieldKind::Name), Some("Ada Quill"));
         assert_eq!(ada.first(FieldKind::Title), Some("CTO"));
         assert_eq!(ada.first(FieldKind::Company), Some("Quill Works"));
-        assert_eq!(ada.first(FieldKind::Website), Some("https://quill.example/"));
+        assert_eq!(
+            ada.first(FieldKind::Website),
+            Some("https://quill.example/")
+        );
         assert_eq!(ada.first(FieldKind::Location), Some("Lisbon"));
         assert_eq!(ada.first(FieldKind::Email), Some("ada@quill.example"));
-        assert_eq!(ada.first(FieldKind::Linkedin), Some("https://www.linkedin.com/in/adaquill"));
-        assert!(ada.values(FieldKind::Name).count() == 1, "the organisation's name is not the person's");
+        assert_eq!(
+            ada.first(FieldKind::Linkedin),
+            Some("https://www.linkedin.com/in/adaquill")
+        );
+        assert!(
+            ada.values(FieldKind::Name).count() == 1,
+            "the organisation's name is not the person's"
+        );
         assert_eq!(people[1].first(FieldKind::Name), Some("Bo Lind"));
     }
 }

@@ -97,7 +97,9 @@ impl Record {
 
     /// The first current value of a kind.
     pub fn first(&self, kind: FieldKind) -> Option<&str> {
-        self.values(kind).find(|f| !f.former).map(|f| f.value.as_str())
+        self.values(kind)
+            .find(|f| !f.former)
+            .map(|f| f.value.as_str())
     }
 
     fn push(&mut self, fact: Fact) {
@@ -198,7 +200,10 @@ pub fn extract_html(url: &str, body: &str, lead: &Lead) -> PageFacts {
     date = date.or(tags.date).or_else(|| dates::from_page(&document));
     out.date = date;
     if out.site.org_name.is_none() {
-        out.site.org_name = tags.site_name.clone().or_else(|| site_from_title(&title, url));
+        out.site.org_name = tags
+            .site_name
+            .clone()
+            .or_else(|| site_from_title(&title, url));
     }
     out.site.team_page = is_team_page(url, &title);
 
@@ -212,13 +217,15 @@ pub fn extract_html(url: &str, body: &str, lead: &Lead) -> PageFacts {
     if let Some(email) = lead.email.as_deref() {
         for element in email_mentions(&document, email) {
             // In a definition list the term names the person the details are about.
-            let definition = std::iter::successors(Some(element), |e| html::parent(*e)).find(|e| e.value().name() == "dd");
+            let definition = std::iter::successors(Some(element), |e| html::parent(*e))
+                .find(|e| e.value().name() == "dd");
             let term = definition.and_then(|dd| {
                 std::iter::successors(dd.prev_sibling(), |n| n.prev_sibling())
                     .filter_map(ElementRef::wrap)
                     .find(|e| e.value().name() == "dt")
             });
-            let Some(card) = html::card_of(element).or(definition.filter(|_| term.is_some())) else {
+            let Some(card) = html::card_of(element).or(definition.filter(|_| term.is_some()))
+            else {
                 continue;
             };
             if card_ids.contains(&card.id()) {
@@ -265,7 +272,11 @@ pub fn extract_html(url: &str, body: &str, lead: &Lead) -> PageFacts {
             Some(card) if !card_ids.contains(&card.id()) => {
                 card_ids.push(card.id());
                 let mut record = Record::default();
-                record.push(Fact::new(FieldKind::Name, name_as_written(mention, &matcher, lead), Source::Card));
+                record.push(Fact::new(
+                    FieldKind::Name,
+                    name_as_written(mention, &matcher, lead),
+                    Source::Card,
+                ));
                 record.extend(scope_facts(card, &matcher, url, false));
                 out.records.push(record);
             }
@@ -277,14 +288,22 @@ pub fn extract_html(url: &str, body: &str, lead: &Lead) -> PageFacts {
                 {
                     card_ids.push(heading.id());
                     let mut record = Record::default();
-                    record.push(Fact::new(FieldKind::Name, name_as_written(mention, &matcher, lead), Source::Card));
+                    record.push(Fact::new(
+                        FieldKind::Name,
+                        name_as_written(mention, &matcher, lead),
+                        Source::Card,
+                    ));
                     let mut segments = html::segments(heading);
                     for element in html::section_of(heading) {
                         record.extend(links::read(element, url, false));
                         record.extend(tables::labelled(element));
                         segments.extend(html::segments(element));
                     }
-                    record.extend(emails::in_text(&segments.join("\n")).into_iter().map(|e| Fact::new(FieldKind::Email, e, Source::Card)));
+                    record.extend(
+                        emails::in_text(&segments.join("\n"))
+                            .into_iter()
+                            .map(|e| Fact::new(FieldKind::Email, e, Source::Card)),
+                    );
                     record.extend(prose::read_segments(&segments, &matcher, true));
                     out.records.push(record);
                 }
@@ -300,6 +319,14 @@ pub fn extract_html(url: &str, body: &str, lead: &Lead) -> PageFacts {
         let name = lead.name.clone().or(page_name).unwrap_or_default();
         record.push(Fact::new(FieldKind::Name, name, Source::Meta));
         record.extend(tags.facts.clone());
+        // "CEO @ Acme · Lisbon, Portugal · 500+ connections"
+        for description in &tags.descriptions {
+            let parts: Vec<String> = meta::split_parts(description)
+                .iter()
+                .map(|p| p.trim().to_owned())
+                .collect();
+            record.extend(prose::read_segments(&parts, &matcher, true));
+        }
         record.extend(links::own_url_facts(url));
         if let Some(body) = selector("body").and_then(|s| document.select(&s).next()) {
             record.extend(scope_facts(body, &matcher, url, true));
@@ -315,7 +342,9 @@ fn email_mentions<'a>(document: &'a Html, email: &str) -> Vec<ElementRef<'a>> {
         return Vec::new();
     };
     let email = normalize::email(email);
-    let has = |element: ElementRef<'_>| emails::in_text(&element.text().collect::<String>()).contains(&email);
+    let has = |element: ElementRef<'_>| {
+        emails::in_text(&element.text().collect::<String>()).contains(&email)
+    };
     document
         .select(&all)
         .filter(|e| {
@@ -332,7 +361,8 @@ pub fn looks_like_person_name(line: &str) -> bool {
     (2..=4).contains(&words.len())
         && words.iter().all(|w| {
             w.chars().next().is_some_and(char::is_uppercase)
-                && w.chars().all(|c| c.is_alphabetic() || c == '-' || c == '\'' || c == '.')
+                && w.chars()
+                    .all(|c| c.is_alphabetic() || c == '-' || c == '\'' || c == '.')
         })
         && !vocab::looks_like_title(line)
         && !vocab::is_known_place(line)
@@ -348,7 +378,12 @@ fn heading_name(document: &Html, tags: &meta::MetaTags) -> Option<String> {
     [heading, tags.og_title.clone()]
         .into_iter()
         .flatten()
-        .map(|t| meta::split_parts(&t).first().map(|s| s.trim().to_owned()).unwrap_or_default())
+        .map(|t| {
+            meta::split_parts(&t)
+                .first()
+                .map(|s| s.trim().to_owned())
+                .unwrap_or_default()
+        })
         .find(|t| looks_like_person_name(t))
 }
 
@@ -368,7 +403,10 @@ fn mentions<'a>(document: &'a Html, matcher: &NameMatcher) -> Vec<ElementRef<'a>
     };
     let mut found = Vec::new();
     for element in document.select(&all) {
-        if matches!(element.value().name(), "script" | "style" | "noscript" | "template") {
+        if matches!(
+            element.value().name(),
+            "script" | "style" | "noscript" | "template"
+        ) {
             continue;
         }
         if !matcher.mentioned_in(&html::text_of(element)) {
@@ -412,30 +450,59 @@ fn is_about(
     };
     let heading = selector("h1")
         .and_then(|s| document.select(&s).next())
-        .map(|h| html::text_of(h).split_whitespace().collect::<Vec<_>>().join(" "));
+        .map(|h| {
+            html::text_of(h)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        });
     let texts = [Some(title.to_owned()), tags.og_title.clone(), heading];
     // A profile page (a LinkedIn member, a GitHub user) whose title or heading names the lead.
-    if links::profile_kind(url).is_some() && texts.iter().flatten().any(|t| matcher.mentioned_in(t)) {
+    if links::profile_kind(url).is_some() && texts.iter().flatten().any(|t| matcher.mentioned_in(t))
+    {
         return true;
     }
     texts.into_iter().flatten().any(|t| {
         matcher.is_name(&leading(&t))
             || matcher.is_name(&t)
-            || meta::split_parts(&t).iter().any(|part| matcher.is_name(part.trim()))
+            || meta::split_parts(&t)
+                .iter()
+                .any(|part| matcher.is_name(part.trim()))
     })
 }
 
 /// A team page: its URL path or title speaks of a team, people, staff or leadership.
 fn is_team_page(url: &str, title: &str) -> bool {
-    let path = url::Url::parse(url).map(|u| u.path().to_lowercase()).unwrap_or_default();
-    let words = ["team", "people", "staff", "leadership", "about", "who-we-are", "company", "management", "founders", "our-"];
-    words.iter().any(|w| path.contains(w))
-        || {
-            let t = title.to_lowercase();
-            ["team", "people", "staff", "leadership", "about us", "who we are", "management", "founders"]
-                .iter()
-                .any(|w| t.contains(w))
-        }
+    let path = url::Url::parse(url)
+        .map(|u| u.path().to_lowercase())
+        .unwrap_or_default();
+    let words = [
+        "team",
+        "people",
+        "staff",
+        "leadership",
+        "about",
+        "who-we-are",
+        "company",
+        "management",
+        "founders",
+        "our-",
+    ];
+    words.iter().any(|w| path.contains(w)) || {
+        let t = title.to_lowercase();
+        [
+            "team",
+            "people",
+            "staff",
+            "leadership",
+            "about us",
+            "who we are",
+            "management",
+            "founders",
+        ]
+        .iter()
+        .any(|w| t.contains(w))
+    }
 }
 
 /// The site's name from a title like `Team | Acme Robotics`, when the last part matches the
@@ -453,12 +520,21 @@ fn site_from_title(title: &str, url: &str) -> Option<String> {
 }
 
 /// Facts of a scope (a card, or the whole page when it is about the lead).
-fn scope_facts(scope: ElementRef<'_>, matcher: &NameMatcher, url: &str, whole_page: bool) -> Vec<Fact> {
+fn scope_facts(
+    scope: ElementRef<'_>,
+    matcher: &NameMatcher,
+    url: &str,
+    whole_page: bool,
+) -> Vec<Fact> {
     let mut facts = Vec::new();
     facts.extend(links::read(scope, url, whole_page));
     facts.extend(tables::labelled(scope));
     let segs = html::segments(scope);
-    facts.extend(emails::in_text(&segs.join("\n")).into_iter().map(|e| Fact::new(FieldKind::Email, e, Source::Card)));
+    facts.extend(
+        emails::in_text(&segs.join("\n"))
+            .into_iter()
+            .map(|e| Fact::new(FieldKind::Email, e, Source::Card)),
+    );
     facts.extend(prose::read_segments(&segs, matcher, true));
     facts
 }

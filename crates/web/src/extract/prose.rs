@@ -16,16 +16,32 @@ use crate::lead::{NameMatcher, fold};
 
 /// Words that say a clause is about the past.
 const FORMER: &[&str] = &[
-    "formerly", "previously", "former", "ex", "prior", "until", "left", "earlier", "past",
-    "once", "used", "spent", "before", "alumna", "alumnus", "alum", "retired",
+    "formerly",
+    "previously",
+    "former",
+    "ex",
+    "prior",
+    "until",
+    "left",
+    "earlier",
+    "past",
+    "once",
+    "used",
+    "spent",
+    "before",
+    "alumna",
+    "alumnus",
+    "alum",
+    "retired",
 ];
 
 static ENDED_RANGE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:19|20)\d\d\s*(?:-|–|—|to|until)\s*(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+)?(?:19|20)\d\d\b").ok()
 });
 
-static LABELLED: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"^\s*(?P<label>[A-Za-z][A-Za-z \-]{1,24}?)\s*[:：]\s*(?P<value>\S.*)$").ok());
+static LABELLED: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?P<label>[A-Za-z][A-Za-z \-]{1,24}?)\s*[:：]\s*(?P<value>\S.*)$").ok()
+});
 
 fn clean(word: &str) -> String {
     fold(word.trim_matches(|c: char| !c.is_alphanumeric())).replace(['\'', '\u{2019}'], "")
@@ -41,7 +57,9 @@ fn has_former_marker(words: &[&str]) -> bool {
 /// True when the text says a range runs to now ("2021 - Present", "since 2020").
 fn is_current_range(text: &str) -> bool {
     let lower = text.to_lowercase();
-    ["present", "now", "today", "current"].iter().any(|w| lower.contains(w))
+    ["present", "now", "today", "current"]
+        .iter()
+        .any(|w| lower.contains(w))
 }
 
 /// True when the text names a date range that has ended (`2016–2019`).
@@ -53,12 +71,29 @@ pub fn ended_range(text: &str) -> bool {
 /// the title and the company, when the title part reads as a job title.
 pub fn split_title_company(text: &str) -> Option<(String, Option<String>)> {
     let text = strip_ranges(text);
-    let text = text.trim().trim_matches(|c: char| c == ',' || c == '(' || c == ')' || c == ';').trim();
-    for separator in [" at ", " @ ", " with ", " | ", " \u{2014} ", " \u{2013} ", " - ", " \u{00b7} ", ", ", " of "] {
+    let text = text
+        .trim()
+        .trim_matches(|c: char| c == ',' || c == '(' || c == ')' || c == ';')
+        .trim();
+    for separator in [
+        " at ",
+        " @ ",
+        " with ",
+        " | ",
+        " \u{2014} ",
+        " \u{2013} ",
+        " - ",
+        " \u{00b7} ",
+        ", ",
+        " of ",
+    ] {
         let Some((left, right)) = text.split_once(separator) else {
             continue;
         };
-        let (left, right) = (left.trim(), right.trim().trim_end_matches(['.', ',']).trim());
+        let (left, right) = (
+            left.trim(),
+            right.trim().trim_end_matches(['.', ',']).trim(),
+        );
         if separator == " of " {
             // "Head of Sales" is a title; only "CTO of Acme" (a company after "of") splits.
             let words: Vec<&str> = text.split_whitespace().collect();
@@ -71,14 +106,19 @@ pub fn split_title_company(text: &str) -> Option<(String, Option<String>)> {
             return looks_like_title(&title).then_some((title, None));
         }
         if looks_like_title(left) {
-            if separator == ", " && (looks_like_title(right) || right.split_whitespace().all(vocab::is_title_word)) {
+            if separator == ", "
+                && (looks_like_title(right) || right.split_whitespace().all(vocab::is_title_word))
+            {
                 // "VP, Engineering" is one title.
                 return Some((text.to_owned(), None));
             }
             let company = company_span(&right.split_whitespace().collect::<Vec<_>>());
             return Some((left.to_owned(), company));
         }
-        if looks_like_title(right) && !is_known_place(left) && !matches!(separator, " at " | " @ " | " with ") {
+        if looks_like_title(right)
+            && !is_known_place(left)
+            && !matches!(separator, " at " | " @ " | " with ")
+        {
             let company = company_span(&left.split_whitespace().collect::<Vec<_>>());
             if company.is_some() {
                 return Some((right.to_owned(), company));
@@ -93,7 +133,9 @@ fn strip_ranges(text: &str) -> String {
     if let Some(r) = ENDED_RANGE.as_ref() {
         out = r.replace_all(&out, "").into_owned();
     }
-    if let Ok(r) = Regex::new(r"(?i)\(?\s*(?:since\s+)?(?:19|20)\d\d\s*(?:-|–|—|to)?\s*(?:present|now|today|current)?\s*\)?") {
+    if let Ok(r) = Regex::new(
+        r"(?i)\(?\s*(?:since\s+)?(?:19|20)\d\d\s*(?:-|–|—|to)?\s*(?:present|now|today|current)?\s*\)?",
+    ) {
         out = r.replace_all(&out, " ").into_owned();
     }
     out.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -101,10 +143,48 @@ fn strip_ranges(text: &str) -> String {
 
 /// Words that cannot start a company name.
 const NOT_COMPANY: &[&str] = &[
-    "the", "a", "an", "our", "their", "his", "her", "its", "this", "that", "today", "yesterday",
-    "meet", "by", "and", "also", "then", "now", "she", "he", "they", "i", "we", "in", "on",
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
+    "the",
+    "a",
+    "an",
+    "our",
+    "their",
+    "his",
+    "her",
+    "its",
+    "this",
+    "that",
+    "today",
+    "yesterday",
+    "meet",
+    "by",
+    "and",
+    "also",
+    "then",
+    "now",
+    "she",
+    "he",
+    "they",
+    "i",
+    "we",
+    "in",
+    "on",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
 ];
 
 /// The company name at the start of `words`: capitalised words (with `&`, `and`, `of`, `de`
@@ -114,14 +194,22 @@ pub fn company_span(words: &[&str]) -> Option<String> {
     for (i, raw) in words.iter().enumerate() {
         let word = raw.trim_start_matches(['(', '"', '\u{201c}']);
         let core = word.trim_end_matches([',', '.', ';', ':', ')', '"', '\u{201d}', '!', '?']);
-        let core = core.trim_end_matches("'s").trim_end_matches("\u{2019}s").trim_end_matches(['\'', '\u{2019}']);
+        let core = core
+            .trim_end_matches("'s")
+            .trim_end_matches("\u{2019}s")
+            .trim_end_matches(['\'', '\u{2019}']);
         if core.is_empty() {
             break;
         }
-        let starts_upper = core.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit());
+        let starts_upper = core
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit());
         let connector = matches!(core, "&" | "and" | "of" | "de" | "for" | "+")
             && i > 0
-            && words.get(i + 1).is_some_and(|n| n.chars().next().is_some_and(char::is_uppercase));
+            && words
+                .get(i + 1)
+                .is_some_and(|n| n.chars().next().is_some_and(char::is_uppercase));
         if out.is_empty() && NOT_COMPANY.contains(&core.to_lowercase().as_str()) {
             return None;
         }
@@ -134,7 +222,10 @@ pub fn company_span(words: &[&str]) -> Option<String> {
             break;
         }
     }
-    while out.last().is_some_and(|w| matches!(w.as_str(), "&" | "and" | "of" | "de" | "for" | "+")) {
+    while out
+        .last()
+        .is_some_and(|w| matches!(w.as_str(), "&" | "and" | "of" | "de" | "for" | "+"))
+    {
         out.pop();
     }
     let name = out.join(" ");
@@ -190,15 +281,26 @@ fn location_in(words: &[&str]) -> Option<String> {
     let lower: Vec<String> = words.iter().map(|w| clean(w)).collect();
     for i in 0..words.len() {
         for cue in PLACE_CUES {
-            if lower.len() >= i + cue.len() && cue.iter().enumerate().all(|(k, c)| lower[i + k] == *c) {
+            if lower.len() >= i + cue.len()
+                && cue.iter().enumerate().all(|(k, c)| lower[i + k] == *c)
+            {
                 if let Some(place) = place_span(&words[i + cue.len()..]) {
                     return Some(place);
                 }
             }
         }
-        if let Some(stem) = words[i].strip_suffix("-based").or_else(|| words[i].strip_suffix("-based,")) {
+        if let Some(stem) = words[i]
+            .strip_suffix("-based")
+            .or_else(|| words[i].strip_suffix("-based,"))
+        {
             let mut start = i;
-            while start > 0 && words[start - 1].chars().next().is_some_and(char::is_uppercase) && i - start < 3 {
+            while start > 0
+                && words[start - 1]
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_uppercase)
+                && i - start < 3
+            {
                 start -= 1;
             }
             let mut parts: Vec<&str> = words[start..i].to_vec();
@@ -214,18 +316,81 @@ fn location_in(words: &[&str]) -> Option<String> {
 
 /// Head words that are also verbs or plain words ("lead", "head", "partner").
 const AMBIGUOUS_HEADS: &[&str] = &[
-    "lead", "head", "chair", "partner", "advocate", "counsel", "associate", "principal",
-    "fellow", "owner", "agent", "operator", "executive", "intern", "buyer", "trader",
+    "lead",
+    "head",
+    "chair",
+    "partner",
+    "advocate",
+    "counsel",
+    "associate",
+    "principal",
+    "fellow",
+    "owner",
+    "agent",
+    "operator",
+    "executive",
+    "intern",
+    "buyer",
+    "trader",
 ];
 
 /// Words skipped between a name and the title it is given.
 const LEAD_IN: &[&str] = &[
-    "is", "are", "was", "has", "have", "been", "had", "now", "currently", "serves", "served",
-    "serving", "works", "worked", "working", "as", "became", "becomes", "remains", "the", "a",
-    "an", "our", "its", "their", "his", "her", "new", "current", "recently", "also", "named",
-    "appointed", "promoted", "to", "formerly", "previously", "former", "once", "still", "who",
-    "acting", "joins", "hired", "elected", "i", "im", "am", "my", "role", "position", "title",
-    "of", "in", "today",
+    "is",
+    "are",
+    "was",
+    "has",
+    "have",
+    "been",
+    "had",
+    "now",
+    "currently",
+    "serves",
+    "served",
+    "serving",
+    "works",
+    "worked",
+    "working",
+    "as",
+    "became",
+    "becomes",
+    "remains",
+    "the",
+    "a",
+    "an",
+    "our",
+    "its",
+    "their",
+    "his",
+    "her",
+    "new",
+    "current",
+    "recently",
+    "also",
+    "named",
+    "appointed",
+    "promoted",
+    "to",
+    "formerly",
+    "previously",
+    "former",
+    "once",
+    "still",
+    "who",
+    "acting",
+    "joins",
+    "hired",
+    "elected",
+    "i",
+    "im",
+    "am",
+    "my",
+    "role",
+    "position",
+    "title",
+    "of",
+    "in",
+    "today",
 ];
 
 /// Facts of one clause that follows a mention of the lead (or is about them).
@@ -235,12 +400,27 @@ fn clause_facts(words: &[&str], former_context: bool, source: Source) -> Vec<Fac
         return out;
     }
     let lower: Vec<String> = words.iter().map(|w| clean(w)).collect();
-    let recent = lower.iter().any(|w| matches!(w.as_str(), "named" | "appointed" | "promoted" | "hired" | "elected" | "joined" | "joins" | "now"));
-    let past_verb = lower.first().is_some_and(|w| matches!(w.as_str(), "was" | "served" | "worked" | "had" | "spent" | "held"))
-        && !recent;
-    let former = former_context || past_verb || (has_former_marker(words) && !recent) || ended_range(&words.join(" "));
+    let recent = lower.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "named" | "appointed" | "promoted" | "hired" | "elected" | "joined" | "joins" | "now"
+        )
+    });
+    let past_verb = lower.first().is_some_and(|w| {
+        matches!(
+            w.as_str(),
+            "was" | "served" | "worked" | "had" | "spent" | "held"
+        )
+    }) && !recent;
+    let former = former_context
+        || past_verb
+        || (has_former_marker(words) && !recent)
+        || ended_range(&words.join(" "));
     // "joined Acme as its CTO", "works at Acme as CTO"
-    if let Some(at) = lower.iter().position(|w| matches!(w.as_str(), "joined" | "joins" | "join")) {
+    if let Some(at) = lower
+        .iter()
+        .position(|w| matches!(w.as_str(), "joined" | "joins" | "join"))
+    {
         let rest = &words[at + 1..];
         if let Some(company) = company_span(rest) {
             out.push(Fact::new(FieldKind::Company, company, source).former(former && !recent));
@@ -252,12 +432,18 @@ fn clause_facts(words: &[&str], former_context: bool, source: Source) -> Vec<Fac
                 .skip_while(|w| LEAD_IN.contains(&clean(w).as_str()))
                 .collect();
             if let Some(n) = title_prefix(&after) {
-                out.push(Fact::new(FieldKind::Title, trim_title(&after[..n]), source).former(former && !recent));
+                out.push(
+                    Fact::new(FieldKind::Title, trim_title(&after[..n]), source)
+                        .former(former && !recent),
+                );
             }
         }
         return out;
     }
-    if let Some(at) = lower.windows(2).position(|w| matches!(w[0].as_str(), "works" | "worked" | "working") && matches!(w[1].as_str(), "at" | "for")) {
+    if let Some(at) = lower.windows(2).position(|w| {
+        matches!(w[0].as_str(), "works" | "worked" | "working")
+            && matches!(w[1].as_str(), "at" | "for")
+    }) {
         if let Some(company) = company_span(&words[at + 2..]) {
             out.push(Fact::new(FieldKind::Company, company, source).former(former));
         }
@@ -269,20 +455,27 @@ fn clause_facts(words: &[&str], former_context: bool, source: Source) -> Vec<Fac
         .unwrap_or(words.len());
     let mut rest = &words[start..];
     // "I lead things as Senior Engineer at Acme": the title after "as".
-    let verb_first = rest.first().is_some_and(|w| w.chars().next().is_some_and(char::is_lowercase))
-        && title_prefix(rest).is_none_or(|n| n == 1 && AMBIGUOUS_HEADS.contains(&clean(rest[0]).as_str()));
-    if verb_first
-        && let Some(as_at) = rest.iter().position(|w| clean(w) == "as")
-    {
+    let verb_first = rest
+        .first()
+        .is_some_and(|w| w.chars().next().is_some_and(char::is_lowercase))
+        && title_prefix(rest)
+            .is_none_or(|n| n == 1 && AMBIGUOUS_HEADS.contains(&clean(rest[0]).as_str()));
+    if verb_first && let Some(as_at) = rest.iter().position(|w| clean(w) == "as") {
         let after_as = &rest[as_at + 1..];
-        let skip = after_as.iter().take_while(|w| LEAD_IN.contains(&clean(w).as_str())).count();
+        let skip = after_as
+            .iter()
+            .take_while(|w| LEAD_IN.contains(&clean(w).as_str()))
+            .count();
         rest = &after_as[skip..];
     } else if verb_first {
         return out;
     }
     let Some(n) = title_prefix(rest) else {
         // "formerly of Globex": a company with no title.
-        if former && lower.get(start.saturating_sub(1)).is_some_and(|w| w == "of")
+        if former
+            && lower
+                .get(start.saturating_sub(1))
+                .is_some_and(|w| w == "of")
             && let Some(company) = company_span(rest)
         {
             out.push(Fact::new(FieldKind::Company, company, source).former(true));
@@ -312,7 +505,9 @@ fn clause_facts(words: &[&str], former_context: bool, source: Source) -> Vec<Fac
 fn trim_title(words: &[&str]) -> String {
     words
         .join(" ")
-        .trim_matches(|c: char| c == ',' || c == '.' || c == ';' || c == ':' || c == '(' || c == ')')
+        .trim_matches(|c: char| {
+            c == ',' || c == '.' || c == ';' || c == ':' || c == '(' || c == ')'
+        })
         .trim()
         .to_owned()
 }
@@ -320,13 +515,15 @@ fn trim_title(words: &[&str]) -> String {
 /// Where the lead is mentioned in a sentence's words: `(start, end)`.
 fn mention(words: &[&str], matcher: &NameMatcher, about_lead: bool) -> Option<(usize, usize)> {
     let folded: Vec<String> = words.iter().map(|w| clean(w)).collect();
-    for i in 0..folded.len() {
-        if folded[i] == matcher.first() {
-            for j in i + 1..(i + 4).min(folded.len()) {
-                if folded[j] == matcher.last() {
-                    return Some((i, j + 1));
-                }
-            }
+    for (i, word) in folded.iter().enumerate() {
+        if word == matcher.first()
+            && let Some(k) = folded
+                .iter()
+                .skip(i + 1)
+                .take(3)
+                .position(|w| w == matcher.last())
+        {
+            return Some((i, i + k + 2));
         }
     }
     if about_lead
@@ -339,12 +536,16 @@ fn mention(words: &[&str], matcher: &NameMatcher, about_lead: bool) -> Option<(u
     // longer proper name ("Quill Works").
     let alone = |i: usize| {
         !words[i].ends_with(|c: char| c.is_alphanumeric())
-            || !words.get(i + 1).is_some_and(|n| n.chars().next().is_some_and(char::is_uppercase))
+            || !words
+                .get(i + 1)
+                .is_some_and(|n| n.chars().next().is_some_and(char::is_uppercase))
     };
     if let Some(i) = (0..folded.len()).find(|&i| folded[i] == matcher.last() && alone(i)) {
         return Some((i, i + 1));
     }
-    if about_lead && let Some(i) = (0..folded.len()).find(|&i| folded[i] == matcher.first() && alone(i)) {
+    if about_lead
+        && let Some(i) = (0..folded.len()).find(|&i| folded[i] == matcher.first() && alone(i))
+    {
         return Some((i, i + 1));
     }
     None
@@ -367,20 +568,32 @@ fn sentence_facts(sentence: &str, matcher: &NameMatcher, about_lead: bool) -> Ve
         && let Some(close) = after.iter().position(|w| w.contains(')'))
     {
         let inside = after[..=close].join(" ");
-        if let Some((title, company)) = split_title_company(inside.trim_matches(['(', ')', ',', '.'])) {
+        if let Some((title, company)) =
+            split_title_company(inside.trim_matches(['(', ')', ',', '.']))
+        {
             out.push(Fact::new(FieldKind::Title, title, Source::Prose).former(former_before));
             if let Some(company) = company {
-                out.push(Fact::new(FieldKind::Company, company, Source::Prose).former(former_before));
+                out.push(
+                    Fact::new(FieldKind::Company, company, Source::Prose).former(former_before),
+                );
             }
         }
     }
 
     // Title (and company) before the name: "Acme CTO Ada Quill", "Acme's chief scientist, Ada".
     let mut t = before.len();
-    while t > 0 && vocab::is_title_word(before[t - 1]) && !(t < before.len() && before[t - 1].ends_with(',')) {
+    while t > 0
+        && vocab::is_title_word(before[t - 1])
+        && !(t < before.len() && before[t - 1].ends_with(','))
+    {
         t -= 1;
     }
-    while t < before.len() && matches!(clean(before[t]).as_str(), "and" | "of" | "the" | "for" | "in" | "to" | "") {
+    while t < before.len()
+        && matches!(
+            clean(before[t]).as_str(),
+            "and" | "of" | "the" | "for" | "in" | "to" | ""
+        )
+    {
         t += 1;
     }
     if t < before.len() {
@@ -388,12 +601,22 @@ fn sentence_facts(sentence: &str, matcher: &NameMatcher, about_lead: bool) -> Ve
         if title_words.iter().any(|w| vocab::is_title_head(w)) {
             let title = trim_title(title_words);
             let mut c = t;
-            while c > 0 && (before[c - 1].chars().next().is_some_and(char::is_uppercase) || before[c - 1] == "&") && t - c < 5 {
+            while c > 0
+                && (before[c - 1].chars().next().is_some_and(char::is_uppercase)
+                    || before[c - 1] == "&")
+                && t - c < 5
+            {
                 c -= 1;
             }
             let company_words = &before[c..t];
-            let possessive = company_words.last().is_some_and(|w| w.ends_with("'s") || w.ends_with('\'') || w.ends_with("\u{2019}s") || w.ends_with('\u{2019}'));
-            let company = company_span(company_words).filter(|_| possessive || company_words.len() <= 3);
+            let possessive = company_words.last().is_some_and(|w| {
+                w.ends_with("'s")
+                    || w.ends_with('\'')
+                    || w.ends_with("\u{2019}s")
+                    || w.ends_with('\u{2019}')
+            });
+            let company =
+                company_span(company_words).filter(|_| possessive || company_words.len() <= 3);
             let former = has_former_marker(&before[c.saturating_sub(2)..]);
             if !title.is_empty() && !title.split_whitespace().all(|w| clean(w) == "chief") {
                 out.push(Fact::new(FieldKind::Title, title, Source::Prose).former(former));
@@ -405,16 +628,55 @@ fn sentence_facts(sentence: &str, matcher: &NameMatcher, about_lead: bool) -> Ve
     }
 
     // "Acme has named Ada Quill (as) its CTO": title after, company at the start.
-    let announce = before.iter().rposition(|w| matches!(clean(w).as_str(), "named" | "appointed" | "promoted" | "hired" | "welcomes" | "welcomed" | "announced" | "names" | "appoints" | "promotes"));
+    let announce = before.iter().rposition(|w| {
+        matches!(
+            clean(w).as_str(),
+            "named"
+                | "appointed"
+                | "promoted"
+                | "hired"
+                | "welcomes"
+                | "welcomed"
+                | "announced"
+                | "names"
+                | "appoints"
+                | "promotes"
+        )
+    });
     if let Some(verb) = announce {
         // The company is the run of capitalised words just before the verb ("... maker Acme
         // has appointed"), after auxiliaries and time words.
         let mut end = verb;
-        while end > 0 && matches!(clean(before[end - 1]).as_str(), "has" | "have" | "today" | "officially" | "recently" | "formally" | "this" | "week" | "on" | "monday" | "tuesday" | "wednesday" | "thursday" | "friday") {
+        while end > 0
+            && matches!(
+                clean(before[end - 1]).as_str(),
+                "has"
+                    | "have"
+                    | "today"
+                    | "officially"
+                    | "recently"
+                    | "formally"
+                    | "this"
+                    | "week"
+                    | "on"
+                    | "monday"
+                    | "tuesday"
+                    | "wednesday"
+                    | "thursday"
+                    | "friday"
+            )
+        {
             end -= 1;
         }
         let mut start = end;
-        while start > 0 && end - start < 5 && (before[start - 1].chars().next().is_some_and(char::is_uppercase) || before[start - 1] == "&") {
+        while start > 0
+            && end - start < 5
+            && (before[start - 1]
+                .chars()
+                .next()
+                .is_some_and(char::is_uppercase)
+                || before[start - 1] == "&")
+        {
             start -= 1;
         }
         let mut company = None;
@@ -427,9 +689,17 @@ fn sentence_facts(sentence: &str, matcher: &NameMatcher, about_lead: bool) -> Ve
         if let Some(company) = company {
             out.push(Fact::new(FieldKind::Company, company, Source::Prose));
         }
-        let rest: Vec<&str> = after.iter().copied().skip_while(|w| LEAD_IN.contains(&clean(w).as_str()) || w.starts_with(',')).collect();
+        let rest: Vec<&str> = after
+            .iter()
+            .copied()
+            .skip_while(|w| LEAD_IN.contains(&clean(w).as_str()) || w.starts_with(','))
+            .collect();
         if let Some(n) = title_prefix(&rest) {
-            out.push(Fact::new(FieldKind::Title, trim_title(&rest[..n]), Source::Prose));
+            out.push(Fact::new(
+                FieldKind::Title,
+                trim_title(&rest[..n]),
+                Source::Prose,
+            ));
         }
         return out;
     }
@@ -474,12 +744,34 @@ pub fn sentences(text: &str) -> Vec<String> {
             current.push(' ');
         }
         current.push_str(word);
-        let ends = word.ends_with(['.', '!', '?']) || word.ends_with(".\"") || word.ends_with(".\u{201d}");
+        let ends =
+            word.ends_with(['.', '!', '?']) || word.ends_with(".\"") || word.ends_with(".\u{201d}");
         let abbreviation = matches!(
             word.trim_end_matches('.').to_lowercase().as_str(),
-            "inc" | "co" | "ltd" | "sr" | "jr" | "dr" | "mr" | "mrs" | "ms" | "st" | "corp" | "vs" | "e.g" | "i.e" | "u.s" | "prof" | "no"
-        ) || word.len() == 2 && word.chars().next().is_some_and(char::is_uppercase);
-        let next_upper = words.get(i + 1).is_some_and(|n| n.chars().next().is_some_and(|c| c.is_uppercase() || c == '"' || c == '\u{201c}'));
+            "inc"
+                | "co"
+                | "ltd"
+                | "sr"
+                | "jr"
+                | "dr"
+                | "mr"
+                | "mrs"
+                | "ms"
+                | "st"
+                | "corp"
+                | "vs"
+                | "e.g"
+                | "i.e"
+                | "u.s"
+                | "prof"
+                | "no"
+        ) || word.len() == 2
+            && word.chars().next().is_some_and(char::is_uppercase);
+        let next_upper = words.get(i + 1).is_some_and(|n| {
+            n.chars()
+                .next()
+                .is_some_and(|c| c.is_uppercase() || c == '"' || c == '\u{201c}')
+        });
         if ends && !abbreviation && next_upper {
             out.push(std::mem::take(&mut current));
         }
@@ -509,7 +801,11 @@ pub fn read_segments(segments: &[String], matcher: &NameMatcher, about_lead: boo
             let stripped = strip_name(segment, matcher);
             let count = stripped.split_whitespace().count();
             let inner_punctuation = stripped.trim_end_matches('.').contains(['.', '!', '?']);
-            if !stripped.is_empty() && count <= 12 && !inner_punctuation && (!stripped.ends_with('.') || count <= 6) {
+            if !stripped.is_empty()
+                && count <= 12
+                && !inner_punctuation
+                && (!stripped.ends_with('.') || count <= 6)
+            {
                 // A role followed by an ended date range ("Globex", "2016 - 2019") is a past one.
                 let ended_after = segments
                     .iter()
@@ -532,7 +828,16 @@ pub fn read_segments(segments: &[String], matcher: &NameMatcher, about_lead: boo
         }
         let parts = sentences(segment);
         for sentence in &parts {
-            if parts.len() > 1 && about_lead && sentence.split_whitespace().count() <= 8 && mention(&sentence.split_whitespace().collect::<Vec<_>>(), matcher, false).is_none() {
+            if parts.len() > 1
+                && about_lead
+                && sentence.split_whitespace().count() <= 8
+                && mention(
+                    &sentence.split_whitespace().collect::<Vec<_>>(),
+                    matcher,
+                    false,
+                )
+                .is_none()
+            {
                 out.extend(line_facts(sentence.trim_end_matches('.')));
             }
             out.extend(sentence_facts(sentence, matcher, about_lead));
@@ -544,7 +849,10 @@ pub fn read_segments(segments: &[String], matcher: &NameMatcher, about_lead: boo
 fn dedupe(facts: Vec<Fact>) -> Vec<Fact> {
     let mut out: Vec<Fact> = Vec::new();
     for fact in facts {
-        if !out.iter().any(|f| f.kind == fact.kind && f.value == fact.value && f.former == fact.former) {
+        if !out
+            .iter()
+            .any(|f| f.kind == fact.kind && f.value == fact.value && f.former == fact.former)
+        {
             out.push(fact);
         }
     }
@@ -568,7 +876,13 @@ fn strip_name(segment: &str, matcher: &NameMatcher) -> String {
     }
     rest.extend(&words[end..]);
     rest.join(" ")
-        .trim_matches(|c: char| c.is_whitespace() || matches!(c, ',' | ':' | '-' | '|' | '\u{2013}' | '\u{2014}' | '\u{00b7}' | '(' | ')'))
+        .trim_matches(|c: char| {
+            c.is_whitespace()
+                || matches!(
+                    c,
+                    ',' | ':' | '-' | '|' | '\u{2013}' | '\u{2014}' | '\u{00b7}' | '(' | ')'
+                )
+        })
         .to_owned()
 }
 
@@ -582,13 +896,24 @@ fn line_facts(line: &str) -> Vec<Fact> {
         .filter(|w| !FORMER.contains(&clean(w).as_str()) || clean(w) == "before")
         .collect();
     let cleaned = cleaned.join(" ");
-    let cleaned = cleaned.trim_start_matches(|c: char| !c.is_alphanumeric()).trim();
+    let cleaned = cleaned
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
+        .trim();
     let mut out = Vec::new();
-    let proper = cleaned
-        .split_whitespace()
-        .all(|w| w.chars().next().is_some_and(char::is_uppercase) || matches!(w, "de" | "of" | "am" | "upon" | "la" | "del"));
-    if proper && cleaned.split_whitespace().count() <= 5 && is_known_place(cleaned) && !looks_like_title(cleaned) {
-        out.push(Fact::new(FieldKind::Location, cleaned.trim_end_matches('.'), Source::Card));
+    let proper = cleaned.split_whitespace().all(|w| {
+        w.chars().next().is_some_and(char::is_uppercase)
+            || matches!(w, "de" | "of" | "am" | "upon" | "la" | "del")
+    });
+    if proper
+        && cleaned.split_whitespace().count() <= 5
+        && is_known_place(cleaned)
+        && !looks_like_title(cleaned)
+    {
+        out.push(Fact::new(
+            FieldKind::Location,
+            cleaned.trim_end_matches('.'),
+            Source::Card,
+        ));
         return out;
     }
     if let Some(place) = location_in(&cleaned.split_whitespace().collect::<Vec<_>>()) {
@@ -599,10 +924,16 @@ fn line_facts(line: &str) -> Vec<Fact> {
     let mut cleaned = cleaned;
     if let Some((rest, place)) = cleaned.rsplit_once(", ")
         && is_known_place(place)
-        && place.split_whitespace().all(|w| w.chars().next().is_some_and(char::is_uppercase))
+        && place
+            .split_whitespace()
+            .all(|w| w.chars().next().is_some_and(char::is_uppercase))
         && looks_like_title(rest)
     {
-        out.push(Fact::new(FieldKind::Location, place.trim_end_matches('.'), Source::Card));
+        out.push(Fact::new(
+            FieldKind::Location,
+            place.trim_end_matches('.'),
+            Source::Card,
+        ));
         cleaned = rest;
     }
     if let Some((title, company)) = split_title_company(cleaned) {
@@ -614,7 +945,7 @@ fn line_facts(line: &str) -> Vec<Fact> {
     out
 }
 
-/// The fact of a labelled value ("Role: CTO at Acme", "Email: ada [at] quill [dot] example").
+/// The fact of a labelled value (`Role: CTO at Acme`, `Email: ada [at] quill [dot] example`).
 pub fn labelled_fact(kind: FieldKind, value: &str) -> Vec<Fact> {
     let value = value.trim();
     if value.is_empty() {
@@ -626,30 +957,52 @@ pub fn labelled_fact(kind: FieldKind, value: &str) -> Vec<Fact> {
             .into_iter()
             .collect(),
         FieldKind::Title => {
-            let former = ended_range(value) || has_former_marker(&value.split_whitespace().collect::<Vec<_>>());
+            let former = ended_range(value)
+                || has_former_marker(&value.split_whitespace().collect::<Vec<_>>());
             match split_title_company(value) {
                 Some((title, company)) => {
-                    let mut out = vec![Fact::new(FieldKind::Title, title, Source::Labelled).former(former)];
+                    let mut out =
+                        vec![Fact::new(FieldKind::Title, title, Source::Labelled).former(former)];
                     if let Some(company) = company {
-                        out.push(Fact::new(FieldKind::Company, company, Source::Labelled).former(former));
+                        out.push(
+                            Fact::new(FieldKind::Company, company, Source::Labelled).former(former),
+                        );
                     }
                     out
                 }
-                None => vec![Fact::new(FieldKind::Title, strip_ranges(value), Source::Labelled).former(former)],
+                None => vec![
+                    Fact::new(FieldKind::Title, strip_ranges(value), Source::Labelled)
+                        .former(former),
+                ],
             }
         }
         FieldKind::Linkedin | FieldKind::Github => {
-            let url = if value.starts_with("http") { value.to_owned() } else { format!("https://{}", value.trim_start_matches('@')) };
+            let url = if value.starts_with("http") {
+                value.to_owned()
+            } else {
+                format!("https://{}", value.trim_start_matches('@'))
+            };
             match super::links::profile_kind(&url) {
                 Some(k) => vec![Fact::new(k, url, Source::Labelled)],
-                None if kind == FieldKind::Github && !value.contains('/') && !value.contains(' ') => {
-                    vec![Fact::new(FieldKind::Github, format!("https://github.com/{}", value.trim_start_matches('@')), Source::Labelled)]
+                None if kind == FieldKind::Github
+                    && !value.contains('/')
+                    && !value.contains(' ') =>
+                {
+                    vec![Fact::new(
+                        FieldKind::Github,
+                        format!("https://github.com/{}", value.trim_start_matches('@')),
+                        Source::Labelled,
+                    )]
                 }
                 None => Vec::new(),
             }
         }
         FieldKind::PersonalWebsite => {
-            let url = if value.starts_with("http") { value.to_owned() } else { format!("https://{value}") };
+            let url = if value.starts_with("http") {
+                value.to_owned()
+            } else {
+                format!("https://{value}")
+            };
             if url::Url::parse(&url).is_ok() && !value.contains(' ') {
                 vec![Fact::new(FieldKind::PersonalWebsite, url, Source::Labelled)]
             } else {
@@ -665,7 +1018,11 @@ pub fn labelled_fact(kind: FieldKind, value: &str) -> Vec<Fact> {
             vec![Fact::new(FieldKind::Phone, value, Source::Labelled)]
         }
         FieldKind::Phone | FieldKind::Name => Vec::new(),
-        other => vec![Fact::new(other, value.trim_end_matches('.'), Source::Labelled)],
+        other => vec![Fact::new(
+            other,
+            value.trim_end_matches('.'),
+            Source::Labelled,
+        )],
     }
 }
 
@@ -673,7 +1030,10 @@ pub fn labelled_fact(kind: FieldKind, value: &str) -> Vec<Fact> {
 mod tests {
     use super::*;
 
-    fn facts(text: &str, about: bool) -> Vec<(FieldKind, String, bool)> {
+    /// A fact as the tables write it: kind, value, former.
+    type Got = (FieldKind, String, bool);
+
+    fn facts(text: &str, about: bool) -> Vec<Got> {
         let m = NameMatcher::new("Ada Quill").unwrap();
         read_segments(&[text.to_owned()], &m, about)
             .into_iter()
@@ -697,19 +1057,56 @@ mod tests {
 
     #[test]
     fn sentence_patterns() {
-        let table: Vec<(&str, Vec<(FieldKind, String, bool)>)> = vec![
-            ("Ada Quill is the Chief Technology Officer at Quill Works.", vec![t("Chief Technology Officer"), c("Quill Works")]),
-            ("Ada Quill, CTO of Quill Works, said the robots are ready.", vec![t("CTO"), c("Quill Works")]),
-            ("Quill Works CTO Ada Quill spoke first.", vec![t("CTO"), c("Quill Works")]),
-            ("Quill Works' head of research, Ada Quill, spoke.", vec![t("head of research"), c("Quill Works")]),
-            ("Quill Works has named Ada Quill as its new Chief Operating Officer.", vec![c("Quill Works"), t("Chief Operating Officer")]),
-            ("Ada Quill joined Quill Works as VP of Engineering in 2021.", vec![c("Quill Works"), t("VP of Engineering")]),
-            ("Ada Quill was previously a Senior Engineer at Globex.", vec![former(t("Senior Engineer")), former(c("Globex"))]),
-            ("Ada Quill, formerly of Globex, is now Director of Product at Quill Works.", vec![former(c("Globex")), t("Director of Product"), c("Quill Works")]),
-            ("Ada Quill is based in Lisbon, Portugal.", vec![l("Lisbon, Portugal")]),
+        let table: Vec<(&str, Vec<Got>)> = vec![
+            (
+                "Ada Quill is the Chief Technology Officer at Quill Works.",
+                vec![t("Chief Technology Officer"), c("Quill Works")],
+            ),
+            (
+                "Ada Quill, CTO of Quill Works, said the robots are ready.",
+                vec![t("CTO"), c("Quill Works")],
+            ),
+            (
+                "Quill Works CTO Ada Quill spoke first.",
+                vec![t("CTO"), c("Quill Works")],
+            ),
+            (
+                "Quill Works' head of research, Ada Quill, spoke.",
+                vec![t("head of research"), c("Quill Works")],
+            ),
+            (
+                "Quill Works has named Ada Quill as its new Chief Operating Officer.",
+                vec![c("Quill Works"), t("Chief Operating Officer")],
+            ),
+            (
+                "Ada Quill joined Quill Works as VP of Engineering in 2021.",
+                vec![c("Quill Works"), t("VP of Engineering")],
+            ),
+            (
+                "Ada Quill was previously a Senior Engineer at Globex.",
+                vec![former(t("Senior Engineer")), former(c("Globex"))],
+            ),
+            (
+                "Ada Quill, formerly of Globex, is now Director of Product at Quill Works.",
+                vec![
+                    former(c("Globex")),
+                    t("Director of Product"),
+                    c("Quill Works"),
+                ],
+            ),
+            (
+                "Ada Quill is based in Lisbon, Portugal.",
+                vec![l("Lisbon, Portugal")],
+            ),
             ("Ada Quill writes code and rides bikes.", vec![]),
-            ("A Lisbon-based engineer, Ada Quill writes code.", vec![(FieldKind::Title, "engineer".into(), false)]),
-            ("Ada Quill (Staff Engineer, Quill Works) will talk about robots.", vec![t("Staff Engineer"), c("Quill Works")]),
+            (
+                "A Lisbon-based engineer, Ada Quill writes code.",
+                vec![(FieldKind::Title, "engineer".into(), false)],
+            ),
+            (
+                "Ada Quill (Staff Engineer, Quill Works) will talk about robots.",
+                vec![t("Staff Engineer"), c("Quill Works")],
+            ),
             ("Bo Lind is the CEO of Other Co.", vec![]),
         ];
         for (text, want) in table {
@@ -719,20 +1116,47 @@ mod tests {
 
     #[test]
     fn card_lines() {
-        let table: Vec<(&str, Vec<(FieldKind, String, bool)>)> = vec![
-            ("Staff Engineer, Quill Works", vec![t("Staff Engineer"), c("Quill Works")]),
+        let table: Vec<(&str, Vec<Got>)> = vec![
+            (
+                "Staff Engineer, Quill Works",
+                vec![t("Staff Engineer"), c("Quill Works")],
+            ),
             ("Co-Founder & CEO", vec![t("Co-Founder & CEO")]),
-            ("Quill Works — Head of Design", vec![t("Head of Design"), c("Quill Works")]),
+            (
+                "Quill Works — Head of Design",
+                vec![t("Head of Design"), c("Quill Works")],
+            ),
             ("Lisbon, Portugal", vec![l("Lisbon, Portugal")]),
-            ("Ada Quill — VP Sales at Quill Works", vec![t("VP Sales"), c("Quill Works")]),
-            ("Senior Engineer, Globex (2016–2019)", vec![former(t("Senior Engineer")), former(c("Globex"))]),
-            ("Former CTO at Globex", vec![former(t("CTO")), former(c("Globex"))]),
-            ("Role: Principal Designer", vec![(FieldKind::Title, "Principal Designer".into(), false)]),
-            ("Email: ada [at] quill [dot] example", vec![(FieldKind::Email, "ada@quill.example".into(), false)]),
+            (
+                "Ada Quill — VP Sales at Quill Works",
+                vec![t("VP Sales"), c("Quill Works")],
+            ),
+            (
+                "Senior Engineer, Globex (2016–2019)",
+                vec![former(t("Senior Engineer")), former(c("Globex"))],
+            ),
+            (
+                "Former CTO at Globex",
+                vec![former(t("CTO")), former(c("Globex"))],
+            ),
+            (
+                "Role: Principal Designer",
+                vec![(FieldKind::Title, "Principal Designer".into(), false)],
+            ),
+            (
+                "Email: ada [at] quill [dot] example",
+                vec![(FieldKind::Email, "ada@quill.example".into(), false)],
+            ),
             ("She lives in Porto.", vec![l("Porto")]),
-            ("I lead things as Senior Software Engineer at Quill Works.", vec![t("Senior Software Engineer"), c("Quill Works")]),
+            (
+                "I lead things as Senior Software Engineer at Quill Works.",
+                vec![t("Senior Software Engineer"), c("Quill Works")],
+            ),
             ("Read more", vec![]),
-            ("Sales Manager, Stockholm", vec![l("Stockholm"), t("Sales Manager")]),
+            (
+                "Sales Manager, Stockholm",
+                vec![l("Stockholm"), t("Sales Manager")],
+            ),
         ];
         for (text, want) in table {
             assert_eq!(facts(text, true), want, "{text}");
@@ -743,7 +1167,11 @@ mod tests {
     fn splitting_sentences() {
         assert_eq!(
             sentences("Ada joined Acme Inc. in 2020. She is the CTO. Dr. Lind agrees!"),
-            vec!["Ada joined Acme Inc. in 2020.", "She is the CTO.", "Dr. Lind agrees!"]
+            vec![
+                "Ada joined Acme Inc. in 2020.",
+                "She is the CTO.",
+                "Dr. Lind agrees!"
+            ]
         );
     }
 }

@@ -49,25 +49,50 @@ pub fn read(document: &Html, matcher: &NameMatcher) -> Vec<Record> {
                 continue;
             }
             let row_cells = cells(*row);
-            if !row_cells.iter().any(|c| matcher.mentioned_in(&cell_text(*c))) {
+            if !row_cells
+                .iter()
+                .any(|c| matcher.mentioned_in(&cell_text(*c)))
+            {
                 continue;
             }
             let mut record = Record::default();
             for (i, cell) in row_cells.iter().enumerate() {
                 let text = cell_text(*cell);
                 match kinds.get(i).copied().flatten() {
-                    Some(FieldKind::Name) => record.push(Fact::new(FieldKind::Name, text, Source::Labelled)),
+                    Some(FieldKind::Name) => {
+                        record.push(Fact::new(FieldKind::Name, text, Source::Labelled))
+                    }
                     Some(kind) => {
                         let mut facts = prose::labelled_fact(kind, &text);
-                        if facts.is_empty() || matches!(kind, FieldKind::Linkedin | FieldKind::Github | FieldKind::PersonalWebsite | FieldKind::Email) {
-                            facts.extend(links::read(*cell, "https://invalid.example/", true).into_iter().filter(|f| f.kind == kind || f.kind == FieldKind::Email && kind == FieldKind::Email));
+                        if facts.is_empty()
+                            || matches!(
+                                kind,
+                                FieldKind::Linkedin
+                                    | FieldKind::Github
+                                    | FieldKind::PersonalWebsite
+                                    | FieldKind::Email
+                            )
+                        {
+                            facts.extend(
+                                links::read(*cell, "https://invalid.example/", true)
+                                    .into_iter()
+                                    .filter(|f| {
+                                        f.kind == kind
+                                            || f.kind == FieldKind::Email
+                                                && kind == FieldKind::Email
+                                    }),
+                            );
                         }
                         record.extend(facts);
                     }
                     None if matcher.mentioned_in(&text) => {
                         record.push(Fact::new(FieldKind::Name, text, Source::Labelled));
                     }
-                    None => record.extend(links::read(*cell, "https://invalid.example/", true).into_iter().filter(|f| f.kind != FieldKind::PersonalWebsite)),
+                    None => record.extend(
+                        links::read(*cell, "https://invalid.example/", true)
+                            .into_iter()
+                            .filter(|f| f.kind != FieldKind::PersonalWebsite),
+                    ),
                 }
             }
             out.push(record);
@@ -90,7 +115,11 @@ pub fn read(document: &Html, matcher: &NameMatcher) -> Vec<Record> {
                 }
                 "dd" => {
                     if let Some(record) = current.as_mut() {
-                        record.extend(links::read(child, "https://invalid.example/", true).into_iter().filter(|f| f.kind != FieldKind::PersonalWebsite));
+                        record.extend(
+                            links::read(child, "https://invalid.example/", true)
+                                .into_iter()
+                                .filter(|f| f.kind != FieldKind::PersonalWebsite),
+                        );
                         record.extend(prose::read_segments(&html::segments(child), matcher, true));
                     }
                 }
@@ -137,7 +166,10 @@ pub fn labelled(scope: ElementRef<'_>) -> Vec<Fact> {
 fn value_facts(kind: FieldKind, cell: ElementRef<'_>) -> Vec<Fact> {
     let from_links: Vec<Fact> = links::read(cell, "https://invalid.example/", true)
         .into_iter()
-        .filter(|f| f.kind == kind || (kind == FieldKind::PersonalWebsite && f.kind == FieldKind::PersonalWebsite))
+        .filter(|f| {
+            f.kind == kind
+                || (kind == FieldKind::PersonalWebsite && f.kind == FieldKind::PersonalWebsite)
+        })
         .map(|mut f| {
             f.source = Source::Labelled;
             f
@@ -178,7 +210,8 @@ mod tests {
                <dl><dt>Company</dt><dd>Quill Works</dd><dt>Website</dt><dd><a href="https://ada.test/">ada.test</a></dd></dl>"#,
         );
         let facts = labelled(doc.root_element());
-        let got: Vec<(FieldKind, &str)> = facts.iter().map(|f| (f.kind, f.value.as_str())).collect();
+        let got: Vec<(FieldKind, &str)> =
+            facts.iter().map(|f| (f.kind, f.value.as_str())).collect();
         assert_eq!(
             got,
             vec![

@@ -31,8 +31,14 @@ fn a_team_page_gives_one_card_per_mention() {
     assert_eq!(r.first(FieldKind::Title), Some("Chief Technology Officer"));
     assert_eq!(r.first(FieldKind::Email), Some("ada@quill.example"));
     assert_eq!(r.first(FieldKind::Location), Some("Lisbon, Portugal"));
-    assert_eq!(r.first(FieldKind::Linkedin), Some("https://www.linkedin.com/in/adaquill"));
-    assert!(r.values(FieldKind::Email).all(|f| f.value != "bo@quill.example"));
+    assert_eq!(
+        r.first(FieldKind::Linkedin),
+        Some("https://www.linkedin.com/in/adaquill")
+    );
+    assert!(
+        r.values(FieldKind::Email)
+            .all(|f| f.value != "bo@quill.example")
+    );
 }
 
 #[test]
@@ -46,13 +52,23 @@ fn a_personal_page_is_about_its_owner() {
         <footer><a href="https://github.com/adaq">GitHub</a></footer></body></html>"#,
         &l,
     );
-    let whole = facts.records.iter().find(|r| r.whole_page).expect("a whole-page record");
+    let whole = facts
+        .records
+        .iter()
+        .find(|r| r.whole_page)
+        .expect("a whole-page record");
     assert_eq!(whole.first(FieldKind::Title), Some("Staff Engineer"));
     assert_eq!(whole.first(FieldKind::Company), Some("Quill Works"));
     assert_eq!(whole.first(FieldKind::Location), Some("Porto"));
     assert_eq!(whole.first(FieldKind::Email), Some("ada@adaquill.test"));
-    assert_eq!(whole.first(FieldKind::Github), Some("https://github.com/adaq"));
-    assert_eq!(whole.first(FieldKind::PersonalWebsite), Some("https://adaquill.test/"));
+    assert_eq!(
+        whole.first(FieldKind::Github),
+        Some("https://github.com/adaq")
+    );
+    assert_eq!(
+        whole.first(FieldKind::PersonalWebsite),
+        Some("https://adaquill.test/")
+    );
 }
 
 #[test]
@@ -67,14 +83,23 @@ fn an_experience_list_keeps_past_roles_apart() {
         </ul></section></body></html>"#,
         &l,
     );
-    let whole = facts.records.iter().find(|r| r.whole_page).expect("a whole-page record");
+    let whole = facts
+        .records
+        .iter()
+        .find(|r| r.whole_page)
+        .expect("a whole-page record");
     assert_eq!(whole.first(FieldKind::Title), Some("Staff Engineer"));
-    assert!(whole.values(FieldKind::Title).any(|f| f.value == "Senior Engineer" && f.former));
+    assert!(
+        whole
+            .values(FieldKind::Title)
+            .any(|f| f.value == "Senior Engineer" && f.former)
+    );
 }
 
 #[test]
 fn json_pages_are_read_as_json_ld() {
-    let body = r#"{"@type":"Person","name":"Ada Quill","jobTitle":"CTO","dateModified":"2024-01-02"}"#;
+    let body =
+        r#"{"@type":"Person","name":"Ada Quill","jobTitle":"CTO","dateModified":"2024-01-02"}"#;
     let p = crate::fetch::Page {
         url: "https://x.example/ada.json".into(),
         final_url: "https://x.example/ada.json".into(),

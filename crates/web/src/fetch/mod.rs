@@ -89,7 +89,10 @@ impl Transport for HttpTransport {
             let mut response = self
                 .client
                 .get(url)
-                .header("accept", "text/html,application/xhtml+xml,application/json;q=0.9,*/*;q=0.1")
+                .header(
+                    "accept",
+                    "text/html,application/xhtml+xml,application/json;q=0.9,*/*;q=0.1",
+                )
                 .send()
                 .await
                 .map_err(|e| TransportError(e.to_string()))?;
@@ -238,7 +241,9 @@ pub struct Fetcher {
 
 impl std::fmt::Debug for Fetcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Fetcher").field("limits", &self.limits).finish_non_exhaustive()
+        f.debug_struct("Fetcher")
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
     }
 }
 
@@ -347,7 +352,9 @@ impl Fetcher {
             state
                 .gates
                 .entry(host.clone())
-                .or_insert_with(|| Arc::new(Semaphore::new(self.limits.per_host_concurrency.max(1))))
+                .or_insert_with(|| {
+                    Arc::new(Semaphore::new(self.limits.per_host_concurrency.max(1)))
+                })
                 .clone()
         };
         let _permit = gate

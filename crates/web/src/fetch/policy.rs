@@ -106,7 +106,10 @@ mod tests {
             ("TEXT/HTML", Some(ContentKind::Html)),
             ("application/xhtml+xml", Some(ContentKind::Html)),
             ("application/json", Some(ContentKind::Json)),
-            ("application/ld+json; charset=utf-8", Some(ContentKind::Json)),
+            (
+                "application/ld+json; charset=utf-8",
+                Some(ContentKind::Json),
+            ),
             ("application/pdf", None),
             ("image/png", None),
             ("text/plain", None),
@@ -122,19 +125,53 @@ mod tests {
         for (status, location, hops, want) in [
             (200, None, 0, Step::Page),
             (204, None, 0, Step::Page),
-            (301, Some("/about/"), 0, Step::Redirect("https://a.example/about/".into())),
-            (302, Some("https://b.example/x"), 2, Step::Redirect("https://b.example/x".into())),
-            (307, Some("jane.html"), 0, Step::Redirect("https://a.example/team/jane.html".into())),
+            (
+                301,
+                Some("/about/"),
+                0,
+                Step::Redirect("https://a.example/about/".into()),
+            ),
+            (
+                302,
+                Some("https://b.example/x"),
+                2,
+                Step::Redirect("https://b.example/x".into()),
+            ),
+            (
+                307,
+                Some("jane.html"),
+                0,
+                Step::Redirect("https://a.example/team/jane.html".into()),
+            ),
             (308, Some("/x"), 3, Step::Refuse("too many redirects")),
-            (301, None, 0, Step::Refuse("a redirect without a Location header")),
-            (302, Some("ftp://a.example/x"), 0, Step::Refuse("a redirect to a scheme other than http(s)")),
-            (302, Some("file:///etc/passwd"), 0, Step::Refuse("a redirect to a scheme other than http(s)")),
+            (
+                301,
+                None,
+                0,
+                Step::Refuse("a redirect without a Location header"),
+            ),
+            (
+                302,
+                Some("ftp://a.example/x"),
+                0,
+                Step::Refuse("a redirect to a scheme other than http(s)"),
+            ),
+            (
+                302,
+                Some("file:///etc/passwd"),
+                0,
+                Step::Refuse("a redirect to a scheme other than http(s)"),
+            ),
             (404, None, 0, Step::Refuse("not found")),
             (403, None, 0, Step::Refuse("access denied")),
             (503, None, 0, Step::Refuse("server error")),
             (418, None, 0, Step::Refuse("unexpected status")),
         ] {
-            assert_eq!(next_step(&here, status, location, hops, 3), want, "{status} {location:?}");
+            assert_eq!(
+                next_step(&here, status, location, hops, 3),
+                want,
+                "{status} {location:?}"
+            );
         }
     }
 
@@ -148,6 +185,9 @@ mod tests {
         assert_eq!(host_delay(s(1), Some(3.0), s(10)), s(3));
         assert_eq!(host_delay(s(1), Some(3600.0), s(10)), s(10));
         assert_eq!(host_delay(s(1), Some(f64::NAN), s(10)), s(1));
-        assert_eq!(host_delay(s(0), Some(0.5), s(10)), Duration::from_millis(500));
+        assert_eq!(
+            host_delay(s(0), Some(0.5), s(10)),
+            Duration::from_millis(500)
+        );
     }
 }

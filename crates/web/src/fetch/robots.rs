@@ -74,7 +74,10 @@ impl Robots {
                 "crawl-delay" => {
                     last_was_agent = false;
                     if let Some(group) = current.as_mut() {
-                        group.crawl_delay = value.parse::<f64>().ok().filter(|d| d.is_finite() && *d >= 0.0);
+                        group.crawl_delay = value
+                            .parse::<f64>()
+                            .ok()
+                            .filter(|d| d.is_finite() && *d >= 0.0);
                     }
                 }
                 _ => {}
@@ -111,13 +114,19 @@ impl Robots {
         let mut best: Option<(&Group, usize)> = None;
         for group in &self.groups {
             for name in &group.agents {
-                if name != "*" && agent.contains(name.as_str()) && best.is_none_or(|(_, len)| name.len() > len) {
+                if name != "*"
+                    && agent.contains(name.as_str())
+                    && best.is_none_or(|(_, len)| name.len() > len)
+                {
                     best = Some((group, name.len()));
                 }
             }
         }
-        best.map(|(group, _)| group)
-            .or_else(|| self.groups.iter().find(|g| g.agents.iter().any(|a| a == "*")))
+        best.map(|(group, _)| group).or_else(|| {
+            self.groups
+                .iter()
+                .find(|g| g.agents.iter().any(|a| a == "*"))
+        })
     }
 
     /// True when `agent` may fetch `path` (the URL's path and query).
@@ -132,7 +141,9 @@ impl Robots {
                 let len = rule.pattern.len();
                 let better = match best {
                     None => true,
-                    Some((best_len, best_allow)) => len > best_len || (len == best_len && rule.allow && !best_allow),
+                    Some((best_len, best_allow)) => {
+                        len > best_len || (len == best_len && rule.allow && !best_allow)
+                    }
                 };
                 if better {
                     best = Some((len, rule.allow));

@@ -19,7 +19,9 @@ pub struct Brave {
 
 impl std::fmt::Debug for Brave {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Brave").field("base_url", &self.base_url).finish_non_exhaustive()
+        f.debug_struct("Brave")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
     }
 }
 
@@ -46,7 +48,11 @@ struct Hit {
 
 impl Brave {
     /// A client with this key, at `base_url` (use [`BRAVE_URL`] for the real service).
-    pub fn new(base_url: impl Into<String>, key: impl Into<String>, client: reqwest::Client) -> Brave {
+    pub fn new(
+        base_url: impl Into<String>,
+        key: impl Into<String>,
+        client: reqwest::Client,
+    ) -> Brave {
         Brave {
             base_url: base_url.into().trim_end_matches('/').to_owned(),
             key: key.into(),
@@ -90,10 +96,11 @@ impl SearchProvider for Brave {
                 provider: "brave",
                 message: e.to_string(),
             })?;
-            let answer: Answer = serde_json::from_slice(&body).map_err(|e| SearchError::Decode {
-                provider: "brave",
-                message: e.to_string(),
-            })?;
+            let answer: Answer =
+                serde_json::from_slice(&body).map_err(|e| SearchError::Decode {
+                    provider: "brave",
+                    message: e.to_string(),
+                })?;
             Ok(answer
                 .web
                 .map(|w| w.results)

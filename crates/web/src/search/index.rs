@@ -51,7 +51,10 @@ pub fn tokens(text: &str) -> Vec<String> {
             && raw.split('.').all(|part| {
                 !part.is_empty() && part.chars().all(|c| c.is_alphanumeric() || c == '-')
             })
-            && raw.split('.').next_back().is_some_and(|tld| tld.len() >= 2 && tld.chars().all(char::is_alphabetic));
+            && raw
+                .split('.')
+                .next_back()
+                .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(char::is_alphabetic));
         let looks_like_email = raw.contains('@') && crate::normalize::is_email(raw);
         if looks_like_email || looks_like_domain {
             out.push(raw.to_owned());
@@ -61,7 +64,11 @@ pub fn tokens(text: &str) -> Vec<String> {
         }
     }
     // Obfuscated addresses ("ada [at] quill [dot] example") are indexed as the address.
-    if folded.contains(" at ") || folded.contains("at]") || folded.contains("at)") || folded.contains("at}") {
+    if folded.contains(" at ")
+        || folded.contains("at]")
+        || folded.contains("at)")
+        || folded.contains("at}")
+    {
         for address in crate::extract::emails::in_text(&folded) {
             if let Some((_, domain)) = address.split_once('@') {
                 out.push(domain.to_owned());
@@ -96,7 +103,9 @@ impl LocalIndex {
     }
 
     /// Indexes `(url, kind, body)` documents.
-    pub fn from_documents(documents: impl IntoIterator<Item = (String, ContentKind, String)>) -> LocalIndex {
+    pub fn from_documents(
+        documents: impl IntoIterator<Item = (String, ContentKind, String)>,
+    ) -> LocalIndex {
         let mut index = LocalIndex::default();
         for (url, kind, body) in documents {
             let (title, text) = page_text(kind, &body);
@@ -113,7 +122,11 @@ impl LocalIndex {
             let length = words.len() as f64 + 2.0 * (title_words.len() + url_words.len()) as f64;
             let id = index.docs.len() as u32;
             for (word, tf) in counts {
-                index.postings.entry(word.to_owned()).or_default().push((id, tf));
+                index
+                    .postings
+                    .entry(word.to_owned())
+                    .or_default()
+                    .push((id, tf));
             }
             index.docs.push(Doc {
                 url,
@@ -156,7 +169,11 @@ impl LocalIndex {
             .map(|p| {
                 // Whole emails and hosts are in the index; prefer them when the phrase is one.
                 let t = tokens(p);
-                let whole: Vec<String> = t.iter().filter(|w| w.contains(['@', '.'])).cloned().collect();
+                let whole: Vec<String> = t
+                    .iter()
+                    .filter(|w| w.contains(['@', '.']))
+                    .cloned()
+                    .collect();
                 if whole.is_empty() { t } else { whole }
             })
             .filter(|g| !g.is_empty())
@@ -173,7 +190,8 @@ impl LocalIndex {
             let idf = self.idf(word);
             for (doc, tf) in posting {
                 let length = self.docs[*doc as usize].length;
-                let norm = tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * length / self.average_length));
+                let norm =
+                    tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * length / self.average_length));
                 *scores.entry(*doc).or_default() += idf * norm;
             }
         }
@@ -222,7 +240,10 @@ fn snippet(text: &str, first: &[String]) -> String {
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    text[start..end].split_whitespace().collect::<Vec<_>>().join(" ")
+    text[start..end]
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 impl SearchProvider for LocalIndex {
@@ -249,11 +270,26 @@ mod tests {
 
     fn index() -> LocalIndex {
         LocalIndex::from_documents([
-            doc("https://acme.example/team/", "<title>Team - Acme Robotics</title><h2>Jane Doe</h2><p>CTO</p><h2>Bob Stone</h2><p>CEO</p><p>Acme Robotics builds robots.</p>"),
-            doc("https://globex.example/people/", "<title>Globex people</title><h2>Jane Doe</h2><p>Designer at Globex</p>"),
-            doc("https://news.example/a.html", "<title>News</title><p>Jane met Doe Smith and Robotics fans at Acme.</p>"),
-            doc("https://jane.test/", "<title>Jane Doe</title><p>Write to jane@acme-robotics.example</p>"),
-            doc("https://www.linkedin.com/in/jane-doe-acme", "<title>Jane Doe | LinkedIn</title><p>CTO at Acme Robotics</p>"),
+            doc(
+                "https://acme.example/team/",
+                "<title>Team - Acme Robotics</title><h2>Jane Doe</h2><p>CTO</p><h2>Bob Stone</h2><p>CEO</p><p>Acme Robotics builds robots.</p>",
+            ),
+            doc(
+                "https://globex.example/people/",
+                "<title>Globex people</title><h2>Jane Doe</h2><p>Designer at Globex</p>",
+            ),
+            doc(
+                "https://news.example/a.html",
+                "<title>News</title><p>Jane met Doe Smith and Robotics fans at Acme.</p>",
+            ),
+            doc(
+                "https://jane.test/",
+                "<title>Jane Doe</title><p>Write to jane@acme-robotics.example</p>",
+            ),
+            doc(
+                "https://www.linkedin.com/in/jane-doe-acme",
+                "<title>Jane Doe | LinkedIn</title><p>CTO at Acme Robotics</p>",
+            ),
             doc("https://filler.example/1", "<p>nothing to see here</p>"),
         ])
     }
@@ -277,7 +313,11 @@ mod tests {
     fn an_email_finds_its_page_first() {
         let hits = index().query(r#""jane@acme-robotics.example""#, 3);
         assert_eq!(hits[0].url, "https://jane.test/");
-        assert!(hits[0].snippet.contains("jane@acme-robotics.example"), "{}", hits[0].snippet);
+        assert!(
+            hits[0].snippet.contains("jane@acme-robotics.example"),
+            "{}",
+            hits[0].snippet
+        );
         let hits = index().query("acme-robotics.example", 3);
         assert_eq!(hits[0].url, "https://jane.test/");
     }
@@ -285,7 +325,14 @@ mod tests {
     #[test]
     fn tokens_keep_emails_and_hosts_whole() {
         let t = tokens("Mail Ada@Quill.example or see www.quill.example/about.");
-        for want in ["ada", "quill", "example", "ada@quill.example", "quill.example", "www.quill.example/about"] {
+        for want in [
+            "ada",
+            "quill",
+            "example",
+            "ada@quill.example",
+            "quill.example",
+            "www.quill.example/about",
+        ] {
             if want.contains('/') {
                 continue;
             }

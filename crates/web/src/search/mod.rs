@@ -79,7 +79,9 @@ pub struct SearchChain {
 impl std::fmt::Debug for SearchChain {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let names: Vec<&str> = self.providers.iter().map(|p| p.name()).collect();
-        f.debug_struct("SearchChain").field("providers", &names).finish()
+        f.debug_struct("SearchChain")
+            .field("providers", &names)
+            .finish()
     }
 }
 
