@@ -110,6 +110,13 @@ fn walk(
                 found.people.push(person(object));
                 return;
             }
+            if kinds.is_empty()
+                && !inside_person
+                && let Some(record) = plain_person(object)
+            {
+                found.people.push(record);
+                return;
+            }
             if !inside_person
                 && found.org_name.is_none()
                 && kinds.iter().any(|t| ORGANIZATIONS.contains(&t.as_str()))
@@ -251,6 +258,50 @@ fn person(object: &serde_json::Map<String, Value>) -> Record {
     record
 }
 
+/// A JSON object that is not schema.org but describes a person by plain keys
+/// (`{"full_name": ..., "position": ..., "employer": ..., "contact": {"email": ...}}`).
+fn plain_person(object: &serde_json::Map<String, Value>) -> Option<Record> {
+    let mut record = Record::default();
+    let mut read = |object: &serde_json::Map<String, Value>, record: &mut Record| {
+        for (key, value) in object {
+            let label = key.replace(['_', '-'], " ");
+            let Some(kind) =
+                super::vocab::label_kind(&label).or_else(|| match label.to_lowercase().as_str() {
+                    "jobtitle" | "job" | "headline" => Some(FieldKind::Title),
+                    "fullname" | "display name" | "displayname" => Some(FieldKind::Name),
+                    _ => None,
+                })
+            else {
+                continue;
+            };
+            let Some(text) = value.as_str().map(str::trim).filter(|t| !t.is_empty()) else {
+                continue;
+            };
+            if kind == FieldKind::Name {
+                record.push(Fact::new(FieldKind::Name, text, Source::JsonLd));
+            } else {
+                let mut facts = super::prose::labelled_fact(kind, text);
+                for fact in &mut facts {
+                    fact.source = Source::JsonLd;
+                }
+                record.extend(facts);
+            }
+        }
+    };
+    read(object, &mut record);
+    for value in object.values() {
+        if let Value::Object(inner) = value
+            && !inner.contains_key("@type")
+        {
+            read(inner, &mut record);
+        }
+    }
+    let named = record
+        .first(FieldKind::Name)
+        .is_some_and(|n| crate::lead::NameMatcher::new(n).is_some());
+    (named && record.facts.len() >= 2).then_some(record)
+}
+
 fn is_root(url: &str) -> bool {
     url::Url::parse(url)
         .is_ok_and(|u| matches!(u.path(), "" | "/") && matches!(u.scheme(), "http" | "https"))
@@ -317,6 +368,24 @@ mod tests {
                 .any(|f| f.value == "Old Co" && f.former)
         );
         assert!(cy.values(FieldKind::Title).all(|f| f.former));
+    }
+
+    #[test]
+    fn plain_json_people() {
+        let found = read_value(
+            &serde_json::json!({"id": 4, "full_name": "Priya Nair", "position": "Head of Analytics",
+            "employer": "Tarnwell", "city": "Pune", "contact": {"email": "priya@tarnwell.example"}}),
+        );
+        let r = &found.people[0];
+        assert_eq!(r.first(FieldKind::Title), Some("Head of Analytics"));
+        assert_eq!(r.first(FieldKind::Company), Some("Tarnwell"));
+        assert_eq!(r.first(FieldKind::Location), Some("Pune"));
+        assert_eq!(r.first(FieldKind::Email), Some("priya@tarnwell.example"));
+        assert!(
+            read_value(&serde_json::json!({"name": "Widget", "price": 3}))
+                .people
+                .is_empty()
+        );
     }
 
     #[test]

@@ -568,15 +568,19 @@ fn sentence_facts(sentence: &str, matcher: &NameMatcher, about_lead: bool) -> Ve
         && let Some(close) = after.iter().position(|w| w.contains(')'))
     {
         let inside = after[..=close].join(" ");
-        if let Some((title, company)) =
-            split_title_company(inside.trim_matches(['(', ')', ',', '.']))
-        {
+        let inside = inside.trim_matches(['(', ')', ',', '.']);
+        if let Some((title, company)) = split_title_company(inside) {
             out.push(Fact::new(FieldKind::Title, title, Source::Prose).former(former_before));
             if let Some(company) = company {
                 out.push(
                     Fact::new(FieldKind::Company, company, Source::Prose).former(former_before),
                 );
             }
+        } else if let Some(company) = company_span(&inside.split_whitespace().collect::<Vec<_>>())
+            .filter(|c| c.split_whitespace().count() == inside.split_whitespace().count())
+        {
+            // "Priya Nair (Tarnwell)": a company alone in brackets.
+            out.push(Fact::new(FieldKind::Company, company, Source::Prose).former(former_before));
         }
     }
 
@@ -820,7 +824,20 @@ pub fn read_segments(segments: &[String], matcher: &NameMatcher, about_lead: boo
                     })
                     .collect();
                 let found = !facts.is_empty();
+                // "Vice President of Research" then "Corvid Labs": a title line and, on the next
+                // line, the company alone.
+                let title_alone = facts
+                    .iter()
+                    .find(|f| f.kind == FieldKind::Title)
+                    .map(|f| f.former)
+                    .filter(|_| !facts.iter().any(|f| f.kind == FieldKind::Company));
                 out.extend(facts);
+                if let Some(former) = title_alone
+                    && let Some(next) = segments.get(index + 1)
+                    && let Some(company) = company_line(next, matcher)
+                {
+                    out.push(Fact::new(FieldKind::Company, company, Source::Card).former(former));
+                }
                 if found && !mentions {
                     continue;
                 }
@@ -844,6 +861,64 @@ pub fn read_segments(segments: &[String], matcher: &NameMatcher, about_lead: boo
         }
     }
     dedupe(out)
+}
+
+/// A line that is only a company name: a few capitalised words, not the lead, not a place, not
+/// a title, not a date.
+fn company_line(line: &str, matcher: &NameMatcher) -> Option<String> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    if words.is_empty()
+        || words.len() > 5
+        || matcher.mentioned_in(line)
+        || ended_range(line)
+        || is_current_range(line)
+    {
+        return None;
+    }
+    if words.iter().any(|w| w.chars().any(|c| c.is_ascii_digit())) {
+        return None;
+    }
+    const INTERFACE: &[&str] = &[
+        "call",
+        "email",
+        "mail",
+        "contact",
+        "bio",
+        "profile",
+        "linkedin",
+        "github",
+        "website",
+        "more",
+        "read",
+        "view",
+        "follow",
+        "twitter",
+        "phone",
+        "message",
+        "connect",
+        "download",
+        "about",
+        "home",
+        "back",
+        "share",
+        "talk",
+        "session",
+        "keynote",
+        "speaker",
+        "panel",
+        "workshop",
+        "blog",
+        "posts",
+        "resume",
+        "cv",
+        "experience",
+        "education",
+        "skills",
+    ];
+    if words.iter().any(|w| INTERFACE.contains(&clean(w).as_str())) {
+        return None;
+    }
+    company_span(&words).filter(|c| c.split_whitespace().count() == words.len())
 }
 
 fn dedupe(facts: Vec<Fact>) -> Vec<Fact> {

@@ -89,10 +89,34 @@ fn an_experience_list_keeps_past_roles_apart() {
         .find(|r| r.whole_page)
         .expect("a whole-page record");
     assert_eq!(whole.first(FieldKind::Title), Some("Staff Engineer"));
+    assert_eq!(whole.first(FieldKind::Company), Some("Quill Works"));
     assert!(
         whole
             .values(FieldKind::Title)
             .any(|f| f.value == "Senior Engineer" && f.former)
+    );
+    assert!(
+        whole
+            .values(FieldKind::Company)
+            .any(|f| f.value == "Globex" && f.former)
+    );
+}
+
+#[test]
+fn link_texts_are_not_companies() {
+    let l = lead(json!({"name": "Ada Quill", "company": "Quill Works"}));
+    let facts = page(
+        "https://quill.example/team/",
+        r#"<html><head><title>Team | Quill Works</title></head><body>
+        <div class="card"><h3>Ada Quill</h3><p>CTO</p><a href="tel:+15550100">Call</a></div>
+        <div class="card"><h3>Bo Lind</h3><p>CEO</p><a href="mailto:bo@quill.example">Email Bo</a></div>
+        </body></html>"#,
+        &l,
+    );
+    assert!(
+        facts.records[0].values(FieldKind::Company).next().is_none(),
+        "{:?}",
+        facts.records
     );
 }
 
