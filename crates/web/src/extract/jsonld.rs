@@ -262,7 +262,7 @@ fn person(object: &serde_json::Map<String, Value>) -> Record {
 /// (`{"full_name": ..., "position": ..., "employer": ..., "contact": {"email": ...}}`).
 fn plain_person(object: &serde_json::Map<String, Value>) -> Option<Record> {
     let mut record = Record::default();
-    let mut read = |object: &serde_json::Map<String, Value>, record: &mut Record| {
+    let read = |object: &serde_json::Map<String, Value>, record: &mut Record| {
         for (key, value) in object {
             let label = key.replace(['_', '-'], " ");
             let Some(kind) =
