@@ -201,6 +201,11 @@ fn person(object: &serde_json::Map<String, Value>) -> Record {
     for title in all_texts(object.get("jobTitle")) {
         record.push(fact(FieldKind::Title, title));
     }
+    if record.first(FieldKind::Title).is_none() {
+        for title in all_texts(object.get("hasOccupation")) {
+            record.push(fact(FieldKind::Title, title));
+        }
+    }
     for key in ["worksFor", "affiliation"] {
         let items: Vec<&Value> = match object.get(key) {
             Some(Value::Array(items)) => items.iter().collect(),

@@ -378,6 +378,14 @@ const LEAD_IN: &[&str] = &[
     "still",
     "who",
     "acting",
+    "company's",
+    "companys",
+    "firm's",
+    "firms",
+    "startup's",
+    "startups",
+    "group's",
+    "groups",
     "joins",
     "hired",
     "elected",
@@ -1183,6 +1191,10 @@ mod tests {
                 vec![t("Staff Engineer"), c("Quill Works")],
             ),
             ("Bo Lind is the CEO of Other Co.", vec![]),
+            (
+                "Ada Quill, the company's chief technology officer, said so.",
+                vec![t("chief technology officer")],
+            ),
         ];
         for (text, want) in table {
             assert_eq!(facts(text, false), want, "{text}");

@@ -912,14 +912,36 @@ const PLACES: &[&str] = &[
 
 /// True when the text is a place this list knows (any comma part, case-insensitive).
 pub fn is_known_place(text: &str) -> bool {
-    text.split(',').any(|part| {
+    let known = |part: &str| {
         let p = crate::lead::fold(part.trim());
         let p = p.trim_end_matches('.');
-        !p.is_empty() && p.len() > 2 && PLACES.contains(&p)
-    }) || {
-        let first = crate::lead::fold(text.split(',').next().unwrap_or("").trim());
-        PLACES.contains(&first.as_str()) && first.len() > 2
+        // "Greater Boston Area", "San Francisco Bay Area", "Lisbon Metropolitan Area"
+        let p = p.strip_prefix("greater ").unwrap_or(p);
+        let p = [
+            " bay area",
+            " metropolitan area",
+            " metro area",
+            " area",
+            " region",
+            " county",
+        ]
+        .iter()
+        .find_map(|suffix| p.strip_suffix(suffix))
+        .unwrap_or(p);
+        p.len() > 2 && PLACES.contains(&p)
+    };
+    if text.split(',').any(known) {
+        return true;
     }
+    // "Boise, ID": capitalised words and a two-letter state code.
+    let parts: Vec<&str> = text.split(',').map(str::trim).collect();
+    parts.len() == 2
+        && parts[1].len() == 2
+        && parts[1].chars().all(|c| c.is_ascii_uppercase())
+        && parts[0]
+            .split_whitespace()
+            .all(|w| w.chars().next().is_some_and(char::is_uppercase))
+        && !parts[0].is_empty()
 }
 
 #[cfg(test)]
@@ -971,6 +993,10 @@ mod tests {
         assert_eq!(label_kind("Favourite food"), None);
         assert!(is_known_place("Lisbon, Portugal"));
         assert!(is_known_place("Austin, TX"));
+        assert!(is_known_place("Boise, ID"));
+        assert!(is_known_place("San Francisco Bay Area"));
+        assert!(is_known_place("Greater Boston Area"));
+        assert!(!is_known_place("Acme, CTO"));
         assert!(!is_known_place("Acme Robotics"));
         assert!(is_role_mailbox("info@acme.example"));
         assert!(!is_role_mailbox("jane@acme.example"));
