@@ -313,6 +313,23 @@ pub fn score_case(
 }
 
 /// Runs the researcher over every lead of `truth_path` on the offline web `offline_dir`.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), sixtyfour_web::WebError> {
+/// use std::path::Path;
+/// use sixtyfour_web::eval::{evaluate, read_fields, EvalOptions};
+///
+/// let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+/// let schema = read_fields(&fixtures.join("fields.json"))?;
+/// let dir = fixtures.join("handwritten");
+/// let report = evaluate(&dir.join("web"), &dir.join("truth.jsonl"), &schema, &EvalOptions::default()).await?;
+/// assert_eq!(report.leads, 12);
+/// assert!(report.overall.precision() >= 0.95);
+/// println!("{report}");
+/// # Ok(())
+/// # }
+/// ```
 pub async fn evaluate(
     offline_dir: &Path,
     truth_path: &Path,

@@ -141,6 +141,9 @@ impl WebResearcher {
     /// let answer = researcher.research(&job, &|_| {}, &CancelFlag::new()).await?;
     /// assert_eq!(answer.structured_data["title"], "Chief Technology Officer");
     /// assert_eq!(answer.structured_data["email"], "ada@quill.example");
+    /// let result = answer.to_json();
+    /// assert_eq!(result["findings"], json!([]));
+    /// assert!(result["field_confidence"]["title"].as_u64() >= Some(80));
     /// # std::fs::remove_dir_all(&dir)?;
     /// # Ok(())
     /// # }

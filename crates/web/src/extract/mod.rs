@@ -342,6 +342,12 @@ fn email_mentions<'a>(document: &'a Html, email: &str) -> Vec<ElementRef<'a>> {
         return Vec::new();
     };
     let email = normalize::email(email);
+    // Most pages do not show the address at all: one look at the whole page first.
+    let whole = html::text_of(document.root_element());
+    let in_links = document.root_element().html().to_lowercase().contains(&email);
+    if !in_links && !emails::in_text(&whole).contains(&email) {
+        return Vec::new();
+    }
     let has = |element: ElementRef<'_>| {
         emails::in_text(&element.text().collect::<String>()).contains(&email)
     };
@@ -401,6 +407,9 @@ fn mentions<'a>(document: &'a Html, matcher: &NameMatcher) -> Vec<ElementRef<'a>
     let Some(all) = selector("body *") else {
         return Vec::new();
     };
+    if !matcher.mentioned_in(&html::text_of(document.root_element())) {
+        return Vec::new();
+    }
     let mut found = Vec::new();
     for element in document.select(&all) {
         if matches!(
