@@ -344,7 +344,11 @@ fn email_mentions<'a>(document: &'a Html, email: &str) -> Vec<ElementRef<'a>> {
     let email = normalize::email(email);
     // Most pages do not show the address at all: one look at the whole page first.
     let whole = html::text_of(document.root_element());
-    let in_links = document.root_element().html().to_lowercase().contains(&email);
+    let in_links = document
+        .root_element()
+        .html()
+        .to_lowercase()
+        .contains(&email);
     if !in_links && !emails::in_text(&whole).contains(&email) {
         return Vec::new();
     }
