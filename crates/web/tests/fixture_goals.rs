@@ -65,6 +65,13 @@ async fn the_blind_fixture_meets_the_goals() {
     check(&report);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_second_blind_fixture_meets_the_goals() {
+    let report = run(common::fixture().join("blind2")).await;
+    assert!(report.leads >= 7, "{report}");
+    check(&report);
+}
+
 #[tokio::test]
 async fn the_truth_file_is_well_formed() {
     let truth = std::fs::read_to_string(common::fixture().join("truth.jsonl")).unwrap();

@@ -73,11 +73,12 @@ fn push_text(node: ego_tree::NodeRef<'_, Node>, out: &mut String) {
             if HIDDEN.contains(&tag) {
                 return;
             }
-            let block = is_block(tag) || tag == "td" || tag == "th";
+            // Inline elements that carry a class or an itemprop are styled parts of a card
+            // ("name", "position", "city"): read them as lines of their own.
+            let styled = element.attr("class").is_some() || element.attr("itemprop").is_some();
+            let block = is_block(tag) || styled;
             if block {
                 out.push('\n');
-            } else if tag == "td" {
-                out.push(' ');
             }
             for child in node.children() {
                 push_text(child, out);
@@ -211,6 +212,34 @@ fn heading_level(element: ElementRef<'_>) -> Option<u8> {
     }
 }
 
+/// The nearest block around an element whose text is short (a byline, an author box, a bio
+/// paragraph), below `<body>`/`<main>`/`<article>`.
+pub fn small_block(element: ElementRef<'_>) -> Option<ElementRef<'_>> {
+    std::iter::successors(Some(element), |e| parent(*e))
+        .take_while(|e| !matches!(e.value().name(), "body" | "html" | "main" | "article"))
+        .filter(|e| {
+            matches!(
+                e.value().name(),
+                "div"
+                    | "p"
+                    | "li"
+                    | "section"
+                    | "aside"
+                    | "footer"
+                    | "header"
+                    | "figure"
+                    | "blockquote"
+                    | "address"
+                    | "td"
+                    | "dd"
+            )
+        })
+        .find(|e| {
+            let length = text_of(*e).split_whitespace().map(str::len).sum::<usize>();
+            length <= 400
+        })
+}
+
 /// The heading an element is in (or is), when that heading is one of several of its level
 /// under the same parent: a flat list of people as headings and paragraphs.
 pub fn section_heading(element: ElementRef<'_>) -> Option<ElementRef<'_>> {
@@ -251,6 +280,17 @@ mod tests {
             vec!["Jane Doe", "CTO", "Acme", "ab"]
         );
         assert_eq!(title(&doc), "T");
+    }
+
+    #[test]
+    fn styled_spans_are_lines() {
+        let doc = Html::parse_document(
+            r#"<div><span class="name">Hana Kim</span><span class="position">Principal Engineer</span><b>x</b><i>y</i></div>"#,
+        );
+        assert_eq!(
+            segments(doc.root_element()),
+            vec!["Hana Kim", "Principal Engineer", "xy"]
+        );
     }
 
     #[test]

@@ -200,12 +200,26 @@ pub fn extract_html(url: &str, body: &str, lead: &Lead) -> PageFacts {
     date = date.or(tags.date).or_else(|| dates::from_page(&document));
     out.date = date;
     if out.site.org_name.is_none() {
+        // A personal site's title is its owner's name, not an organisation.
+        let person = heading_name(&document, &tags);
         out.site.org_name = tags
             .site_name
             .clone()
-            .or_else(|| site_from_title(&title, url));
+            .or_else(|| site_from_title(&title, url))
+            .filter(|org| {
+                person.as_deref() != Some(org.as_str())
+                    && !lead.name_matcher().is_some_and(|m| m.is_name(org))
+            });
     }
-    out.site.team_page = is_team_page(url, &title);
+    // A team page, or the home page of an organisation's own site: the people it names work
+    // there.
+    let home = url::Url::parse(url).is_ok_and(|u| matches!(u.path(), "" | "/" | "/index.html"));
+    let own_site = out
+        .site
+        .org_name
+        .as_deref()
+        .is_some_and(|o| normalize::domain_matches_company(url, o));
+    out.site.team_page = is_team_page(url, &title) || (home && own_site);
 
     let own_profile = [&lead.linkedin, &lead.github, &lead.website]
         .into_iter()
@@ -281,6 +295,22 @@ pub fn extract_html(url: &str, body: &str, lead: &Lead) -> PageFacts {
                 out.records.push(record);
             }
             Some(_) => {}
+            None if html::section_heading(mention).is_none() => {
+                // A byline or author box: the nearest small block around the mention.
+                if let Some(block) = html::small_block(mention)
+                    && !card_ids.contains(&block.id())
+                {
+                    card_ids.push(block.id());
+                    let mut record = Record::default();
+                    record.push(Fact::new(
+                        FieldKind::Name,
+                        name_as_written(mention, &matcher, lead),
+                        Source::Card,
+                    ));
+                    record.extend(scope_facts(block, &matcher, url, false));
+                    out.records.push(record);
+                }
+            }
             None => {
                 // A heading among headings of its level: its section runs to the next one.
                 if let Some(heading) = html::section_heading(mention)
@@ -501,21 +531,32 @@ fn is_team_page(url: &str, title: &str) -> bool {
         "founders",
         "our-",
     ];
-    words.iter().any(|w| path.contains(w)) || {
-        let t = title.to_lowercase();
-        [
-            "team",
-            "people",
-            "staff",
-            "leadership",
-            "about us",
-            "who we are",
-            "management",
-            "founders",
-        ]
-        .iter()
-        .any(|w| t.contains(w))
-    }
+    let starts = [
+        "team",
+        "our team",
+        "meet the team",
+        "the team",
+        "people",
+        "our people",
+        "the people",
+        "staff",
+        "our staff",
+        "leadership",
+        "about",
+        "who we are",
+        "management",
+        "founders",
+        "the crew",
+        "crew",
+        "company",
+    ];
+    words.iter().any(|w| path.contains(w))
+        || meta::split_parts(title).iter().any(|part| {
+            let part = part.trim().to_lowercase();
+            starts
+                .iter()
+                .any(|w| part == *w || part.starts_with(&format!("{w} ")))
+        })
 }
 
 /// The site's name from a title like `Team | Acme Robotics`, when the last part matches the

@@ -39,6 +39,8 @@ static ENDED_RANGE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:19|20)\d\d\s*(?:-|–|—|to|until)\s*(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+)?(?:19|20)\d\d\b").ok()
 });
 
+static YEAR: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"\b(?:19|20)\d\d\b").ok());
+
 static LABELLED: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"^\s*(?P<label>[A-Za-z][A-Za-z \-]{1,24}?)\s*[:：]\s*(?P<value>\S.*)$").ok()
 });
@@ -112,7 +114,17 @@ pub fn split_title_company(text: &str) -> Option<(String, Option<String>)> {
                 // "VP, Engineering" is one title.
                 return Some((text.to_owned(), None));
             }
-            let company = company_span(&right.split_whitespace().collect::<Vec<_>>());
+            let right_words: Vec<&str> = right
+                .split_whitespace()
+                .filter(|w| w.chars().any(char::is_alphanumeric))
+                .collect();
+            // After "|", ",", a dash or a dot the whole part must be the company
+            // ("Principal Engineer | Distributed systems" names none); after "at" the company
+            // may be followed by more words ("at Acme in Berlin").
+            let company = company_span(&right_words).filter(|c| {
+                matches!(separator, " at " | " @ " | " with ")
+                    || c.split_whitespace().count() == right_words.len()
+            });
             return Some((left.to_owned(), company));
         }
         if looks_like_title(right)
@@ -819,11 +831,16 @@ pub fn read_segments(segments: &[String], matcher: &NameMatcher, about_lead: boo
                 && (!stripped.ends_with('.') || count <= 6)
             {
                 // A role followed by an ended date range ("Globex", "2016 - 2019") is a past one.
-                let ended_after = segments
-                    .iter()
-                    .skip(index + 1)
-                    .take(2)
-                    .any(|s| ended_range(s) && !is_current_range(s));
+                let own_range = ended_range(segment)
+                    || is_current_range(segment)
+                    || YEAR.as_ref().is_some_and(|r| r.is_match(segment));
+                let ended_after = !own_range
+                    && segments
+                        .iter()
+                        .skip(index + 1)
+                        .take(2)
+                        .take_while(|s| !looks_like_title(s))
+                        .any(|s| ended_range(s) && !is_current_range(s));
                 let facts: Vec<Fact> = line_facts(&stripped)
                     .into_iter()
                     .map(|f| {
@@ -840,11 +857,19 @@ pub fn read_segments(segments: &[String], matcher: &NameMatcher, about_lead: boo
                     .map(|f| f.former)
                     .filter(|_| !facts.iter().any(|f| f.kind == FieldKind::Company));
                 out.extend(facts);
-                if let Some(former) = title_alone
-                    && let Some(next) = segments.get(index + 1)
-                    && let Some(company) = company_line(next, matcher)
-                {
-                    out.push(Fact::new(FieldKind::Company, company, Source::Card).former(former));
+                if let Some(former) = title_alone {
+                    let next = segments
+                        .get(index + 1)
+                        .and_then(|s| company_line(s, matcher));
+                    let previous = index
+                        .checked_sub(1)
+                        .and_then(|i| segments.get(i))
+                        .and_then(|s| company_line(s, matcher));
+                    if let Some(company) = next.or(previous) {
+                        out.push(
+                            Fact::new(FieldKind::Company, company, Source::Card).former(former),
+                        );
+                    }
                 }
                 if found && !mentions {
                     continue;
@@ -924,6 +949,10 @@ fn company_line(line: &str, matcher: &NameMatcher) -> Option<String> {
         "skills",
     ];
     if words.iter().any(|w| INTERFACE.contains(&clean(w).as_str())) {
+        return None;
+    }
+    // "Engineering", "Sales & Marketing": a department, not a company.
+    if words.iter().all(|w| vocab::is_title_word(w)) {
         return None;
     }
     company_span(&words).filter(|c| c.split_whitespace().count() == words.len())
@@ -1092,11 +1121,23 @@ pub fn labelled_fact(kind: FieldKind, value: &str) -> Vec<Fact> {
                 Vec::new()
             }
         }
-        FieldKind::Company => company_span(&value.split_whitespace().collect::<Vec<_>>())
-            .or_else(|| Some(value.trim_end_matches('.').to_owned()))
-            .map(|c| Fact::new(FieldKind::Company, c, Source::Labelled).former(ended_range(value)))
-            .into_iter()
-            .collect(),
+        FieldKind::Company => company_span(
+            &value
+                .trim_start_matches('@')
+                .split_whitespace()
+                .collect::<Vec<_>>(),
+        )
+        .or_else(|| {
+            Some(
+                value
+                    .trim_start_matches('@')
+                    .trim_end_matches('.')
+                    .to_owned(),
+            )
+        })
+        .map(|c| Fact::new(FieldKind::Company, c, Source::Labelled).former(ended_range(value)))
+        .into_iter()
+        .collect(),
         FieldKind::Phone if value.chars().filter(char::is_ascii_digit).count() >= 6 => {
             vec![Fact::new(FieldKind::Phone, value, Source::Labelled)]
         }
