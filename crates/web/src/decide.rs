@@ -461,7 +461,10 @@ pub fn title_key(value: &str) -> String {
     for head in ["vp", "svp", "evp", "director", "head", "manager"] {
         key = key.replace(&format!(" {head} of "), &format!(" {head} "));
     }
-    key.split_whitespace().collect::<Vec<_>>().join(" ")
+    // Word order does not matter: "Co-Founder & CEO" is "CEO & Co-Founder".
+    let mut words: Vec<&str> = key.split_whitespace().filter(|w| *w != "and").collect();
+    words.sort_unstable();
+    words.join(" ")
 }
 
 /// One field's decision.

@@ -10,12 +10,13 @@
 //!
 //! # When two values are the same
 //!
-//! Text is compared trimmed and case-insensitively with punctuation ignored. Emails are
-//! lower-cased. URLs ignore the scheme, `www.`, a trailing slash, query and fragment. Locations
-//! are compared on the city (the part before the first comma). Company names ignore legal forms
-//! (`Inc`, `LLC`, `GmbH`...) and a leading "The". Titles also read common short forms as their
-//! long forms (`CTO` is "Chief Technology Officer", `VP` is "Vice President") and ignore "of"
-//! after VP, Head, Director and Manager. Phone numbers compare their digits.
+//! Text is compared trimmed and case-insensitively with punctuation ignored (names with accents
+//! folded). Emails are lower-cased. URLs ignore the scheme, `www.`, a trailing slash,
+//! `index.html` or `.html`, query and fragment. Locations are compared on the city (the part
+//! before the first comma). Company names ignore legal forms (`Inc`, `LLC`, `GmbH`...) and a
+//! leading "The". Titles also read common short forms as their long forms (`CTO` is "Chief
+//! Technology Officer", `VP` is "Vice President"), ignore "of" after VP, Head, Director and
+//! Manager, and ignore "and"/"&" and word order. Phone numbers compare their digits.
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -83,9 +83,16 @@ pub fn url(value: &str) -> String {
     let rest = rest.to_lowercase();
     let rest = rest.strip_prefix("www.").unwrap_or(&rest);
     let rest = rest.trim_end_matches('/');
-    rest.strip_suffix("/index.html")
+    let rest = rest
+        .strip_suffix("/index.html")
+        .or_else(|| rest.strip_suffix("/index.htm"))
         .unwrap_or(rest)
-        .trim_end_matches('/')
+        .trim_end_matches('/');
+    // `/in/ada.html` and `/in/ada` are the same page of a fixture web.
+    rest.strip_suffix(".html")
+        .or_else(|| rest.strip_suffix(".htm"))
+        .filter(|r| r.contains('/'))
+        .unwrap_or(rest)
         .to_owned()
 }
 
@@ -249,6 +256,10 @@ mod tests {
             ("https://example.test/team/index.html", "example.test/team/"),
             ("https://GitHub.com/Ada", "github.com/ada/"),
             ("https://x.test/a?utm=1#top", "x.test/a"),
+            (
+                "https://www.linkedin.com/in/ada.html",
+                "linkedin.com/in/ada",
+            ),
         ] {
             assert_eq!(url(a), url(b), "{a} vs {b}");
         }

@@ -1,6 +1,7 @@
 //! The offline web: a directory where `DIR/HOST/PATH` is the page at `https://HOST/PATH`.
 //!
-//! A URL ending in `/` (or naming a folder) is answered by that folder's `index.html`. No path
+//! A URL ending in `/` (or naming a folder) is answered by that folder's `index.html`; a path
+//! without an extension that names no file is also answered by `PATH.html`. No path
 //! can leave the directory: `..` segments (also percent-encoded), backslashes, NUL bytes and
 //! symbolic links pointing outside are refused. Query strings and fragments are ignored.
 
@@ -66,10 +67,18 @@ impl OfflineWeb {
     /// Reads the page at `url`: `Ok(None)` when there is no such file.
     pub fn read(&self, url: &str) -> Result<Option<(Vec<u8>, &'static str)>, OfflinePathError> {
         let path = self.path_for(url)?;
-        match std::fs::read(&path) {
-            Ok(bytes) => Ok(Some((bytes, content_type_for(&path)))),
-            Err(_) => Ok(None),
+        if let Ok(bytes) = std::fs::read(&path) {
+            return Ok(Some((bytes, content_type_for(&path))));
         }
+        // `https://HOST/in/ada` is also answered by `HOST/in/ada.html`.
+        if path.extension().is_none() {
+            let html = path.with_extension("html");
+            let inside = html.canonicalize().is_ok_and(|c| c.starts_with(&self.root));
+            if inside && let Ok(bytes) = std::fs::read(&html) {
+                return Ok(Some((bytes, "text/html")));
+            }
+        }
+        Ok(None)
     }
 
     /// Every HTML and JSON document under the directory, in path order.
@@ -303,6 +312,10 @@ mod tests {
         }
         let offline = OfflineWeb::open(&web).unwrap();
         assert!(offline.read("https://a.example/ok.html").unwrap().is_some());
+        assert!(
+            offline.read("https://a.example/ok").unwrap().is_some(),
+            "PATH.html answers PATH"
+        );
         assert_eq!(offline.read("https://a.example/missing.html"), Ok(None));
         #[cfg(unix)]
         assert_eq!(

@@ -333,6 +333,7 @@ fn title_keys() {
         ("Vice President, Engineering", "vp engineering"),
         ("Co-Founder & CEO", "cofounder and chief executive officer"),
         ("Head of Design", "head design"),
+        ("Co-Founder & CEO", "CEO and Co-founder"),
     ] {
         assert_eq!(title_key(a), title_key(b), "{a} vs {b}");
     }
