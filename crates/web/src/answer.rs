@@ -403,6 +403,13 @@ fn notes(
         log.requests.0,
         log.requests.1
     ));
+    if !log.skipped.is_empty() {
+        notes.push_str(&format!(
+            " {} page{} could not be read (robots.txt, errors, content type).",
+            log.skipped.len(),
+            if log.skipped.len() == 1 { "" } else { "s" }
+        ));
+    }
     if !log.search_errors.is_empty() {
         notes.push_str(&format!(
             " Search problems: {}.",

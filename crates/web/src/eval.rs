@@ -343,14 +343,15 @@ pub async fn evaluate(
     config.fetch.host_delay = std::time::Duration::ZERO;
     let researcher = WebResearcher::new(config)?;
     let cancel = CancelFlag::new();
+    let leads: Vec<Map<String, Value>> = cases.iter().map(|c| c.lead_info.clone()).collect();
     let answers: Vec<(usize, Result<WebAnswer, WebError>)> =
-        futures_util::stream::iter(cases.iter().enumerate())
-            .map(|(i, case)| {
+        futures_util::stream::iter(leads.into_iter().enumerate())
+            .map(|(i, lead_info): (usize, Map<String, Value>)| {
                 let researcher = &researcher;
                 let cancel = &cancel;
                 async move {
                     let job = Job {
-                        lead_info: case.lead_info.clone(),
+                        lead_info,
                         schema: schema.clone(),
                         research_plan: None,
                     };

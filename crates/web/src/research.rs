@@ -432,12 +432,12 @@ impl WebResearcher {
             .filter(|u| state.seen.insert(normalize::url(u)))
             .collect();
         let mut results: Vec<(usize, Result<Arc<Page>, String>)> =
-            futures_util::stream::iter(urls.iter().enumerate())
-                .map(|(i, url)| async move {
+            futures_util::stream::iter(urls.into_iter().enumerate())
+                .map(|(i, url): (usize, String)| async move {
                     if cancel.is_cancelled() {
                         return (i, Err("cancelled".to_owned()));
                     }
-                    let outcome = fetcher.fetch(url).await;
+                    let outcome = fetcher.fetch(&url).await;
                     report(Stage::Fetching);
                     (i, outcome.map_err(|e| format!("{url}: {e}")))
                 })

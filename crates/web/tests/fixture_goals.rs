@@ -136,3 +136,14 @@ fn the_generator_writes_the_committed_fixture() {
     );
     std::fs::remove_dir_all(&out).unwrap();
 }
+
+#[test]
+fn an_evaluation_can_run_on_any_tokio_worker() {
+    fn assert_send<T: Send>(_: &T) {}
+    let schema = read_fields(&common::fixture().join("fields.json")).unwrap();
+    let dir = common::handwritten();
+    let (web, truth) = (dir.join("web"), dir.join("truth.jsonl"));
+    let options = EvalOptions::default();
+    let future = evaluate(&web, &truth, &schema, &options);
+    assert_send(&future);
+}

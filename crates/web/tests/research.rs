@@ -395,3 +395,17 @@ async fn bad_settings_are_named() {
     let err = WebResearcher::new(WebConfig::offline("/definitely/not/here")).unwrap_err();
     assert!(err.to_string().contains("/definitely/not/here"), "{err}");
 }
+
+#[test]
+fn jobs_can_run_on_any_tokio_worker() {
+    fn assert_send<T: Send>(_: &T) {}
+    fn assert_shareable<T: Send + Sync + Clone + 'static>() {}
+    assert_shareable::<WebResearcher>();
+    let researcher =
+        WebResearcher::new(WebConfig::offline(common::handwritten().join("web"))).unwrap();
+    let job = job(json!({"name": "Marta Ilves"}));
+    let cancel = CancelFlag::new();
+    let progress = |_: sixtyfour_web::Progress| {};
+    let future = researcher.research(&job, &progress, &cancel);
+    assert_send(&future);
+}
