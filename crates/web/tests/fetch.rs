@@ -70,6 +70,10 @@ async fn handler(State(seen): State<Seen>, Path(path): Path<String>) -> Response
             ([(header::CONTENT_TYPE, "application/json")], "{\"a\": 1}").into_response()
         }
         "/big" => html(&"x".repeat(3 * 1024 * 1024)),
+        "/stuck" => {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            html("<p>too late</p>")
+        }
         p if p.starts_with("/slow/") => {
             let now = seen.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
             seen.most.fetch_max(now, Ordering::SeqCst);
@@ -163,6 +167,18 @@ async fn only_html_and_json_are_read_and_bodies_are_capped() {
     let big = f.fetch(&format!("{base}/big")).await.unwrap();
     assert!(big.truncated);
     assert_eq!(big.body.len(), 1000);
+}
+
+#[tokio::test]
+async fn a_page_that_does_not_answer_in_time_is_skipped() {
+    let (base, _) = server().await;
+    let mut quick = limits();
+    quick.timeout = Duration::from_secs(1);
+    let f = fetcher(quick);
+    assert!(matches!(
+        f.fetch(&format!("{base}/stuck")).await.unwrap_err(),
+        Skip::Transport(_)
+    ));
 }
 
 #[tokio::test]
