@@ -1,0 +1,788 @@
+//! Deciding each field from the records of the fetched pages: who is the lead, which value each
+//! source supports, how much, and how sure the answer is. Pure functions; no I/O.
+//!
+//! # Who is the lead
+//!
+//! Every record is matched against what is known of the lead ([`MatchLevel`]): a shared email
+//! address is strongest, then a shared LinkedIn or GitHub URL (or the page *is* that profile),
+//! then the name with the company (the record's company, the company of the site whose team
+//! page it is on, or the company's own domain), then the name alone. A record with the lead's
+//! name at *another* company is a namesake: it is never used, and while one exists, records
+//! matched by the name alone are not used either. Emails, profile URLs and (when the lead gave
+//! none) the company found in strongly matched records are learned, and every record is matched
+//! again with them.
+//!
+//! # Which value wins
+//!
+//! Each page supports a value with the weight of its best candidate: match level x source kind
+//! x recency x authority. Recency: a page dated a year or more before the newest dated page
+//! that speaks to the field counts half, a page within the year 0.85, an undated one 0.8 (when
+//! some page is dated). Authority: the company's own site counts 1.25 for title, company, email
+//! and location; a profile page 1.1 for title and location; the person's own site 1.1 for email.
+//! A value a page calls former ("previously", "formerly", an ended date range) loses half the
+//! weight that page gives to any current candidate of the same value. The value with the most
+//! support wins.
+//!
+//! # How sure
+//!
+//! `field_confidence` starts from the best match level behind the winner (email 90, profile 86,
+//! name and company 76, name only 45), gains 4 per further agreeing page (at most 12), loses by
+//! the share of support that went to other values, and 8 when only prose supports it. Below
+//! [`MIN_CONFIDENCE`] a field stays empty.
+
+use std::collections::{BTreeMap, HashSet};
+
+use crate::extract::{Fact, PageFacts, Record, Source};
+use crate::fields::FieldKind;
+use crate::lead::{Lead, NameMatcher};
+use crate::normalize;
+
+/// Fields whose confidence would be lower than this stay empty.
+pub const MIN_CONFIDENCE: u8 = 40;
+
+/// How strongly a record is tied to the lead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MatchLevel {
+    /// The lead's name and nothing else ties them.
+    NameOnly,
+    /// The lead's name at the lead's company.
+    NameAndCompany,
+    /// A shared LinkedIn or GitHub URL.
+    Profile,
+    /// A shared email address.
+    Email,
+}
+
+impl MatchLevel {
+    /// The weight a record of this level gives its facts.
+    pub fn weight(self) -> f64 {
+        match self {
+            MatchLevel::Email => 1.0,
+            MatchLevel::Profile => 0.95,
+            MatchLevel::NameAndCompany => 0.8,
+            MatchLevel::NameOnly => 0.4,
+        }
+    }
+
+    /// The confidence a value has when this is its best support.
+    pub fn base_confidence(self) -> f64 {
+        match self {
+            MatchLevel::Email => 90.0,
+            MatchLevel::Profile => 86.0,
+            MatchLevel::NameAndCompany => 76.0,
+            MatchLevel::NameOnly => 45.0,
+        }
+    }
+
+    /// Words for notes.
+    pub fn describe(self) -> &'static str {
+        match self {
+            MatchLevel::Email => "email address",
+            MatchLevel::Profile => "profile URL",
+            MatchLevel::NameAndCompany => "name and company",
+            MatchLevel::NameOnly => "name only",
+        }
+    }
+}
+
+/// The weight of a source kind.
+pub fn source_weight(source: Source) -> f64 {
+    match source {
+        Source::JsonLd | Source::Microdata | Source::Link => 1.0,
+        Source::Labelled => 0.95,
+        Source::Meta | Source::Card => 0.85,
+        Source::Prose => 0.75,
+        Source::Site => 0.7,
+        Source::Llm => 0.6,
+    }
+}
+
+/// What is known of the lead, growing as strong records are found.
+#[derive(Debug, Clone, Default)]
+pub struct Identity {
+    matcher: Option<NameMatcher>,
+    emails: HashSet<String>,
+    profiles: HashSet<String>,
+    company: Option<String>,
+    domain: Option<String>,
+    former_companies: Vec<String>,
+}
+
+impl Identity {
+    /// What the lead itself says.
+    pub fn from_lead(lead: &Lead) -> Identity {
+        let mut identity = Identity {
+            matcher: lead.name_matcher(),
+            company: lead.company.clone(),
+            domain: lead.domain.clone(),
+            ..Identity::default()
+        };
+        identity
+            .emails
+            .extend(lead.email.iter().map(|e| normalize::email(e)));
+        identity.profiles.extend(
+            [&lead.linkedin, &lead.github]
+                .into_iter()
+                .flatten()
+                .map(|u| normalize::url(u)),
+        );
+        identity
+    }
+
+    fn company_matches(&self, company: &str) -> bool {
+        self.company
+            .as_deref()
+            .is_some_and(|c| normalize::same_company(c, company))
+            || self
+                .domain
+                .as_deref()
+                .is_some_and(|d| normalize::domain_matches_company(d, company))
+    }
+}
+
+/// The outcome of matching one record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Match {
+    /// The record is the lead, this strongly.
+    Lead(MatchLevel),
+    /// The record has the lead's name but is someone else (another company, another address).
+    Namesake,
+    /// Nothing ties the record to the lead.
+    Unrelated,
+}
+
+/// The company a record places its person at: its own current company fact, else the company
+/// of the site whose team page it is on.
+pub fn record_company<'a>(record: &'a Record, page: &'a PageFacts) -> Option<&'a str> {
+    record
+        .values(FieldKind::Company)
+        .find(|f| !f.former && f.source != Source::Site)
+        .map(|f| f.value.as_str())
+        .or_else(|| {
+            page.site
+                .team_page
+                .then_some(page.site.org_name.as_deref())
+                .flatten()
+        })
+}
+
+/// Matches one record of one page against the identity.
+pub fn match_record(identity: &Identity, record: &Record, page: &PageFacts) -> Match {
+    let emails: Vec<String> = record
+        .values(FieldKind::Email)
+        .map(|f| normalize::email(&f.value))
+        .collect();
+    if emails.iter().any(|e| identity.emails.contains(e)) {
+        return Match::Lead(MatchLevel::Email);
+    }
+    let own_page = record.whole_page && identity.profiles.contains(&normalize::url(&page.url));
+    let profiles = record
+        .facts
+        .iter()
+        .filter(|f| matches!(f.kind, FieldKind::Linkedin | FieldKind::Github))
+        .any(|f| identity.profiles.contains(&normalize::url(&f.value)));
+    if own_page || profiles {
+        return Match::Lead(MatchLevel::Profile);
+    }
+    let Some(matcher) = &identity.matcher else {
+        return Match::Unrelated;
+    };
+    let named = record
+        .values(FieldKind::Name)
+        .any(|f| matcher.is_name(&f.value) || matcher.mentioned_in(&f.value));
+    if !named {
+        return Match::Unrelated;
+    }
+    // Another work address, or another profile of the same kind, is someone else.
+    let other_work_email = emails.iter().any(|e| {
+        let domain = normalize::email_domain(e).unwrap_or_default();
+        !normalize::is_freemail(&domain)
+            && identity
+                .domain
+                .as_deref()
+                .is_some_and(|d| normalize::host(d) != domain)
+            && !identity.emails.is_empty()
+    });
+    let other_profile = record.facts.iter().any(|f| {
+        f.kind == FieldKind::Linkedin
+            && identity.profiles.iter().any(|p| p.contains("linkedin.com"))
+            && !identity.profiles.contains(&normalize::url(&f.value))
+    });
+    let host = normalize::host(&page.url);
+    let on_company_site = identity
+        .domain
+        .as_deref()
+        .is_some_and(|d| normalize::host(d) == host)
+        || identity
+            .company
+            .as_deref()
+            .is_some_and(|c| normalize::domain_matches_company(&host, c));
+    match record_company(record, page) {
+        Some(company) if identity.company.is_some() || identity.domain.is_some() => {
+            if identity.company_matches(company)
+                || on_company_site
+                    && record
+                        .values(FieldKind::Company)
+                        .all(|f| f.source == Source::Site)
+            {
+                if other_work_email || other_profile {
+                    Match::Namesake
+                } else {
+                    Match::Lead(MatchLevel::NameAndCompany)
+                }
+            } else {
+                Match::Namesake
+            }
+        }
+        _ if other_work_email || other_profile => Match::Namesake,
+        _ if on_company_site => Match::Lead(MatchLevel::NameAndCompany),
+        _ => Match::Lead(MatchLevel::NameOnly),
+    }
+}
+
+/// One record that counts as the lead.
+#[derive(Debug, Clone, Copy)]
+pub struct Accepted<'a> {
+    /// The page it is on.
+    pub page: &'a PageFacts,
+    /// The record.
+    pub record: &'a Record,
+    /// How strongly it is the lead.
+    pub level: MatchLevel,
+}
+
+/// Everything decided about who the lead is on the pages.
+#[derive(Debug, Clone)]
+pub struct Matching<'a> {
+    /// Every page read.
+    pub pages: &'a [PageFacts],
+    /// Records used, with their level.
+    pub accepted: Vec<Accepted<'a>>,
+    /// How many namesake records were set aside.
+    pub namesakes: usize,
+    /// The identity after learning.
+    pub identity: Identity,
+}
+
+impl Matching<'_> {
+    /// The best level of any accepted record.
+    pub fn best_level(&self) -> Option<MatchLevel> {
+        self.accepted.iter().map(|a| a.level).max()
+    }
+
+    /// The lead's company, as given or learned.
+    pub fn identity_company(&self) -> Option<&str> {
+        self.identity.company.as_deref()
+    }
+}
+
+/// True when the page is the home page of the company (its site names the company, or its
+/// domain does).
+pub fn is_company_home(page: &PageFacts, company: &str) -> bool {
+    let root =
+        url::Url::parse(&page.url).is_ok_and(|u| matches!(u.path(), "" | "/" | "/index.html"));
+    root && (page
+        .site
+        .org_name
+        .as_deref()
+        .is_some_and(|o| normalize::same_company(o, company))
+        || normalize::domain_matches_company(&page.url, company))
+}
+
+/// Matches every record of every page, learning from the strong ones, then matching again.
+pub fn match_pages<'a>(lead: &Lead, pages: &'a [PageFacts]) -> Matching<'a> {
+    let mut identity = Identity::from_lead(lead);
+    let first = run_matching(&identity, pages);
+    // Learn from strong records: addresses, profiles, and the company when the lead gave none.
+    let mut companies: BTreeMap<String, (String, f64)> = BTreeMap::new();
+    for accepted in &first.0 {
+        if accepted.level < MatchLevel::NameAndCompany {
+            continue;
+        }
+        for fact in &accepted.record.facts {
+            match fact.kind {
+                FieldKind::Email
+                    if accepted.level >= MatchLevel::Profile
+                        || accepted.record.whole_page
+                        || fact.source != Source::Card =>
+                {
+                    identity.emails.insert(normalize::email(&fact.value));
+                }
+                FieldKind::Linkedin | FieldKind::Github => {
+                    identity.profiles.insert(normalize::url(&fact.value));
+                }
+                _ => {}
+            }
+        }
+        let strong_enough = accepted.level >= MatchLevel::Profile
+            || (accepted.level >= MatchLevel::NameAndCompany && identity.domain.is_some());
+        if strong_enough && let Some(company) = record_company(accepted.record, accepted.page) {
+            let entry = companies
+                .entry(normalize::company(company))
+                .or_insert_with(|| (company.to_owned(), 0.0));
+            entry.1 += accepted.level.weight();
+        }
+    }
+    if identity.company.is_none()
+        && let Some((_, (company, _))) =
+            companies.into_iter().max_by(|a, b| a.1.1.total_cmp(&b.1.1))
+    {
+        identity.company = Some(company);
+    }
+    if identity.domain.is_none() {
+        identity.domain = identity
+            .emails
+            .iter()
+            .filter_map(|e| normalize::email_domain(e))
+            .find(|d| {
+                !normalize::is_freemail(d)
+                    && identity
+                        .company
+                        .as_deref()
+                        .is_some_and(|c| normalize::domain_matches_company(d, c))
+            });
+    }
+    // Companies the lead's own records call former: a record there is the lead's past, not a
+    // namesake.
+    for accepted in &first.0 {
+        for fact in accepted
+            .record
+            .values(FieldKind::Company)
+            .filter(|f| f.former)
+        {
+            identity.former_companies.push(fact.value.clone());
+        }
+    }
+    let (mut accepted, namesakes) = run_matching(&identity, pages);
+    if namesakes > 0 {
+        accepted.retain(|a| a.level > MatchLevel::NameOnly);
+    }
+    Matching {
+        pages,
+        accepted,
+        namesakes,
+        identity,
+    }
+}
+
+fn run_matching<'a>(identity: &Identity, pages: &'a [PageFacts]) -> (Vec<Accepted<'a>>, usize) {
+    let mut accepted = Vec::new();
+    let mut namesakes = 0;
+    for page in pages {
+        for record in &page.records {
+            match match_record(identity, record, page) {
+                Match::Lead(level) => accepted.push(Accepted {
+                    page,
+                    record,
+                    level,
+                }),
+                Match::Namesake => {
+                    let past = record_company(record, page).is_some_and(|c| {
+                        identity
+                            .former_companies
+                            .iter()
+                            .any(|f| normalize::same_company(f, c))
+                    });
+                    if !past {
+                        namesakes += 1;
+                    }
+                }
+                Match::Unrelated => {}
+            }
+        }
+    }
+    (accepted, namesakes)
+}
+
+/// One candidate value of a field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// The value as written.
+    pub value: String,
+    /// The page it is on.
+    pub url: String,
+    /// The page's date.
+    pub date: Option<u32>,
+    /// The match level of its record.
+    pub level: MatchLevel,
+    /// Its source kind.
+    pub source: Source,
+    /// True when the page calls it former.
+    pub former: bool,
+    /// Authority of the page for this field (1.0 neutral).
+    pub authority: f64,
+}
+
+/// The key two values of a kind agree on.
+pub fn value_key(kind: FieldKind, value: &str) -> String {
+    match kind {
+        FieldKind::Email => normalize::email(value),
+        FieldKind::Linkedin
+        | FieldKind::Github
+        | FieldKind::Website
+        | FieldKind::PersonalWebsite => normalize::url(value),
+        FieldKind::Domain => normalize::host(value),
+        FieldKind::Company => normalize::company(value),
+        FieldKind::Location => normalize::city(value),
+        FieldKind::Phone => normalize::phone(value),
+        FieldKind::Title => title_key(value),
+        _ => normalize::text(value),
+    }
+}
+
+/// Common spelled-out titles and their short forms, compared as one.
+const TITLE_SYNONYMS: &[(&str, &str)] = &[
+    ("chief executive officer", "ceo"),
+    ("chief technology officer", "cto"),
+    ("chief technical officer", "cto"),
+    ("chief financial officer", "cfo"),
+    ("chief operating officer", "coo"),
+    ("chief marketing officer", "cmo"),
+    ("chief information officer", "cio"),
+    ("chief product officer", "cpo"),
+    ("chief revenue officer", "cro"),
+    ("chief people officer", "cpo"),
+    ("chief data officer", "cdo"),
+    ("chief information security officer", "ciso"),
+    ("senior vice president", "svp"),
+    ("executive vice president", "evp"),
+    ("vice president", "vp"),
+    ("cofounder", "co founder"),
+    ("senior", "sr"),
+];
+
+/// A title's comparison key: [`normalize::text`], short forms for common long ones, "of"
+/// dropped after "VP"/"Head"/"Director".
+pub fn title_key(value: &str) -> String {
+    let mut key = format!(" {} ", normalize::text(value).replace('-', " "));
+    for (long, short) in TITLE_SYNONYMS {
+        key = key.replace(&format!(" {long} "), &format!(" {short} "));
+    }
+    for head in ["vp", "svp", "evp", "director", "head", "manager"] {
+        key = key.replace(&format!(" {head} of "), &format!(" {head} "));
+    }
+    // Word order does not matter: "Co-Founder & CEO" is "CEO & Co-Founder".
+    let mut words: Vec<&str> = key.split_whitespace().filter(|w| *w != "and").collect();
+    words.sort_unstable();
+    words.join(" ")
+}
+
+/// One field's decision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldDecision {
+    /// The value, when one is answered.
+    pub value: Option<String>,
+    /// 0-100.
+    pub confidence: u8,
+    /// Pages supporting the value.
+    pub sources: Vec<String>,
+    /// Competing values that lost, for the notes.
+    pub rejected: Vec<String>,
+}
+
+/// Decides one field from its candidates (pure: the scoring of the module docs).
+pub fn decide_field(kind: FieldKind, candidates: &[Candidate]) -> FieldDecision {
+    let newest = candidates.iter().filter_map(|c| c.date).max();
+    let any_dated = newest.is_some();
+    let weight = |c: &Candidate| {
+        let recency = match (c.date, newest) {
+            (Some(d), Some(n)) if n >= d + 10_000 => 0.5,
+            (Some(d), Some(n)) if n > d => 0.85,
+            (Some(_), _) => 1.0,
+            (None, _) if any_dated => 0.8,
+            (None, _) => 1.0,
+        };
+        c.level.weight() * source_weight(c.source) * recency * c.authority
+    };
+    // key -> (display, per-page support, best level, sources, prose only)
+    struct Group {
+        display: (String, f64),
+        pages: BTreeMap<String, f64>,
+        against: BTreeMap<String, f64>,
+        best_level: Option<MatchLevel>,
+        only_prose: bool,
+    }
+    let mut groups: BTreeMap<String, Group> = BTreeMap::new();
+    for c in candidates {
+        let key = value_key(kind, &c.value);
+        if key.is_empty() {
+            continue;
+        }
+        let w = weight(c);
+        let group = groups.entry(key).or_insert_with(|| Group {
+            display: (c.value.clone(), 0.0),
+            pages: BTreeMap::new(),
+            against: BTreeMap::new(),
+            best_level: None,
+            only_prose: true,
+        });
+        if c.former {
+            let slot = group.against.entry(c.url.clone()).or_default();
+            *slot = slot.max(w);
+            continue;
+        }
+        let slot = group.pages.entry(c.url.clone()).or_default();
+        *slot = slot.max(w);
+        group.best_level = group.best_level.max(Some(c.level));
+        group.only_prose &= matches!(c.source, Source::Prose | Source::Llm);
+        let better_display = w > group.display.1 + 1e-9
+            || (kind == FieldKind::Location
+                && (w - group.display.1).abs() < 1e-9
+                && c.value.len() > group.display.0.len());
+        if better_display {
+            group.display = (c.value.clone(), w);
+        }
+    }
+    let mut scored: Vec<(f64, &Group)> = groups
+        .values()
+        .filter(|g| !g.pages.is_empty())
+        .map(|g| {
+            let support: f64 = g.pages.values().sum();
+            let against: f64 = g
+                .against
+                .iter()
+                .map(|(url, w)| {
+                    if g.pages.contains_key(url) {
+                        0.0
+                    } else {
+                        0.5 * w
+                    }
+                })
+                .sum();
+            ((support - against).max(0.0), g)
+        })
+        .collect();
+    scored.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then_with(|| a.1.display.0.cmp(&b.1.display.0))
+    });
+    let Some((best_support, best)) = scored.first() else {
+        return FieldDecision {
+            value: None,
+            confidence: 0,
+            sources: Vec::new(),
+            rejected: Vec::new(),
+        };
+    };
+    if *best_support <= 0.0 {
+        return FieldDecision {
+            value: None,
+            confidence: 0,
+            sources: Vec::new(),
+            rejected: scored.iter().map(|(_, g)| g.display.0.clone()).collect(),
+        };
+    }
+    let others: f64 = scored.iter().skip(1).map(|(s, _)| s).sum();
+    let share = best_support / (best_support + others);
+    let mut confidence = best.best_level.map_or(0.0, MatchLevel::base_confidence);
+    confidence += (4.0 * (best.pages.len() as f64 - 1.0)).min(12.0);
+    confidence -= (1.0 - share) * 60.0;
+    if best.only_prose {
+        confidence -= 8.0;
+    }
+    let confidence = confidence.clamp(0.0, 100.0).round() as u8;
+    let value = (confidence >= MIN_CONFIDENCE).then(|| best.display.0.clone());
+    FieldDecision {
+        sources: if value.is_some() {
+            best.pages.keys().cloned().collect()
+        } else {
+            Vec::new()
+        },
+        value,
+        confidence,
+        rejected: scored
+            .iter()
+            .skip(1)
+            .map(|(_, g)| g.display.0.clone())
+            .collect(),
+    }
+}
+
+/// The authority of a page for a field: the company's own site, a profile page, the person's
+/// own site.
+pub fn authority(kind: FieldKind, page: &PageFacts, record: &Record, identity: &Identity) -> f64 {
+    let host = normalize::host(&page.url);
+    let company_site = identity
+        .domain
+        .as_deref()
+        .is_some_and(|d| normalize::host(d) == host)
+        || identity.company.as_deref().is_some_and(|c| {
+            normalize::domain_matches_company(&host, c)
+                || page
+                    .site
+                    .org_name
+                    .as_deref()
+                    .is_some_and(|o| normalize::same_company(o, c))
+                    && page.site.team_page
+        });
+    let profile_page = host.ends_with("linkedin.com") || host == "github.com";
+    match kind {
+        FieldKind::Title | FieldKind::Company | FieldKind::Email | FieldKind::Location
+            if company_site =>
+        {
+            1.25
+        }
+        FieldKind::Title | FieldKind::Location if profile_page => 1.1,
+        FieldKind::Email if record.whole_page && !profile_page => 1.1,
+        _ => 1.0,
+    }
+}
+
+/// The candidates of one kind from the accepted records (for the website, also from the
+/// company's site and the email's domain).
+pub fn candidates(kind: FieldKind, matching: &Matching<'_>) -> Vec<Candidate> {
+    let identity = &matching.identity;
+    let mut out = Vec::new();
+    let mut push = |accepted: &Accepted<'_>, fact: &Fact, value: String| {
+        out.push(Candidate {
+            value,
+            url: accepted.page.url.clone(),
+            date: accepted.page.date,
+            level: accepted.level,
+            source: fact.source,
+            former: fact.former,
+            authority: authority(kind, accepted.page, accepted.record, identity),
+        });
+    };
+    for accepted in &matching.accepted {
+        let wanted = match kind {
+            FieldKind::Domain => FieldKind::Website,
+            other => other,
+        };
+        for fact in accepted.record.values(wanted) {
+            if kind == FieldKind::Email
+                && fact.source == Source::Card
+                && !email_fits(&fact.value, identity)
+            {
+                continue;
+            }
+            push(accepted, fact, fact.value.clone());
+        }
+        if kind == FieldKind::Company
+            && accepted
+                .record
+                .values(FieldKind::Company)
+                .all(|f| f.former || f.source == Source::Site)
+        {
+            let host = normalize::host(&accepted.page.url);
+            let on_own_site = identity.company.as_deref().filter(|c| {
+                normalize::domain_matches_company(&host, c)
+                    || identity
+                        .domain
+                        .as_deref()
+                        .is_some_and(|d| normalize::host(d) == host)
+            });
+            if let Some(org) = record_company(accepted.record, accepted.page).or(on_own_site) {
+                let fact = Fact::new(FieldKind::Company, org, Source::Site);
+                push(accepted, &fact, org.to_owned());
+            }
+        }
+        if matches!(kind, FieldKind::Website | FieldKind::Domain)
+            && accepted.level >= MatchLevel::NameAndCompany
+            && accepted.page.site.team_page
+            && let Some(org) = accepted.page.site.org_name.as_deref()
+            && identity
+                .company
+                .as_deref()
+                .is_some_and(|c| normalize::same_company(c, org))
+        {
+            let site = accepted
+                .page
+                .site
+                .org_url
+                .clone()
+                .unwrap_or_else(|| origin(&accepted.page.url));
+            let fact = Fact::new(FieldKind::Website, site.clone(), Source::Site);
+            push(accepted, &fact, site);
+        }
+    }
+    if matches!(kind, FieldKind::Website | FieldKind::Domain)
+        && let (Some(company), Some(level)) = (identity.company.as_deref(), matching.best_level())
+    {
+        for page in matching
+            .pages
+            .iter()
+            .filter(|p| is_company_home(p, company))
+        {
+            out.push(Candidate {
+                value: page
+                    .site
+                    .org_url
+                    .clone()
+                    .unwrap_or_else(|| origin(&page.url)),
+                url: page.url.clone(),
+                date: page.date,
+                level,
+                source: Source::Site,
+                former: false,
+                authority: 1.0,
+            });
+        }
+    }
+    if matches!(kind, FieldKind::Website | FieldKind::Domain) {
+        let email_domain = out_email_domain(matching);
+        if let Some((domain, level, url)) = email_domain {
+            out.push(Candidate {
+                value: format!("https://{domain}/"),
+                url,
+                date: None,
+                level,
+                source: Source::Site,
+                former: false,
+                authority: 1.0,
+            });
+        }
+    }
+    out
+}
+
+/// The domain of the lead's work email, when it belongs to the company.
+fn out_email_domain(matching: &Matching<'_>) -> Option<(String, MatchLevel, String)> {
+    let identity = &matching.identity;
+    let company = identity.company.as_deref()?;
+    for accepted in &matching.accepted {
+        for fact in accepted.record.values(FieldKind::Email) {
+            if let Some(domain) = normalize::email_domain(&fact.value)
+                && !normalize::is_freemail(&domain)
+                && normalize::domain_matches_company(&domain, company)
+            {
+                return Some((domain, accepted.level, accepted.page.url.clone()));
+            }
+        }
+    }
+    None
+}
+
+fn origin(url: &str) -> String {
+    url::Url::parse(url)
+        .map(|u| format!("{}://{}/", u.scheme(), u.host_str().unwrap_or("")))
+        .unwrap_or_default()
+}
+
+/// True when an address plausibly is the lead's: its local part holds their first or last
+/// name or initials, or it is at their company's domain.
+pub fn email_fits(address: &str, identity: &Identity) -> bool {
+    let address = normalize::email(address);
+    let local = address
+        .split('@')
+        .next()
+        .unwrap_or("")
+        .replace(['.', '_', '-', '+'], "");
+    let domain = normalize::email_domain(&address).unwrap_or_default();
+    let by_name = identity.matcher.as_ref().is_some_and(|m| {
+        let initial = |s: &str| s.chars().next().map(String::from).unwrap_or_default();
+        local.contains(m.first())
+            || local.contains(m.last())
+            || local == format!("{}{}", initial(m.first()), m.last())
+            || local == format!("{}{}", m.first(), initial(m.last()))
+    });
+    let by_domain = identity
+        .domain
+        .as_deref()
+        .is_some_and(|d| normalize::host(d) == domain);
+    by_name || by_domain
+}
+
+#[cfg(test)]
+#[path = "decide/tests.rs"]
+mod tests;

@@ -1,0 +1,114 @@
+//! Email addresses in text, including the usual obfuscations: `name [at] domain [dot] com`,
+//! `name(at)domain.com`, `name AT domain DOT com`; HTML entities are already decoded by the
+//! parser. Role mailboxes (`info@`, `press@`) are left out.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::vocab::is_role_mailbox;
+use crate::normalize;
+
+static PLAIN: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b[a-z0-9][a-z0-9._%+-]*@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b").ok()
+});
+
+/// `[at]`, `(at)`, `{at}`, `<at>` with any dot form.
+static BRACKETED: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    let at = r"\s*[\[\(\{<]\s*at\s*[\]\)\}>]\s*";
+    let dot = r"(?:\s*[\[\(\{<]\s*dot\s*[\]\)\}>]\s*|\s+dot\s+|\.)";
+    Regex::new(&format!(
+        r"(?i)\b(?P<local>[a-z0-9][a-z0-9._+-]*){at}(?P<domain>[a-z0-9-]+(?:{dot}[a-z0-9-]+)+)\b"
+    ))
+    .ok()
+});
+
+/// ` at ` only with every dot spelled out (` dot `, `[dot]`): "works at acme.example" is prose.
+static SPELLED: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    let dot = r"(?:\s*[\[\(\{<]\s*dot\s*[\]\)\}>]\s*|\s+dot\s+)";
+    Regex::new(&format!(
+        r"(?i)\b(?P<local>[a-z0-9][a-z0-9._+-]*)\s+at\s+(?P<domain>[a-z0-9-]+(?:{dot}[a-z0-9-]+)+)\b"
+    ))
+    .ok()
+});
+
+static DOT: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(?i)\s*[\[\(\{<]\s*dot\s*[\]\)\}>]\s*|\s+dot\s+").ok());
+
+/// Every personal email address in the text, lower-cased, in order of appearance.
+pub fn in_text(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |address: String| {
+        if normalize::is_email(&address) && !is_role_mailbox(&address) && !out.contains(&address) {
+            out.push(address);
+        }
+    };
+    if let Some(plain) = PLAIN.as_ref() {
+        for m in plain.find_iter(text) {
+            push(normalize::email(m.as_str()));
+        }
+    }
+    if let Some(dot) = DOT.as_ref() {
+        for regex in [BRACKETED.as_ref(), SPELLED.as_ref()].into_iter().flatten() {
+            for caps in regex.captures_iter(text) {
+                let (Some(local), Some(domain)) = (caps.name("local"), caps.name("domain")) else {
+                    continue;
+                };
+                let domain = dot.replace_all(domain.as_str(), ".");
+                push(format!("{}@{}", local.as_str(), domain).to_lowercase());
+            }
+        }
+    }
+    out
+}
+
+/// Decodes one `mailto:` target or obfuscated address, if it is a personal email address.
+pub fn decode(value: &str) -> Option<String> {
+    let value = normalize::email(value);
+    if normalize::is_email(&value) {
+        return (!is_role_mailbox(&value)).then_some(value);
+    }
+    in_text(&value).into_iter().next()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn obfuscations() {
+        for (text, want) in [
+            (
+                "write to ada@quill.example today",
+                vec!["ada@quill.example"],
+            ),
+            ("ada [at] quill [dot] example", vec!["ada@quill.example"]),
+            ("ada(at)quill.example", vec!["ada@quill.example"]),
+            ("ada (at) quill (dot) co (dot) uk", vec!["ada@quill.co.uk"]),
+            ("ada.q AT quill DOT example", vec!["ada.q@quill.example"]),
+            ("ada {at} quill {dot} example", vec!["ada@quill.example"]),
+            ("ada at quill dot example", vec!["ada@quill.example"]),
+            ("she works at quill.example now", vec![]),
+            (
+                "Email me at clio.quill [at] glasswing [dot] example",
+                vec!["clio.quill@glasswing.example"],
+            ),
+            ("info@quill.example and press@quill.example", vec![]),
+            (
+                "Ada@Quill.Example, ada@quill.example",
+                vec!["ada@quill.example"],
+            ),
+        ] {
+            assert_eq!(in_text(text), want, "{text}");
+        }
+        assert_eq!(
+            decode("mailto:Ada@Quill.example?subject=x").as_deref(),
+            Some("ada@quill.example")
+        );
+        assert_eq!(decode("mailto:info@quill.example"), None);
+        assert_eq!(
+            decode("ada [at] quill [dot] example").as_deref(),
+            Some("ada@quill.example")
+        );
+    }
+}
