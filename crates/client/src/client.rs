@@ -334,10 +334,10 @@ impl Client {
             message: format!("{API_KEY_ENV} is not set"),
         })?;
         let mut builder = Client::builder().api_key(key);
-        if let Ok(url) = std::env::var(BASE_URL_ENV) {
-            if !url.trim().is_empty() {
-                builder = builder.base_url(url);
-            }
+        if let Ok(url) = std::env::var(BASE_URL_ENV)
+            && !url.trim().is_empty()
+        {
+            builder = builder.base_url(url);
         }
         builder.build()
     }

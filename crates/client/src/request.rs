@@ -148,10 +148,10 @@ impl EnrichRequest {
         if self.max_iterations == Some(0) {
             return invalid("max_iterations must be at least 1");
         }
-        if let Some(url) = &self.webhook_url {
-            if !(url.starts_with("https://") || url.starts_with("http://")) {
-                return invalid("webhook_url must be an http(s) URL");
-            }
+        if let Some(url) = &self.webhook_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return invalid("webhook_url must be an http(s) URL");
         }
         for key in [
             "lead_info",

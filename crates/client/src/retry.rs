@@ -160,10 +160,10 @@ pub fn retry_after(
     retry_after: Option<&str>,
     now: SystemTime,
 ) -> Option<Duration> {
-    if let Some(ms) = retry_after_ms.and_then(|v| v.trim().parse::<f64>().ok()) {
-        if let Ok(wait) = Duration::try_from_secs_f64(ms / 1000.0) {
-            return Some(wait);
-        }
+    if let Some(ms) = retry_after_ms.and_then(|v| v.trim().parse::<f64>().ok())
+        && let Ok(wait) = Duration::try_from_secs_f64(ms / 1000.0)
+    {
+        return Some(wait);
     }
     let value = retry_after?.trim();
     if let Ok(seconds) = value.parse::<f64>() {

@@ -91,11 +91,7 @@ impl Shared {
             script: Mutex::new(Script::default()),
             jobs: Mutex::new(jobs),
             job_log: Mutex::new(JobLog::default()),
-            id_salt: if config.fixed_ids {
-                0
-            } else {
-                rng::entropy()
-            },
+            id_salt: if config.fixed_ids { 0 } else { rng::entropy() },
             limiter,
             job_seq: AtomicU64::new(0),
             fault_seq: AtomicU64::new(0),
@@ -261,11 +257,11 @@ fn gate(shared: &Shared, headers: &HeaderMap, endpoint: Endpoint) -> Result<Outc
     if endpoint == Endpoint::Status {
         shared.counters.add(|c| &c.status_polls);
     }
-    if let Some(limiter) = &shared.limiter {
-        if let Err(wait) = lock(limiter).check(key, Instant::now()) {
-            shared.counters.add(|c| &c.rate_limited);
-            return Err(too_many(wait));
-        }
+    if let Some(limiter) = &shared.limiter
+        && let Err(wait) = lock(limiter).check(key, Instant::now())
+    {
+        shared.counters.add(|c| &c.rate_limited);
+        return Err(too_many(wait));
     }
     let scripted = lock(&shared.script).next(endpoint);
     let outcome = scripted.unwrap_or_else(|| {

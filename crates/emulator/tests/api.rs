@@ -367,7 +367,10 @@ async fn task_ids_differ_between_emulators_with_one_seed_unless_fixed() {
         let (_, submitted) = Api::new(&emulator).post("/enrich-lead-async", &body).await;
         ids.push(submitted["task_id"].as_str().unwrap().to_owned());
     }
-    assert_ne!(ids[0], ids[1], "a restarted emulator must not reuse task ids");
+    assert_ne!(
+        ids[0], ids[1],
+        "a restarted emulator must not reuse task ids"
+    );
     assert_eq!(ids[0].len(), 36);
 }
 
