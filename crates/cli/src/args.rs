@@ -1,4 +1,4 @@
-//! The command line.
+//! The command line: what each subcommand accepts, and nothing else.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -6,18 +6,12 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use sixtyfour_emulator::{EmulatorArgs, parse_duration};
 
+use crate::exit::TABLE;
 use crate::input::Format;
-
-const EXIT_CODES: &str = "Exit codes:
-  0    every row completed
-  1    some rows failed (see the output's status and error)
-  2    bad usage or input (nothing was submitted)
-  3    rows left unknown or past the deadline (re-run the same command to resume)
-  130  interrupted (re-run the same command to resume)";
 
 /// Typed lead enrichment: batch jobs against the enrich-lead API, and a local emulator.
 #[derive(Debug, Parser)]
-#[command(name = "sixtyfour", version, after_help = EXIT_CODES)]
+#[command(name = "sixtyfour", version, after_help = TABLE)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -27,8 +21,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Enrich every lead of a CSV or JSONL file, crash-safe and resumable.
-    #[command(after_help = EXIT_CODES)]
+    /// Enrich every lead of a CSV or JSONL file, exactly once, crash-safe and resumable.
+    #[command(after_help = TABLE)]
     Enrich(EnrichArgs),
     /// Run the enrich-lead API emulator.
     Emulator(EmulatorArgs),
@@ -48,28 +42,45 @@ pub struct EnrichArgs {
     /// Guidance sent with every lead.
     #[arg(long)]
     pub research_plan: Option<String>,
-    /// Jobs in flight at once.
+    /// Jobs in flight at once (submits and waits).
     #[arg(short = 'j', long = "jobs", default_value_t = 16)]
     pub jobs: usize,
-    /// The journal file. Default: OUTPUT with .journal.sqlite appended.
+    /// The journal file, which makes re-runs resume. Default: OUTPUT with .journal.sqlite appended.
     #[arg(long)]
     pub journal: Option<PathBuf>,
+    /// Use a journal bound to another server or API key with this one: finished rows are kept,
+    /// rows whose jobs live on the old binding become unknown.
+    #[arg(long)]
+    pub rebind: bool,
+    /// The column (CSV) or key (JSONL) that identifies each row. Without it a row is known by
+    /// its content (the n-th copy of an identical lead).
+    #[arg(long, value_name = "NAME")]
+    pub id_column: Option<String>,
     /// Requests per minute (0 for no limit). Default 500, or no limit with --emulator.
     #[arg(long)]
     pub rate_limit: Option<u32>,
-    /// How long to wait for each job before leaving it to a later run.
+    /// Bound on the whole run: no submit starts after it and every wait ends by it; the rows
+    /// left are resumed by the next run (exit 3). Default: none.
+    #[arg(long, value_parser = parse_duration)]
+    pub deadline: Option<Duration>,
+    /// How long one job is waited for before it is left to a later run.
     #[arg(long, default_value = "20m", value_parser = parse_duration)]
-    pub deadline: Duration,
-    /// Another server than the API.
+    pub job_timeout: Duration,
+    /// Another server than the API (also SIXTYFOUR_BASE_URL).
     #[arg(long, env = "SIXTYFOUR_BASE_URL")]
     pub base_url: Option<String>,
     /// Run against an in-process emulator: offline, no API key needed.
     #[arg(long)]
     pub emulator: bool,
-    /// Submit again the rows whose submit outcome is unknown (may pay twice for them).
-    #[arg(long)]
-    pub resubmit_unknown: bool,
-    /// Submit again the rows that failed in an earlier run.
+    /// How long the in-process emulator's jobs take: `300ms`, `2s`, or a range `1s..5s`.
+    #[arg(long, requires = "emulator", value_parser = |s: &str| s.parse::<sixtyfour_emulator::Latency>())]
+    pub emulator_latency: Option<sixtyfour_emulator::Latency>,
+    /// Send again rows whose outcome is unknown (a job may exist: they may be paid twice). Alone:
+    /// every unknown row; with =ROWS, only those (row numbers of the output, or ids with
+    /// --id-column), comma-separated.
+    #[arg(long, value_name = "ROWS", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    pub resubmit_unknown: Option<String>,
+    /// Send again rows that failed definitely (a 4xx, or a job that ended failed).
     #[arg(long)]
     pub retry_failed: bool,
     /// The input's format, when its extension does not say.
@@ -84,4 +95,10 @@ pub struct EnrichArgs {
     /// No progress display.
     #[arg(short, long)]
     pub quiet: bool,
+    /// How often the status line is printed when stderr is not a terminal.
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub status_every: Duration,
+    /// Also list the journal's rows that are not in this input.
+    #[arg(short, long)]
+    pub verbose: bool,
 }

@@ -1,18 +1,23 @@
-//! `sixtyfour`: crash-safe batch enrichment of CSV and JSONL files, and the API emulator.
+//! `sixtyfour`: exactly-once batch enrichment of CSV and JSONL files, and the API emulator.
 
 mod args;
+mod enrich;
+mod exit;
 mod input;
-mod journal;
+mod key;
 mod output;
+mod paths;
+mod plan;
 mod progress;
-mod run;
+mod report;
+mod server;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
 use crate::args::{Cli, Command};
-use crate::run::Outcome;
+use crate::exit::{CliError, Exit};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -25,26 +30,28 @@ async fn main() -> ExitCode {
         Err(err) => {
             let _ = err.print();
             return ExitCode::from(if err.use_stderr() {
-                Outcome::BadInput.code()
+                Exit::BadInput.code()
             } else {
                 0
             });
         }
     };
+    match try_main(cli).await {
+        Ok(exit) => ExitCode::from(exit.code()),
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::from(err.exit().code())
+        }
+    }
+}
+
+async fn try_main(cli: Cli) -> Result<Exit, CliError> {
     match cli.command {
-        Command::Enrich(args) => match run::enrich(args).await {
-            Ok(outcome) => ExitCode::from(outcome.code()),
-            Err(fatal) => {
-                eprintln!("error: {}", fatal.message);
-                ExitCode::from(fatal.outcome.code())
-            }
-        },
-        Command::Emulator(args) => match args.run().await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(message) => {
-                eprintln!("error: {message}");
-                ExitCode::from(Outcome::BadInput.code())
-            }
-        },
+        Command::Enrich(args) => enrich::enrich(args).await,
+        Command::Emulator(args) => args
+            .run()
+            .await
+            .map(|()| Exit::Completed)
+            .map_err(CliError::Usage),
     }
 }

@@ -14,8 +14,8 @@ use std::pin::Pin;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
+use futures_util::{FutureExt, StreamExt};
 use serde_json::{Map, Value};
 use sixtyfour::{EnrichResult, Schema, TaskId};
 use sixtyfour_casting::{cast_record, resolve};
@@ -128,6 +128,8 @@ struct Control {
     interrupted: AtomicBool,
     deadline_passed: AtomicBool,
     submits: AtomicU64,
+    /// Rows that ended this run unfinished or unknown.
+    left: AtomicU64,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -146,6 +148,7 @@ impl Control {
             interrupted: AtomicBool::new(false),
             deadline_passed: AtomicBool::new(false),
             submits: AtomicU64::new(0),
+            left: AtomicU64::new(0),
         }
     }
 
@@ -226,6 +229,9 @@ impl Cx<'_> {
     }
 
     fn settle(&self, work: &Work, state: RowState) {
+        if state != RowState::Completed && state != RowState::Failed {
+            self.control.left.fetch_add(1, Ordering::Relaxed);
+        }
         self.emit(Event::Settled {
             position: work.position,
             state,
@@ -269,7 +275,13 @@ async fn row_step(cx: &Cx<'_>, work: Work) {
         }
     };
     let task_id = match (&work.state, &work.task_id) {
-        (RowState::Submitted, Some(task_id)) => TaskId::from(task_id.as_str()),
+        (RowState::Submitted, Some(task_id)) => {
+            cx.emit(Event::Resuming {
+                position: work.position,
+                task_id: task_id.clone(),
+            });
+            TaskId::from(task_id.as_str())
+        }
         _ => {
             let request = cx.ledger.template.request(lead.clone());
             cx.emit(Event::Submitting {
@@ -474,7 +486,11 @@ pub(crate) async fn dispatch(
             break;
         }
         tokio::select! {
-            _ = running.next() => {}
+            _ = running.next() => {
+                // Take every row that is already done, so that the next batch of
+                // `submitting` marks shares one synced commit.
+                while let Some(Some(())) = running.next().now_or_never() {}
+            }
             interrupted = changed(&mut stop) => {
                 if interrupted && !control.interrupted.load(Ordering::SeqCst) {
                     control.interrupt();
@@ -492,6 +508,13 @@ pub(crate) async fn dispatch(
         }
     }
     drop(running);
+    // Submits and waits are cut off at the deadline by themselves; the loop may not have seen
+    // the instant pass.
+    if options.deadline.is_some_and(|d| Instant::now() >= d)
+        && (!queue.is_empty() || control.left.load(Ordering::Relaxed) > 0)
+    {
+        control.deadline_passed.store(true, Ordering::SeqCst);
+    }
     let counts = ledger.store().counts(generation);
     let failure = lock(&control.failure).clone();
     let counts = match (counts, &failure) {
@@ -504,8 +527,7 @@ pub(crate) async fn dispatch(
         submits: control.submits.load(Ordering::Relaxed),
         halted: lock(&control.halt).clone(),
         interrupted: control.interrupted.load(Ordering::SeqCst),
-        deadline_passed: control.deadline_passed.load(Ordering::SeqCst)
-            && counts.pending + counts.submitted + counts.submitting > 0,
+        deadline_passed: control.deadline_passed.load(Ordering::SeqCst),
         store_failure: failure,
         unrecorded: lock(&control.unrecorded).clone(),
     };

@@ -31,6 +31,13 @@ pub enum Event {
         /// Its position in the input.
         position: u64,
     },
+    /// A row submitted in an earlier run is waited for again.
+    Resuming {
+        /// Its position in the input.
+        position: u64,
+        /// The job.
+        task_id: String,
+    },
     /// A row's submit got a task id.
     Submitted {
         /// Its position in the input.
