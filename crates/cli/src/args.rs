@@ -9,6 +9,11 @@ use sixtyfour_emulator::{EmulatorArgs, parse_duration};
 use crate::exit::TABLE;
 use crate::input::Format;
 
+/// The key sources, then the exit codes: the help of commands that call the API.
+fn with_key_sources() -> String {
+    format!("{KEY_SOURCES}\n\n{TABLE}")
+}
+
 /// Typed lead enrichment: batch jobs against the enrich-lead API, and a local emulator.
 #[derive(Debug, Parser)]
 #[command(name = "sixtyfour", version, after_help = TABLE)]
@@ -22,11 +27,18 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Enrich every lead of a CSV or JSONL file, exactly once, crash-safe and resumable.
-    #[command(after_help = TABLE)]
+    #[command(after_help = with_key_sources())]
     Enrich(EnrichArgs),
     /// Run the enrich-lead API emulator.
     Emulator(EmulatorArgs),
 }
+
+/// Where the API key is read from (documented on every command that calls the API).
+pub const KEY_SOURCES: &str = "API key, first found of:
+  --api-key-file PATH        a file holding the key alone (warned about if others can read it)
+  SIXTYFOUR_API_KEY_FILE     the path of such a file
+  SIXTYFOUR_API_KEY          the key itself
+--emulator needs none.";
 
 /// `sixtyfour enrich`.
 #[derive(Debug, Clone, clap::Args)]
@@ -72,6 +84,9 @@ pub struct EnrichArgs {
     /// Run against an in-process emulator: offline, no API key needed.
     #[arg(long)]
     pub emulator: bool,
+    /// A file holding the API key (also SIXTYFOUR_API_KEY_FILE; else SIXTYFOUR_API_KEY).
+    #[arg(long, value_name = "PATH", conflicts_with = "emulator")]
+    pub api_key_file: Option<PathBuf>,
     /// How long the in-process emulator's jobs take: `300ms`, `2s`, or a range `1s..5s`.
     #[arg(long, requires = "emulator", value_parser = |s: &str| s.parse::<sixtyfour_emulator::Latency>())]
     pub emulator_latency: Option<sixtyfour_emulator::Latency>,

@@ -169,7 +169,7 @@ impl Plan {
         } else {
             ServerPlan::Api {
                 base_url: args.base_url.clone().filter(|u| !u.trim().is_empty()),
-                api_key: crate::key::api_key()?,
+                api_key: crate::key::api_key(args.api_key_file.as_deref())?,
             }
         };
         let local = args.emulator;
