@@ -65,13 +65,13 @@ pub enum InputError {
     },
 }
 
-/// Where the leads come from.
+/// Where the leads come from: a file, or stdin read whole into memory (the input is read
+/// twice).
 #[derive(Debug, Clone)]
 pub enum Source {
     /// A file.
     File(PathBuf),
-    /// Bytes already read (tests).
-    #[cfg(test)]
+    /// The bytes of stdin.
     Stdin(Arc<Vec<u8>>),
 }
 
@@ -80,7 +80,6 @@ impl Source {
     pub fn name(&self) -> String {
         match self {
             Source::File(path) => path.display().to_string(),
-            #[cfg(test)]
             Source::Stdin(_) => "stdin".into(),
         }
     }
@@ -93,10 +92,79 @@ impl Source {
                     path: path.display().to_string(),
                     source,
                 }),
-            #[cfg(test)]
-            Source::Stdin(bytes) => Ok(Box::new(std::io::Cursor::new(bytes.to_vec()))),
+            Source::Stdin(bytes) => Ok(Box::new(std::io::Cursor::new(SharedBytes(Arc::clone(
+                bytes,
+            ))))),
         }
     }
+
+    /// Reads stdin whole.
+    pub fn stdin() -> Result<Source, InputError> {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|source| InputError::Io {
+                path: "stdin".into(),
+                source,
+            })?;
+        Ok(Source::Stdin(Arc::new(bytes)))
+    }
+
+    /// The first bytes, to sniff a format or a delimiter.
+    pub fn head(&self, n: usize) -> Result<Vec<u8>, InputError> {
+        let mut buffer = Vec::with_capacity(n);
+        self.open()?
+            .take(n as u64)
+            .read_to_end(&mut buffer)
+            .map_err(|source| InputError::Io {
+                path: self.name(),
+                source,
+            })?;
+        Ok(buffer)
+    }
+}
+
+/// Shared bytes as a reader's buffer, without a copy.
+struct SharedBytes(Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for SharedBytes {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_slice()
+    }
+}
+
+/// The format of an input that does not say: JSON Lines when its first character (after a
+/// byte-order mark and blanks) opens an object, CSV otherwise.
+pub fn sniff_format(head: &[u8]) -> Format {
+    let text = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    match text.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => Format::Jsonl,
+        _ => Format::Csv,
+    }
+}
+
+/// The delimiter of a CSV header line: the most frequent of `,` `;` and tab outside quotes
+/// (`,` when there is none or a tie).
+pub fn sniff_delimiter(head: &[u8]) -> u8 {
+    let line = head.split(|b| *b == b'\n').next().unwrap_or_default();
+    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
+    let mut quoted = false;
+    for byte in line {
+        if *byte == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            for (delimiter, count) in &mut counts {
+                if byte == delimiter {
+                    *count += 1;
+                }
+            }
+        }
+    }
+    let best = counts.iter().map(|(_, n)| *n).max().unwrap_or(0);
+    counts
+        .iter()
+        .find(|(_, n)| *n == best && best > 0)
+        .map_or(b',', |(d, _)| *d)
 }
 
 /// How to read the input.
@@ -649,6 +717,48 @@ mod tests {
         assert!(
             err.contains("--id-column `crm` is not a column of the header (id, name)"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn formats_and_delimiters_are_sniffed() {
+        let formats = [
+            (&b"{\"name\": \"Ada\"}\n"[..], Format::Jsonl),
+            (b"\xef\xbb\xbf  \n{\"a\": 1}", Format::Jsonl),
+            (b"name,company\n", Format::Csv),
+            (b"", Format::Csv),
+        ];
+        for (head, want) in formats {
+            assert_eq!(sniff_format(head), want);
+        }
+        let delimiters = [
+            (&b"name,company,email\nA;B,C"[..], b','),
+            (b"name;company;email\n", b';'),
+            (b"name\tcompany\n", b'\t'),
+            (b"\"Name, full\";company;email\n", b';'),
+            (b"name\n", b','),
+            (b"a,b;c\n", b','),
+        ];
+        for (head, want) in delimiters {
+            assert_eq!(
+                sniff_delimiter(head),
+                want,
+                "{}",
+                String::from_utf8_lossy(head)
+            );
+        }
+        let semicolons = source("name;company;email\nAda Quill;Lanternfish;\n");
+        let options = ReadOptions {
+            delimiter: b';',
+            ..options(Format::Csv)
+        };
+        let records: Vec<Record> = Records::open(&semicolons, &options)
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            Value::Object(records[0].lead.clone()),
+            serde_json::json!({"name": "Ada Quill", "company": "Lanternfish"})
         );
     }
 

@@ -1,20 +1,23 @@
 //! `sixtyfour`: exactly-once batch enrichment of CSV and JSONL files, and the API emulator.
 
 mod args;
+mod duration;
 mod enrich;
 mod exit;
 mod input;
+mod job;
 mod key;
 mod output;
 mod paths;
 mod plan;
 mod progress;
 mod report;
+mod schema;
 mod server;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use crate::args::{Cli, Command};
 use crate::exit::{CliError, Exit};
@@ -47,7 +50,19 @@ async fn main() -> ExitCode {
 
 async fn try_main(cli: Cli) -> Result<Exit, CliError> {
     match cli.command {
-        Command::Enrich(args) => enrich::enrich(args).await,
+        Command::Enrich(args) => enrich::enrich(*args).await,
+        Command::Status(args) => job::status(args).await,
+        Command::Wait(args) => job::wait(args).await,
+        Command::Schema(args) => schema::run(args),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "sixtyfour",
+                &mut std::io::stdout(),
+            );
+            Ok(Exit::Completed)
+        }
         Command::Emulator(args) => args
             .run()
             .await

@@ -33,6 +33,8 @@ impl OutputFormat {
 pub enum Target {
     /// A file, replaced at the end.
     File(PathBuf),
+    /// Standard output.
+    Stdout,
 }
 
 impl Target {
@@ -40,6 +42,7 @@ impl Target {
     pub fn name(&self) -> String {
         match self {
             Target::File(path) => path.display().to_string(),
+            Target::Stdout => "stdout".into(),
         }
     }
 
@@ -113,6 +116,7 @@ impl Writer {
                 let file = File::create(Target::temporary(path))?;
                 (Box::new(file.try_clone()?), Some(file))
             }
+            Target::Stdout => (Box::new(std::io::stdout()), None),
         };
         let mut writer = Writer {
             target,
@@ -203,8 +207,7 @@ impl Writer {
         if let Some(mut out) = self.csv.take() {
             out.flush()?;
         }
-        let Target::File(path) = &self.target;
-        if let Some(file) = self.file.take() {
+        if let (Some(file), Target::File(path)) = (self.file.take(), &self.target) {
             file.sync_all()?;
             std::fs::rename(Target::temporary(path), path)?;
         }

@@ -10,7 +10,7 @@ use sixtyfour_ledger::{Resend, RowRef, Template, UnknownRows};
 
 use crate::args::EnrichArgs;
 use crate::exit::CliError;
-use crate::input::{Format, ReadOptions, Source};
+use crate::input::{Format, ReadOptions, Source, sniff_delimiter, sniff_format};
 use crate::output::{OutputFormat, Target};
 use crate::paths::{self, Role};
 
@@ -61,6 +61,8 @@ pub struct Plan {
     pub resend: Resend,
     /// Move a journal bound elsewhere.
     pub rebind: bool,
+    /// Check and count only.
+    pub dry_run: bool,
     /// No progress display.
     pub quiet: bool,
     /// Status line period.
@@ -103,6 +105,28 @@ fn default_output(input: &Path) -> PathBuf {
     input.with_file_name(format!("{stem}.enriched.jsonl"))
 }
 
+/// The shortest delay between polls: anything less is busy polling.
+pub const MIN_POLL: Duration = Duration::from_millis(10);
+
+/// The journal of a run writing to stdout, in the current directory.
+pub const STDOUT_JOURNAL: &str = "sixtyfour.journal.sqlite";
+
+/// Checks a poll schedule: no busy polling, a maximum not below the first delay.
+pub fn check_poll(initial: Duration, max: Duration) -> Result<(), CliError> {
+    if initial < MIN_POLL {
+        return Err(CliError::Usage(format!(
+            "--poll-initial {initial:?} would poll without pause: give at least {}ms",
+            MIN_POLL.as_millis()
+        )));
+    }
+    if max < initial {
+        return Err(CliError::Usage(format!(
+            "--poll-max {max:?} is shorter than --poll-initial {initial:?}"
+        )));
+    }
+    Ok(())
+}
+
 /// The journal beside an output: its name with `.journal.sqlite` appended.
 pub fn default_journal(output: &Path) -> PathBuf {
     let mut name = output.as_os_str().to_owned();
@@ -137,17 +161,12 @@ pub fn unknown_rows(value: Option<&str>, ids: bool) -> Result<UnknownRows, CliEr
 impl Plan {
     /// Checks every flag and file; nothing is written.
     pub fn from_args(args: &EnrichArgs) -> Result<Plan, CliError> {
-        let format = match args.input_format {
-            Some(format) => format,
-            None => Format::from_path(&args.input).ok_or_else(|| {
-                CliError::Usage(format!(
-                    "cannot tell the format of {}: name it .csv or .jsonl, or pass --input-format",
-                    args.input.display()
-                ))
-            })?,
-        };
-        if args.jobs == 0 {
-            return Err(CliError::Usage("-j must be at least 1".into()));
+        let stdin = args.input.as_os_str() == "-";
+        if args.emulator_latency.is_some() && !args.emulator {
+            return Err(CliError::Usage(
+                "--emulator-latency sets the in-process emulator's latency: pass --emulator too"
+                    .into(),
+            ));
         }
         let schema = load_fields(&args.fields)?;
         let fields: Vec<String> = schema.names().map(str::to_owned).collect();
@@ -155,20 +174,37 @@ impl Plan {
         if let Some(plan) = &args.research_plan {
             template = template.research_plan(plan.clone());
         }
-        let output_path = args
-            .output
-            .clone()
-            .unwrap_or_else(|| default_output(&args.input));
-        let output_format = OutputFormat::from_path(&output_path);
-        let journal = args
-            .journal
-            .clone()
-            .unwrap_or_else(|| default_journal(&output_path));
+        if let Some(tier) = args.tier {
+            template = template.tier(tier.into());
+        }
+        if let Some(n) = args.max_iterations {
+            template = template.max_iterations(n);
+        }
+        let output = match &args.output {
+            Some(path) if path.as_os_str() == "-" => Target::Stdout,
+            Some(path) => Target::File(path.clone()),
+            None if stdin => Target::Stdout,
+            None => Target::File(default_output(&args.input)),
+        };
+        let output_format = match (&output, args.output_format) {
+            (_, Some(format)) => format,
+            (Target::File(path), None) => OutputFormat::from_path(path),
+            (Target::Stdout, None) => OutputFormat::Jsonl,
+        };
+        let journal = match (&args.journal, &output) {
+            (Some(path), _) => path.clone(),
+            (None, Target::File(path)) => default_journal(path),
+            (None, Target::Stdout) => PathBuf::from(STDOUT_JOURNAL),
+        };
         let server = if args.emulator {
             ServerPlan::Emulator(args.emulator_latency)
         } else {
             ServerPlan::Api {
-                base_url: args.base_url.clone().filter(|u| !u.trim().is_empty()),
+                base_url: args
+                    .base_url
+                    .clone()
+                    .or_else(|| std::env::var(sixtyfour::BASE_URL_ENV).ok())
+                    .filter(|u| !u.trim().is_empty()),
                 api_key: crate::key::api_key(args.api_key_file.as_deref())?,
             }
         };
@@ -184,9 +220,16 @@ impl Plan {
         };
         if let Some(initial) = args.poll_initial {
             poll.initial = initial;
+            poll.max = poll.max.max(initial);
         }
         if let Some(max) = args.poll_max {
             poll.max = max;
+        }
+        check_poll(poll.initial, poll.max)?;
+        if args.status_every < Duration::from_millis(100) {
+            return Err(CliError::Usage(
+                "--status-every must be at least 100ms".into(),
+            ));
         }
         let rate_limit = match args.rate_limit {
             Some(0) => None,
@@ -198,38 +241,67 @@ impl Plan {
             failed: args.retry_failed,
             unknown: unknown_rows(args.resubmit_unknown.as_deref(), args.id_column.is_some())?,
         };
-        let plan = Plan {
+        let mut plan = Plan {
             source: Source::File(args.input.clone()),
             read: ReadOptions {
-                format,
+                format: Format::Csv,
                 delimiter: b',',
                 id_column: args.id_column.clone(),
-                limit: None,
+                limit: args.limit,
             },
             template,
             fields,
-            output: Target::File(output_path),
+            output,
             output_format,
             journal,
             server,
             poll,
             rate_limit,
-            jobs: args.jobs,
+            jobs: usize::try_from(args.jobs).unwrap_or(usize::MAX),
             deadline: args.deadline,
             job_timeout: args.job_timeout,
             resend,
             rebind: args.rebind,
+            dry_run: args.dry_run,
             quiet: args.quiet,
             status_every: args.status_every,
             verbose: args.verbose,
         };
         plan.check_paths()?;
+        // Stdin is read once the flags are known to be usable.
+        if stdin {
+            plan.source = Source::stdin()?;
+        }
+        let head = plan.source.head(64 * 1024)?;
+        plan.read.format = match args.input_format {
+            Some(format) => format,
+            None if stdin => sniff_format(&head),
+            None => Format::from_path(&args.input).ok_or_else(|| {
+                CliError::Usage(format!(
+                    "cannot tell the format of {}: name it .csv or .jsonl, or pass --input-format",
+                    args.input.display()
+                ))
+            })?,
+        };
+        plan.read.delimiter = match args.delimiter {
+            Some(delimiter) => delimiter,
+            None if !stdin
+                && args
+                    .input
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("tsv")) =>
+            {
+                b'\t'
+            }
+            None => sniff_delimiter(&head),
+        };
         Ok(plan)
     }
 
     /// The output and the journal can be written and are not the input or each other.
     pub fn check_paths(&self) -> Result<(), CliError> {
         let input = match &self.source {
+            Source::File(path) if path.as_os_str() == "-" => None,
             Source::File(path) => {
                 if !path.is_file() {
                     return Err(CliError::Usage(format!(
@@ -244,16 +316,16 @@ impl Plan {
                 }
                 Some((path.as_path(), paths::identity(path)))
             }
-            #[cfg(test)]
             Source::Stdin(_) => None,
         };
         let mut targets = Vec::new();
-        let Target::File(path) = &self.output;
-        targets.push((Role::Output, paths::facts(path, true)));
-        targets.push((
-            Role::Companion,
-            paths::facts(&Target::temporary(path), false),
-        ));
+        if let Target::File(path) = &self.output {
+            targets.push((Role::Output, paths::facts(path, true)));
+            targets.push((
+                Role::Companion,
+                paths::facts(&Target::temporary(path), false),
+            ));
+        }
         targets.push((Role::Journal, paths::facts(&self.journal, true)));
         for suffix in [".lock", "-wal", "-shm", "-journal"] {
             let mut name = self.journal.as_os_str().to_owned();
@@ -288,5 +360,21 @@ mod tests {
                 .contains("not a row number")
         );
         assert!(unknown_rows(Some("0"), false).is_err());
+    }
+
+    #[test]
+    fn poll_schedules() {
+        let ms = Duration::from_millis;
+        assert!(check_poll(ms(10), ms(10)).is_ok());
+        assert!(check_poll(ms(2000), ms(10_000)).is_ok());
+        let rows = [
+            (ms(0), ms(0), "would poll without pause"),
+            (ms(5), ms(100), "would poll without pause"),
+            (ms(500), ms(100), "shorter than --poll-initial"),
+        ];
+        for (initial, max, want) in rows {
+            let err = check_poll(initial, max).unwrap_err().to_string();
+            assert!(err.contains(want), "{err}");
+        }
     }
 }

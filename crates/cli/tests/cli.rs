@@ -55,9 +55,10 @@ async fn csv_and_jsonl_in_jsonl_and_csv_out() {
         );
         assert_eq!(row["task_id"].as_str().unwrap().len(), 36);
         if titles[i].is_empty() {
-            // A lead nobody knows: completed, with empty fields.
+            // A lead nobody knows: completed, with empty fields and a low confidence.
             assert_eq!(row["structured_data"]["age"], Value::Null);
             assert_eq!(row["structured_data"]["email"], "");
+            assert!(row["confidence_score"].as_f64().unwrap() < 1.0, "{row}");
         } else {
             assert!(row["structured_data"]["age"].is_u64());
             assert!(row["structured_data"]["skills"].is_array());

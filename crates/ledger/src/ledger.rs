@@ -32,6 +32,7 @@ pub struct OpenOptions {
     api_key: Option<String>,
     in_process_emulator: bool,
     rebind: bool,
+    inspect: bool,
     durability: Durability,
 }
 
@@ -41,6 +42,7 @@ impl std::fmt::Debug for OpenOptions {
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field("in_process_emulator", &self.in_process_emulator)
             .field("rebind", &self.rebind)
+            .field("inspect", &self.inspect)
             .field("durability", &self.durability)
             .finish()
     }
@@ -67,6 +69,13 @@ impl OpenOptions {
     /// rows whose jobs live on the old binding become `unknown`.
     pub fn rebind(mut self, rebind: bool) -> Self {
         self.rebind = rebind;
+        self
+    }
+
+    /// Opens to look only (a dry run): the binding is still checked, and nothing is written:
+    /// no repair of a stopped run, no new binding. Run nothing with a ledger opened so.
+    pub fn inspect(mut self, inspect: bool) -> Self {
+        self.inspect = inspect;
         self
     }
 
@@ -394,7 +403,7 @@ impl Ledger {
                     &fingerprint,
                 ) {
                     if store.has_jobs().map_err(fail)? {
-                        if !options.rebind {
+                        if !options.rebind || options.inspect {
                             return Err(LedgerError::BindingChanged {
                                 path: path.to_owned(),
                                 change,

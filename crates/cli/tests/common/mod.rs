@@ -350,8 +350,8 @@ impl Fake {
     /// Every POST's `lead_info`, canonical, counted.
     pub fn posts_per_lead(&self) -> HashMap<String, usize> {
         let mut out = HashMap::new();
-        for lead in self.state.posts.lock().unwrap().iter() {
-            *out.entry(lead_key(lead)).or_insert(0) += 1;
+        for body in self.state.posts.lock().unwrap().iter() {
+            *out.entry(lead_key(&body["lead_info"])).or_insert(0) += 1;
         }
         out
     }
@@ -359,12 +359,17 @@ impl Fake {
     pub fn posts(&self) -> usize {
         self.state.posts.lock().unwrap().len()
     }
+
+    /// Every POST's body.
+    pub fn bodies(&self) -> Vec<Value> {
+        self.state.posts.lock().unwrap().clone()
+    }
 }
 
 async fn fake_submit(State(state): State<Arc<FakeState>>, body: axum::body::Bytes) -> Response {
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let lead = body["lead_info"].clone();
-    state.posts.lock().unwrap().push(lead.clone());
+    state.posts.lock().unwrap().push(body.clone());
     let mode = state.mode.lock().unwrap().unwrap_or(Mode::Accept);
     match mode {
         Mode::Accept => {
