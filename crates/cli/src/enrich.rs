@@ -33,9 +33,11 @@ pub async fn enrich(args: EnrichArgs) -> Result<Exit, CliError> {
         plan.template.clone(),
         connection.open.clone(),
     )?;
-    if !plan.quiet {
-        report::opened(ledger.opened(), &plan.journal.display().to_string());
-    }
+    report::opened(
+        ledger.opened(),
+        &plan.journal.display().to_string(),
+        plan.quiet,
+    );
     // Ready before the first submit: the first Ctrl-C drains, a second one quits at once.
     let stop = StopSignal::new();
     ctrl_c(stop.clone());

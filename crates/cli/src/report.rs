@@ -26,9 +26,9 @@ pub fn resume_command() -> String {
     words.join(" ")
 }
 
-/// What opening the journal found.
-pub fn opened(opened: &Opened, path: &str) {
-    if !opened.created {
+/// What opening the journal found (what it repaired is said even when `quiet`).
+pub fn opened(opened: &Opened, path: &str, quiet: bool) {
+    if !opened.created && !quiet {
         eprintln!("resuming from the journal {path}");
     }
     if opened.interrupted > 0 {

@@ -17,8 +17,9 @@ const LONG: Duration = Duration::from_secs(120);
 /// and sends nothing; the first finishes with one submit per row.
 #[tokio::test(flavor = "multi_thread")]
 async fn case_1_a_second_run_at_once_is_refused_and_sends_nothing() {
+    // 30 rows, 4 at a time, 500 ms each: seconds during which the first run holds the journal.
     let emulator = Emulator::builder()
-        .latency(Latency::Fixed(Duration::from_millis(300)))
+        .latency(Latency::Fixed(Duration::from_millis(500)))
         .spawn()
         .await
         .unwrap();

@@ -305,6 +305,11 @@ struct FakeState {
     mode: Mutex<Option<Mode>>,
     posts: Mutex<Vec<Value>>,
     jobs: Mutex<HashMap<String, Value>>,
+    /// When each job completes (none: at once).
+    ready: Mutex<HashMap<String, std::time::Instant>>,
+    latency: Mutex<Duration>,
+    /// Jobs accepted and not yet reported completed, and the most at once.
+    open: Mutex<(usize, usize)>,
 }
 
 /// A fake enrich-lead API on 127.0.0.1.
@@ -347,6 +352,16 @@ impl Fake {
         *self.state.mode.lock().unwrap() = Some(mode);
     }
 
+    /// Accepted jobs answer `processing` for this long before they complete.
+    pub fn set_latency(&self, latency: Duration) {
+        *self.state.latency.lock().unwrap() = latency;
+    }
+
+    /// The most jobs at once between their submit and the poll that reported them completed.
+    pub fn most_open(&self) -> usize {
+        self.state.open.lock().unwrap().1
+    }
+
     /// Every POST's `lead_info`, canonical, counted.
     pub fn posts_per_lead(&self) -> HashMap<String, usize> {
         let mut out = HashMap::new();
@@ -382,6 +397,15 @@ async fn fake_submit(State(state): State<Arc<FakeState>>, body: axum::body::Byte
                 "confidence_score": 5.0
             });
             jobs.insert(id.clone(), result);
+            let latency = *state.latency.lock().unwrap();
+            state
+                .ready
+                .lock()
+                .unwrap()
+                .insert(id.clone(), std::time::Instant::now() + latency);
+            let mut open = state.open.lock().unwrap();
+            open.0 += 1;
+            open.1 = open.1.max(open.0);
             (
                 StatusCode::OK,
                 axum::Json(json!({"task_id": id, "status": "pending"})),
@@ -416,8 +440,17 @@ async fn fake_status(
     State(state): State<Arc<FakeState>>,
     UrlPath(id): UrlPath<String>,
 ) -> Response {
-    match state.jobs.lock().unwrap().get(&id) {
+    let ready = state.ready.lock().unwrap().get(&id).copied();
+    if ready.is_some_and(|at| std::time::Instant::now() < at) {
+        return axum::Json(json!({"status": "processing", "task_type": "enrich_lead"}))
+            .into_response();
+    }
+    let result = state.jobs.lock().unwrap().get(&id).cloned();
+    match result {
         Some(result) => {
+            if state.ready.lock().unwrap().remove(&id).is_some() {
+                state.open.lock().unwrap().0 -= 1;
+            }
             axum::Json(json!({"status": "completed", "result": result, "task_type": "enrich_lead"}))
                 .into_response()
         }
