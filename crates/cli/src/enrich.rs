@@ -74,13 +74,19 @@ pub async fn enrich(args: EnrichArgs) -> Result<Exit, CliError> {
         plan.read.id_column.is_some(),
     )
     .map_err(|source| output_error(&plan, source))?;
-    ledger.rows(|row| {
-        writer
-            .row(&row)
-            .map_err(|e| sixtyfour_ledger::LedgerError::Usage {
-                message: format!("cannot write the output {}: {e}", plan.output.name()),
-            })
-    })?;
+    let mut write_error: Option<std::io::Error> = None;
+    let read = ledger.rows(|row| {
+        if write_error.is_none()
+            && let Err(err) = writer.row(&row)
+        {
+            write_error = Some(err);
+        }
+        Ok(())
+    });
+    if let Some(err) = write_error {
+        return Err(output_error(&plan, err));
+    }
+    read?;
     let written = writer
         .finish()
         .map_err(|source| output_error(&plan, source))?;

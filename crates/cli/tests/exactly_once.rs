@@ -298,7 +298,11 @@ async fn case_4_a_journal_bound_elsewhere_is_refused_before_any_request() {
     let requests = keyed.stats().requests;
     let out = run(command_for(&keyed.base_url(), "key-b", dir2.path(), &args)).await;
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("a different key"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("a different API key"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!stderr(&out).contains("key-a") && !stderr(&out).contains("key-b"));
     assert_eq!(keyed.stats().requests, requests);
 

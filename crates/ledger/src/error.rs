@@ -58,11 +58,11 @@ impl BindingChange {
         let old = (self.old_server != self.new_server).then(|| self.old_server.to_string());
         match (old, self.key_changed) {
             (Some(old), true) => format!(
-                "{old} and another API key (this run: {} with a different key)",
+                "{old} and another API key (this run: {} with a different API key)",
                 self.new_server
             ),
             (Some(old), false) => format!("{old} (this run: {})", self.new_server),
-            (None, _) => "another API key (this run uses a different key)".to_owned(),
+            (None, _) => "another API key (this run uses a different API key)".to_owned(),
         }
     }
 }
