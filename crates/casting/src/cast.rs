@@ -436,10 +436,10 @@ fn to_list(value: &Value) -> Result<Option<Vec<Value>>, CastError> {
             if text.is_empty() {
                 return Ok(None);
             }
-            if text.starts_with('[') {
-                if let Ok(Value::Array(items)) = serde_json::from_str::<Value>(text) {
-                    return Ok(Some(items));
-                }
+            if text.starts_with('[')
+                && let Ok(Value::Array(items)) = serde_json::from_str::<Value>(text)
+            {
+                return Ok(Some(items));
             }
             Ok(Some(vec![Value::String(text.to_owned())]))
         }

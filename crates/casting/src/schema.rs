@@ -360,10 +360,10 @@ pub struct SchemaBuilder {
 impl SchemaBuilder {
     /// Adds any spec.
     pub fn field(mut self, name: impl Into<String>, spec: FieldSpec) -> Self {
-        if self.error.is_none() {
-            if let Err(err) = self.schema.insert(name, spec) {
-                self.error = Some(err);
-            }
+        if self.error.is_none()
+            && let Err(err) = self.schema.insert(name, spec)
+        {
+            self.error = Some(err);
         }
         self
     }

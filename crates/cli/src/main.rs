@@ -1,18 +1,26 @@
-//! `sixtyfour`: crash-safe batch enrichment of CSV and JSONL files, and the API emulator.
+//! `sixtyfour`: exactly-once batch enrichment of CSV and JSONL files, and the API emulator.
 
 mod args;
+mod duration;
+mod enrich;
+mod exit;
 mod input;
-mod journal;
+mod job;
+mod key;
 mod output;
+mod paths;
+mod plan;
 mod progress;
-mod run;
+mod report;
+mod schema;
+mod server;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use crate::args::{Cli, Command};
-use crate::run::Outcome;
+use crate::exit::{CliError, Exit};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -25,26 +33,40 @@ async fn main() -> ExitCode {
         Err(err) => {
             let _ = err.print();
             return ExitCode::from(if err.use_stderr() {
-                Outcome::BadInput.code()
+                Exit::BadInput.code()
             } else {
                 0
             });
         }
     };
+    match try_main(cli).await {
+        Ok(exit) => ExitCode::from(exit.code()),
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::from(err.exit().code())
+        }
+    }
+}
+
+async fn try_main(cli: Cli) -> Result<Exit, CliError> {
     match cli.command {
-        Command::Enrich(args) => match run::enrich(args).await {
-            Ok(outcome) => ExitCode::from(outcome.code()),
-            Err(fatal) => {
-                eprintln!("error: {}", fatal.message);
-                ExitCode::from(fatal.outcome.code())
-            }
-        },
-        Command::Emulator(args) => match args.run().await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(message) => {
-                eprintln!("error: {message}");
-                ExitCode::from(Outcome::BadInput.code())
-            }
-        },
+        Command::Enrich(args) => enrich::enrich(*args).await,
+        Command::Status(args) => job::status(args).await,
+        Command::Wait(args) => job::wait(args).await,
+        Command::Schema(args) => schema::run(args),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "sixtyfour",
+                &mut std::io::stdout(),
+            );
+            Ok(Exit::Completed)
+        }
+        Command::Emulator(args) => args
+            .run()
+            .await
+            .map(|()| Exit::Completed)
+            .map_err(CliError::Usage),
     }
 }

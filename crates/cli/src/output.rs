@@ -1,20 +1,20 @@
-//! Writing results in input order, as JSON Lines or CSV, to a temporary file renamed into place
-//! so that a reader never sees half an output.
+//! Writing results from the journal in input order, as JSON Lines or CSV, to a temporary file
+//! that is synced and renamed into place (a reader never sees half an output), or to stdout.
+//! The rows written are counted as they are written, so the summary always matches the file.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
-
-use crate::journal::{RowRecord, RowState};
+use sixtyfour_ledger::{Counts, RowKey, RowOutcome};
 
 /// The output's format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
     /// One JSON object per input row.
     Jsonl,
-    /// Input columns, then one column per field, confidence, status, error.
+    /// Input columns, one column per field, then confidence, status, error, task id.
     Csv,
 }
 
@@ -28,83 +28,112 @@ impl OutputFormat {
     }
 }
 
-/// How a row ended, as the output says it.
-pub fn status(record: &RowRecord) -> (&'static str, Option<String>) {
-    match &record.state {
-        RowState::Completed => ("completed", None),
-        RowState::Failed => ("failed", record.error.clone()),
-        RowState::Unknown | RowState::Submitting => {
-            (
-                "unknown",
-                Some(record.error.clone().unwrap_or_else(|| {
-                    "the submit's outcome is unknown: the job may exist".into()
-                })),
-            )
+/// Where the output goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A file, replaced at the end.
+    File(PathBuf),
+    /// Standard output.
+    Stdout,
+}
+
+impl Target {
+    /// The name used in messages.
+    pub fn name(&self) -> String {
+        match self {
+            Target::File(path) => path.display().to_string(),
+            Target::Stdout => "stdout".into(),
         }
-        RowState::Submitted(_) => (
-            "unknown",
-            Some(
-                record
-                    .error
-                    .clone()
-                    .unwrap_or_else(|| "still running: re-run the same command to resume".into()),
-            ),
-        ),
-        RowState::Pending => (
-            "unknown",
-            Some("not submitted: re-run the same command to resume".into()),
-        ),
     }
+
+    /// The temporary file written before the rename.
+    pub fn temporary(path: &Path) -> PathBuf {
+        let mut name = path.as_os_str().to_owned();
+        name.push(".partial");
+        PathBuf::from(name)
+    }
+}
+
+/// The status columns of a CSV output, in order.
+pub const STATUS_COLUMNS: [&str; 4] = ["confidence_score", "status", "error", "task_id"];
+
+/// The CSV header: the input columns as they are, then each field, then the status columns.
+/// A name already taken gets a prefix (`enriched.` for a field, `sixtyfour.` for a status
+/// column), then a numeric suffix (`~2`, `~3`...) until it is free, so no two columns share a
+/// name whatever the input and the fields are called.
+///
+/// ```text
+/// input: name, status      fields: name, enriched.name      ->
+/// name, status, enriched.name, enriched.enriched.name, confidence_score, sixtyfour.status, error, task_id
+/// ```
+pub fn csv_header(input_columns: &[String], fields: &[String]) -> Vec<String> {
+    let mut header: Vec<String> = input_columns.to_vec();
+    let take = |name: &str, prefix: &str, header: &mut Vec<String>| {
+        let mut candidate = name.to_owned();
+        if header.contains(&candidate) {
+            candidate = format!("{prefix}{name}");
+        }
+        let base = candidate.clone();
+        let mut n = 2;
+        while header.contains(&candidate) {
+            candidate = format!("{base}~{n}");
+            n += 1;
+        }
+        header.push(candidate);
+    };
+    for field in fields {
+        take(field, "enriched.", &mut header);
+    }
+    for column in STATUS_COLUMNS {
+        take(column, "sixtyfour.", &mut header);
+    }
+    header
 }
 
 /// Writes the rows one by one.
 pub struct Writer {
-    target: PathBuf,
-    temporary: PathBuf,
-    json: Option<BufWriter<File>>,
-    csv: Option<csv::Writer<File>>,
+    target: Target,
+    json: Option<BufWriter<Box<dyn Write>>>,
+    csv: Option<csv::Writer<Box<dyn Write>>>,
+    file: Option<File>,
     input_columns: Vec<String>,
     fields: Vec<String>,
+    with_id: bool,
+    written: Counts,
 }
 
 impl Writer {
-    /// Starts writing to a temporary file beside `target`.
+    /// Starts writing: to a temporary file beside the target, or to stdout.
     pub fn create(
-        target: &Path,
+        target: Target,
         format: OutputFormat,
         input_columns: Vec<String>,
         fields: Vec<String>,
+        with_id: bool,
     ) -> std::io::Result<Self> {
-        let mut temporary = target.as_os_str().to_owned();
-        temporary.push(".partial");
-        let temporary = PathBuf::from(temporary);
-        let file = File::create(&temporary)?;
+        let (out, file): (Box<dyn Write>, Option<File>) = match &target {
+            Target::File(path) => {
+                let file = File::create(Target::temporary(path))?;
+                (Box::new(file.try_clone()?), Some(file))
+            }
+            Target::Stdout => (Box::new(std::io::stdout()), None),
+        };
         let mut writer = Writer {
-            target: target.to_owned(),
-            temporary,
+            target,
             json: None,
             csv: None,
+            file,
             input_columns,
             fields,
+            with_id,
+            written: Counts::default(),
         };
         match format {
-            OutputFormat::Jsonl => writer.json = Some(BufWriter::new(file)),
+            OutputFormat::Jsonl => writer.json = Some(BufWriter::new(out)),
             OutputFormat::Csv => {
-                let mut csv = csv::Writer::from_writer(file);
-                let mut header = writer.input_columns.clone();
-                for field in &writer.fields {
-                    if writer.input_columns.contains(field) {
-                        header.push(format!("enriched.{field}"));
-                    } else {
-                        header.push(field.clone());
-                    }
-                }
-                header.extend([
-                    "confidence_score".to_owned(),
-                    "status".to_owned(),
-                    "error".to_owned(),
-                ]);
-                csv.write_record(&header).map_err(std::io::Error::other)?;
+                let mut csv = csv::Writer::from_writer(out);
+                csv.write_record(csv_header(&writer.input_columns, &writer.fields))
+                    .map_err(std::io::Error::other)?;
                 writer.csv = Some(csv);
             }
         }
@@ -112,57 +141,77 @@ impl Writer {
     }
 
     /// Writes one row.
-    pub fn row(&mut self, lead: &Map<String, Value>, record: &RowRecord) -> std::io::Result<()> {
-        let result: Value = record
-            .result
-            .as_deref()
-            .and_then(|text| serde_json::from_str(text).ok())
-            .unwrap_or(Value::Null);
-        let (status, error) = status(record);
+    pub fn row(&mut self, row: &RowOutcome) -> std::io::Result<()> {
+        self.written.add(row.state);
+        let raw = row.raw_answer.clone().unwrap_or(Value::Null);
+        let data = row.structured_data().unwrap_or(Value::Null);
+        let error = match (&row.error, &row.cast_error) {
+            (Some(error), _) => Some(error.clone()),
+            (None, Some(cast)) => Some(format!("the answer does not fit its types: {cast}")),
+            (None, None) => None,
+        };
         if let Some(out) = &mut self.json {
-            let line = json!({
-                "row": record.row,
-                "lead": lead,
-                "status": status,
-                "task_id": record.task_id,
-                "structured_data": result.get("structured_data").cloned().unwrap_or(Value::Null),
-                "notes": result.get("notes").cloned().unwrap_or(Value::Null),
-                "references": result.get("references").cloned().unwrap_or(Value::Null),
-                "confidence_score": result.get("confidence_score").cloned().unwrap_or(Value::Null),
-                "error": error,
-            });
-            serde_json::to_writer(&mut *out, &line)?;
+            let mut line = Map::new();
+            line.insert("row".into(), json!(row.position));
+            if self.with_id
+                && let RowKey::Id(id) = &row.key
+            {
+                line.insert("id".into(), json!(id));
+            }
+            line.insert("lead".into(), Value::Object(row.lead.clone()));
+            line.insert("status".into(), json!(row.state.as_str()));
+            line.insert(
+                "task_id".into(),
+                json!(row.task_id.as_ref().map(|t| t.as_str())),
+            );
+            line.insert("structured_data".into(), data.clone());
+            for key in ["notes", "references", "confidence_score"] {
+                line.insert(key.into(), raw.get(key).cloned().unwrap_or(Value::Null));
+            }
+            line.insert("error".into(), json!(error));
+            line.insert(
+                "error_class".into(),
+                json!(row.error_class.map(|c| c.as_str())),
+            );
+            serde_json::to_writer(&mut *out, &Value::Object(line))?;
             out.write_all(b"\n")?;
         }
         if let Some(out) = &mut self.csv {
             let mut cells: Vec<String> = self
                 .input_columns
                 .iter()
-                .map(|c| cell(lead.get(c)))
+                .map(|c| cell(row.lead.get(c)))
                 .collect();
-            let data = result.get("structured_data");
             for field in &self.fields {
-                cells.push(cell(data.and_then(|d| d.get(field))));
+                cells.push(cell(data.get(field)));
             }
-            cells.push(cell(result.get("confidence_score")));
-            cells.push(status.to_owned());
+            cells.push(cell(raw.get("confidence_score")));
+            cells.push(row.state.as_str().to_owned());
             cells.push(error.unwrap_or_default());
+            cells.push(
+                row.task_id
+                    .as_ref()
+                    .map(|t| t.to_string())
+                    .unwrap_or_default(),
+            );
             out.write_record(&cells).map_err(std::io::Error::other)?;
         }
         Ok(())
     }
 
-    /// Flushes and renames the file into place.
-    pub fn finish(mut self) -> std::io::Result<()> {
+    /// Flushes, syncs and renames the file into place; returns the rows written per state.
+    pub fn finish(mut self) -> std::io::Result<Counts> {
         if let Some(mut out) = self.json.take() {
             out.flush()?;
-            out.get_ref().sync_all()?;
         }
-        if let Some(out) = self.csv.take() {
-            out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        if let Some(mut out) = self.csv.take() {
+            out.flush()?;
         }
-        std::fs::rename(&self.temporary, &self.target)?;
-        Ok(())
+        if let (Some(file), Target::File(path)) = (self.file.take(), &self.target) {
+            file.sync_all()?;
+            std::fs::rename(Target::temporary(path), path)?;
+        }
+        Ok(self.written)
     }
 }
 
@@ -172,5 +221,130 @@ fn cell(value: Option<&Value>) -> String {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(s)) => s.clone(),
         Some(other) => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn csv_headers_never_repeat_a_name() {
+        let rows: [(&[&str], &[&str], &[&str]); 5] = [
+            (
+                &["name", "company"],
+                &["email", "title"],
+                &[
+                    "name",
+                    "company",
+                    "email",
+                    "title",
+                    "confidence_score",
+                    "status",
+                    "error",
+                    "task_id",
+                ],
+            ),
+            (
+                &["name", "email"],
+                &["email"],
+                &[
+                    "name",
+                    "email",
+                    "enriched.email",
+                    "confidence_score",
+                    "status",
+                    "error",
+                    "task_id",
+                ],
+            ),
+            (
+                &["status", "error", "confidence_score", "task_id"],
+                &["title"],
+                &[
+                    "status",
+                    "error",
+                    "confidence_score",
+                    "task_id",
+                    "title",
+                    "sixtyfour.confidence_score",
+                    "sixtyfour.status",
+                    "sixtyfour.error",
+                    "sixtyfour.task_id",
+                ],
+            ),
+            (
+                &["name", "enriched.name"],
+                &["name", "enriched.name"],
+                &[
+                    "name",
+                    "enriched.name",
+                    "enriched.name~2",
+                    "enriched.enriched.name",
+                    "confidence_score",
+                    "status",
+                    "error",
+                    "task_id",
+                ],
+            ),
+            (
+                &["sixtyfour.status", "status"],
+                &["status", "sixtyfour.status"],
+                &[
+                    "sixtyfour.status",
+                    "status",
+                    "enriched.status",
+                    "enriched.sixtyfour.status",
+                    "confidence_score",
+                    "sixtyfour.status~2",
+                    "error",
+                    "task_id",
+                ],
+            ),
+        ];
+        for (input, fields, want) in rows {
+            let header = csv_header(&names(input), &names(fields));
+            assert_eq!(header, names(want));
+            let mut unique = header.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(unique.len(), header.len(), "{header:?}");
+        }
+    }
+
+    #[test]
+    fn any_names_give_unique_headers() {
+        let pool = [
+            "a",
+            "status",
+            "enriched.a",
+            "sixtyfour.status",
+            "a~2",
+            "error",
+            "enriched.a~2",
+        ];
+        for i in 0..pool.len() {
+            for j in 0..pool.len() {
+                let input = names(&pool[..i]);
+                let fields = names(&pool[j..]);
+                let header = csv_header(&input, &fields);
+                let mut unique = header.clone();
+                unique.sort();
+                unique.dedup();
+                assert_eq!(
+                    unique.len(),
+                    header.len(),
+                    "{input:?} {fields:?} -> {header:?}"
+                );
+                assert_eq!(
+                    header.len(),
+                    input.len() + fields.len() + STATUS_COLUMNS.len()
+                );
+            }
+        }
     }
 }

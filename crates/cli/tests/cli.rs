@@ -1,171 +1,15 @@
-//! The real `sixtyfour` binary against an in-process emulator over HTTP on 127.0.0.1: formats,
-//! bad input, kill -9 and resume, faults, Ctrl-C and resume.
+//! The real `sixtyfour` binary against an emulator over HTTP on 127.0.0.1: formats, column
+//! names, bad input, kill -9 and resume, faults, help and the emulator subcommand.
+
+mod common;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use common::*;
 use serde_json::Value;
-use sixtyfour_emulator::{Directory, Emulator, EmulatorHandle, Endpoint, Faults, Latency, Outcome};
-
-const BIN: &str = env!("CARGO_BIN_EXE_sixtyfour");
-
-fn workdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sixtyfour-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-const FIELDS: &str = r#"{
-  "email": "The individual's email address",
-  "title": "The individual's job title",
-  "company": "The company the individual is associated with",
-  "skills": {"description": "Skills listed on their profile", "type": "list[str]"},
-  "age": {"description": "Age in years", "type": "int"}
-}"#;
-
-/// Leads from the built-in directory: by email, by LinkedIn, by name and company, and some that
-/// match nobody. Returns (CSV text, JSONL text, expected title per row).
-fn leads(count: usize) -> (String, String, Vec<String>) {
-    let directory = Directory::builtin();
-    let mut csv = String::from("name,company,email,linkedin\n");
-    let mut jsonl = String::new();
-    let mut titles = Vec::new();
-    for i in 0..count {
-        let profile = &directory.profiles()[i % directory.len()];
-        let text = |k: &str| {
-            profile
-                .attributes
-                .get(k)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned()
-        };
-        let (name, company, email, linkedin, title) = match i % 4 {
-            0 => (
-                String::new(),
-                String::new(),
-                text("email"),
-                String::new(),
-                text("title"),
-            ),
-            1 => (
-                String::new(),
-                String::new(),
-                String::new(),
-                text("linkedin"),
-                text("title"),
-            ),
-            2 => (
-                text("name"),
-                text("company"),
-                String::new(),
-                String::new(),
-                text("title"),
-            ),
-            _ => (
-                format!("Unknown Person {i}"),
-                "Nowhere Inc".to_owned(),
-                String::new(),
-                String::new(),
-                String::new(),
-            ),
-        };
-        csv.push_str(&format!("\"{name}\",\"{company}\",{email},{linkedin}\n"));
-        let mut object = serde_json::Map::new();
-        for (k, v) in [
-            ("name", &name),
-            ("company", &company),
-            ("email", &email),
-            ("linkedin", &linkedin),
-        ] {
-            if !v.is_empty() {
-                object.insert(k.into(), Value::String(v.clone()));
-            }
-        }
-        jsonl.push_str(&Value::Object(object).to_string());
-        jsonl.push('\n');
-        titles.push(title);
-    }
-    (csv, jsonl, titles)
-}
-
-/// A work directory with `leads.csv` (rows from [`leads`]) and `fields.json`; the expected
-/// titles per row.
-fn csv_workdir(name: &str, rows: usize) -> (PathBuf, Vec<String>) {
-    let dir = workdir(name);
-    let (csv, _, titles) = leads(rows);
-    std::fs::write(dir.join("leads.csv"), csv).unwrap();
-    std::fs::write(dir.join("fields.json"), FIELDS).unwrap();
-    (dir, titles)
-}
-
-/// After a stop and a resume: every row once, in order; a clean exit with exactly one submit
-/// per row, or exit 3 with no row submitted twice when some rows were cut off mid-submit.
-fn assert_resumed(out: &Output, rows: &[Value], emulator: &EmulatorHandle, total: u64) {
-    let numbers: Vec<u64> = rows.iter().map(|r| r["row"].as_u64().unwrap()).collect();
-    assert_eq!(
-        numbers,
-        (1..=total).collect::<Vec<_>>(),
-        "every row exactly once, in order"
-    );
-    let completed = rows.iter().filter(|r| r["status"] == "completed").count() as u64;
-    let unknown = rows.iter().filter(|r| r["status"] == "unknown").count() as u64;
-    assert_eq!(completed + unknown, total);
-    let submits = emulator.stats().total_submits();
-    assert!(
-        submits <= total && submits >= completed,
-        "{submits} submits for {completed} completed rows"
-    );
-    if unknown == 0 {
-        assert_eq!(submits, total, "exactly one submit per row");
-        assert_eq!(out.status.code(), Some(0), "{}", stderr(out));
-    } else {
-        assert_eq!(out.status.code(), Some(3), "{}", stderr(out));
-    }
-}
-
-fn command(emulator: &EmulatorHandle, dir: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(BIN);
-    command
-        .current_dir(dir)
-        .env("SIXTYFOUR_API_KEY", emulator.api_key())
-        .env_remove("SIXTYFOUR_BASE_URL")
-        .args([
-            "enrich",
-            "--base-url",
-            &emulator.base_url(),
-            "--poll-initial",
-            "20ms",
-            "--poll-max",
-            "100ms",
-            "--rate-limit",
-            "0",
-            "--quiet",
-        ])
-        .args(args);
-    command
-}
-
-async fn run(mut command: Command) -> Output {
-    tokio::task::spawn_blocking(move || command.output().unwrap())
-        .await
-        .unwrap()
-}
-
-fn jsonl_rows(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+use sixtyfour_emulator::{Emulator, Endpoint, Faults, Latency, Outcome};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn csv_and_jsonl_in_jsonl_and_csv_out() {
@@ -177,15 +21,15 @@ async fn csv_and_jsonl_in_jsonl_and_csv_out() {
         .spawn()
         .await
         .unwrap();
-    let dir = workdir("formats");
+    let dir = workdir();
     let (csv, jsonl, titles) = leads(24);
-    std::fs::write(dir.join("leads.csv"), csv).unwrap();
-    std::fs::write(dir.join("leads.jsonl"), jsonl).unwrap();
-    std::fs::write(dir.join("fields.json"), FIELDS).unwrap();
+    std::fs::write(dir.path().join("leads.csv"), csv).unwrap();
+    std::fs::write(dir.path().join("leads.jsonl"), jsonl).unwrap();
+    std::fs::write(dir.path().join("fields.json"), FIELDS).unwrap();
 
     let out = run(command(
         &emulator,
-        &dir,
+        dir.path(),
         &[
             "leads.csv",
             "--fields",
@@ -198,7 +42,7 @@ async fn csv_and_jsonl_in_jsonl_and_csv_out() {
     ))
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let rows = jsonl_rows(&dir.join("out.jsonl"));
+    let rows = jsonl_rows(&dir.path().join("out.jsonl"));
     assert_eq!(rows.len(), 24);
     for (i, row) in rows.iter().enumerate() {
         assert_eq!(row["row"], i + 1);
@@ -209,24 +53,27 @@ async fn csv_and_jsonl_in_jsonl_and_csv_out() {
             "row {}",
             i + 1
         );
-        assert!(row["task_id"].as_str().unwrap().len() == 36);
+        assert_eq!(row["task_id"].as_str().unwrap().len(), 36);
         if titles[i].is_empty() {
+            // A lead nobody knows: completed, with empty fields and a low confidence.
             assert_eq!(row["structured_data"]["age"], Value::Null);
+            assert_eq!(row["structured_data"]["email"], "");
+            assert!(row["confidence_score"].as_f64().unwrap() < 1.0, "{row}");
         } else {
             assert!(row["structured_data"]["age"].is_u64());
             assert!(row["structured_data"]["skills"].is_array());
         }
     }
-    assert_eq!(emulator.stats().total_submits(), 24);
+    assert_eq!(assert_one_job_per_row(&rows, &jobs_per_lead(&emulator)), 24);
 
     let out = run(command(
         &emulator,
-        &dir,
+        dir.path(),
         &["leads.jsonl", "--fields", "fields.json", "-o", "out.csv"],
     ))
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let mut reader = csv::Reader::from_path(dir.join("out.csv")).unwrap();
+    let mut reader = csv::Reader::from_path(dir.path().join("out.csv")).unwrap();
     let header: Vec<String> = reader
         .headers()
         .unwrap()
@@ -247,7 +94,8 @@ async fn csv_and_jsonl_in_jsonl_and_csv_out() {
             "age",
             "confidence_score",
             "status",
-            "error"
+            "error",
+            "task_id"
         ]
     );
     let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
@@ -263,47 +111,87 @@ async fn csv_and_jsonl_in_jsonl_and_csv_out() {
             );
         }
     }
+    // Another output has another journal (beside it): the leads are sent again.
     assert_eq!(emulator.stats().total_submits(), 48);
 
     // The same command again resumes from the journal: nothing is submitted twice.
     let out = run(command(
         &emulator,
-        &dir,
+        dir.path(),
         &["leads.jsonl", "--fields", "fields.json", "-o", "out.csv"],
     ))
     .await;
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(emulator.stats().total_submits(), 48);
     assert_eq!(
-        std::fs::read_to_string(dir.join("out.csv"))
+        std::fs::read_to_string(dir.path().join("out.csv"))
             .unwrap()
             .lines()
             .count(),
         25
     );
+}
 
-    // A different input with the same journal is refused.
-    std::fs::write(dir.join("leads.jsonl"), "{\"name\": \"Someone Else\"}\n").unwrap();
+#[tokio::test(flavor = "multi_thread")]
+async fn csv_columns_never_repeat_whatever_the_input_and_fields_are_called() {
+    let emulator = Emulator::builder().spawn().await.unwrap();
+    let dir = workdir();
+    std::fs::write(
+        dir.path().join("leads.csv"),
+        "email,status,error,confidence_score,task_id\nrafael.nunez@lanternfish.example,vip,none,high,crm-1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("fields.json"),
+        r#"{"title": "Job title", "status": "Employment status", "enriched.status": "Odd name", "task_id": "Also odd"}"#,
+    )
+    .unwrap();
     let out = run(command(
         &emulator,
-        &dir,
-        &["leads.jsonl", "--fields", "fields.json", "-o", "out.csv"],
+        dir.path(),
+        &["leads.csv", "--fields", "fields.json", "-o", "out.csv"],
     ))
     .await;
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("belongs to a different run"),
-        "{}",
-        stderr(&out)
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut reader = csv::Reader::from_path(dir.path().join("out.csv")).unwrap();
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "email",
+            "status",
+            "error",
+            "confidence_score",
+            "task_id",
+            "title",
+            "enriched.status",
+            "enriched.enriched.status",
+            "enriched.task_id",
+            "sixtyfour.confidence_score",
+            "sixtyfour.status",
+            "sixtyfour.error",
+            "sixtyfour.task_id"
+        ]
     );
-    assert_eq!(emulator.stats().total_submits(), 48);
+    let unique: BTreeSet<&String> = header.iter().collect();
+    assert_eq!(unique.len(), header.len());
+    let record = reader.records().next().unwrap().unwrap();
+    assert_eq!(&record[1], "vip", "the input's own status column is kept");
+    assert_eq!(&record[5], "CEO & Co-Founder");
+    assert_eq!(&record[10], "completed");
+    assert_eq!(record[12].len(), 36);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_input_exits_2_with_a_line_number_and_submits_nothing() {
     let emulator = Emulator::builder().spawn().await.unwrap();
-    let dir = workdir("bad");
-    let cases: [(&str, &str, &str, &str); 11] = [
+    let dir = workdir();
+    let cases: [(&str, &str, &str, &str); 12] = [
         (
             "a.csv",
             "name,company\nAda,Lanternfish\nBo\n",
@@ -360,11 +248,22 @@ async fn bad_input_exits_2_with_a_line_number_and_submits_nothing() {
             "the fields object is empty",
         ),
         ("k.txt", "name\nAda\n", FIELDS, "cannot tell the format"),
+        (
+            "l.jsonl",
+            "{\"name\": \"Ada\"}\n{\"name\": \"  \", \"email\": null}\n",
+            FIELDS,
+            "line 2: Invalid lead information: the lead has no facts",
+        ),
     ];
     for (file, input, fields, expected) in cases {
-        std::fs::write(dir.join(file), input).unwrap();
-        std::fs::write(dir.join("fields.json"), fields).unwrap();
-        let out = run(command(&emulator, &dir, &[file, "--fields", "fields.json"])).await;
+        std::fs::write(dir.path().join(file), input).unwrap();
+        std::fs::write(dir.path().join("fields.json"), fields).unwrap();
+        let out = run(command(
+            &emulator,
+            dir.path(),
+            &[file, "--fields", "fields.json"],
+        ))
+        .await;
         assert_eq!(out.status.code(), Some(2), "{file}: {}", stderr(&out));
         assert!(
             stderr(&out).contains(expected),
@@ -374,19 +273,26 @@ async fn bad_input_exits_2_with_a_line_number_and_submits_nothing() {
     }
     let out = run(command(
         &emulator,
-        &dir,
+        dir.path(),
         &["missing.csv", "--fields", "fields.json"],
     ))
     .await;
     assert_eq!(out.status.code(), Some(2));
-    let out = run(command(&emulator, &dir, &["a.csv"])).await;
+    let out = run(command(&emulator, dir.path(), &["a.csv"])).await;
     assert_eq!(
         out.status.code(),
         Some(2),
         "a missing --fields is a usage error"
     );
     assert_eq!(emulator.stats().requests, 0);
-    assert_eq!(emulator.stats().total_submits(), 0);
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().all(|n| !n.contains("journal")),
+        "a mistake leaves no journal: {names:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -396,7 +302,7 @@ async fn kill_9_then_the_same_command_finishes_every_row_once() {
         .spawn()
         .await
         .unwrap();
-    let (dir, titles) = csv_workdir("kill", 60);
+    let (dir, titles) = csv_workdir(60);
     let args = [
         "leads.csv",
         "--fields",
@@ -407,34 +313,46 @@ async fn kill_9_then_the_same_command_finishes_every_row_once() {
         "8",
     ];
 
-    let mut child = command(&emulator, &dir, &args)
+    let mut child = command(&emulator, dir.path(), &args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    wait_until("a dozen submits", Duration::from_secs(120), || {
+        emulator.stats().total_submits() >= 12
+    })
+    .await;
     child.kill().unwrap();
     child.wait().unwrap();
-    let at_kill = emulator.stats();
-    assert!(
-        at_kill.total_submits() > 0 && at_kill.total_submits() < 60,
-        "killed mid-run: {}",
-        at_kill.total_submits()
-    );
-    assert!(dir.join("out.jsonl.journal.sqlite").exists());
-    assert!(!dir.join("out.jsonl").exists());
+    let at_kill = emulator.stats().total_submits();
+    assert!(at_kill < 60, "killed mid-run: {at_kill}");
+    assert!(dir.path().join("out.jsonl.journal.sqlite").exists());
+    assert!(!dir.path().join("out.jsonl").exists());
 
-    let out = run(command(&emulator, &dir, &args)).await;
-    let rows = jsonl_rows(&dir.join("out.jsonl"));
-    assert_resumed(&out, &rows, &emulator, 60);
+    let out = run(command(&emulator, dir.path(), &args)).await;
+    let rows = jsonl_rows(&dir.path().join("out.jsonl"));
+    assert_eq!(rows.len(), 60);
+    let jobs = jobs_per_lead(&emulator);
+    assert_one_job_per_row(&rows, &jobs);
+    let mut unknown = 0;
     for (i, row) in rows.iter().enumerate() {
-        if row["status"] == "completed" {
-            assert_eq!(row["structured_data"]["title"], titles[i].as_str());
-        } else {
-            // Cut off mid-submit: reported, never sent twice.
-            assert!(row["error"].as_str().unwrap().contains("the job may exist"));
+        assert_eq!(row["row"], i + 1);
+        match row["status"].as_str().unwrap() {
+            "completed" => assert_eq!(row["structured_data"]["title"], titles[i].as_str()),
+            "unknown" => {
+                // Cut off mid-submit: reported, never sent twice.
+                unknown += 1;
+                assert_eq!(row["error_class"], "interrupted", "{row}");
+            }
+            other => panic!("row {}: {other}", i + 1),
         }
     }
+    assert_eq!(
+        out.status.code(),
+        Some(if unknown == 0 { 0 } else { 3 }),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -463,25 +381,21 @@ async fn faults_lose_nothing_and_failed_rows_are_reported() {
         ]);
     }
     emulator.script(Endpoint::Status, status_faults);
-    let dir = workdir("faults");
+    let dir = workdir();
     let (_, jsonl, _) = leads(40);
-    std::fs::write(dir.join("leads.jsonl"), jsonl).unwrap();
-    std::fs::write(dir.join("fields.json"), FIELDS).unwrap();
-    let out = run(command(
-        &emulator,
-        &dir,
-        &[
-            "leads.jsonl",
-            "--fields",
-            "fields.json",
-            "-o",
-            "out.jsonl",
-            "-j",
-            "6",
-        ],
-    ))
-    .await;
-    let rows = jsonl_rows(&dir.join("out.jsonl"));
+    std::fs::write(dir.path().join("leads.jsonl"), jsonl).unwrap();
+    std::fs::write(dir.path().join("fields.json"), FIELDS).unwrap();
+    let args = [
+        "leads.jsonl",
+        "--fields",
+        "fields.json",
+        "-o",
+        "out.jsonl",
+        "-j",
+        "6",
+    ];
+    let out = run(command(&emulator, dir.path(), &args)).await;
+    let rows = jsonl_rows(&dir.path().join("out.jsonl"));
     assert_eq!(rows.len(), 40);
     let failed: Vec<&Value> = rows.iter().filter(|r| r["status"] == "failed").collect();
     let completed = rows.iter().filter(|r| r["status"] == "completed").count();
@@ -489,55 +403,30 @@ async fn faults_lose_nothing_and_failed_rows_are_reported() {
     assert!(!failed.is_empty(), "the injected job failures show up");
     for row in &failed {
         assert!(row["error"].as_str().unwrap().contains("failed"));
+        assert_eq!(row["error_class"], "definite");
     }
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--retry-failed"), "{}", stderr(&out));
     let stats = emulator.stats();
-    assert_eq!(stats.total_submits(), 40, "one accepted submit per row");
-    assert_eq!(stats.jobs_created, 40);
+    assert_eq!(
+        assert_one_job_per_row(&rows, &jobs_per_lead(&emulator)),
+        40,
+        "one accepted submit per row"
+    );
     assert!(stats.faults.error_500 > 0 && stats.faults.reset > 0 && stats.faults.error_503 > 0);
     assert!(stats.faults.rate_limit > 0);
-}
 
-#[tokio::test(flavor = "multi_thread")]
-async fn ctrl_c_stops_then_the_same_command_resumes() {
-    let emulator = Emulator::builder()
-        .latency(Latency::Fixed(Duration::from_millis(400)))
-        .spawn()
-        .await
-        .unwrap();
-    let (dir, _) = csv_workdir("sigint", 40);
-    let args = [
-        "leads.csv",
-        "--fields",
-        "fields.json",
-        "-o",
-        "out.jsonl",
-        "-j",
-        "4",
-    ];
-    let child = command(&emulator, &dir, &args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    tokio::time::sleep(Duration::from_millis(700)).await;
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap();
-    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
-    assert!(stderr(&out).contains("Resume with:"), "{}", stderr(&out));
-    assert!(stderr(&out).contains("enrich") && stderr(&out).contains("leads.csv"));
-    let submitted_before = emulator.stats().total_submits();
-    assert!(submitted_before < 40);
-
-    let out = run(command(&emulator, &dir, &args)).await;
-    let rows = jsonl_rows(&dir.join("out.jsonl"));
-    assert_resumed(&out, &rows, &emulator, 40);
+    // --retry-failed sends the failed rows, and only them, again.
+    emulator.set_faults(Faults::default()).unwrap();
+    let mut retry = args.to_vec();
+    retry.push("--retry-failed");
+    let out = run(command(&emulator, dir.path(), &retry)).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let jobs = jobs_per_lead(&emulator);
+    for row in rows.iter() {
+        let n = jobs[&lead_key(&row["lead"])].len();
+        assert_eq!(n, if row["status"] == "failed" { 2 } else { 1 }, "{row}");
+    }
 }
 
 #[test]
@@ -550,22 +439,25 @@ fn help_documents_the_exit_codes() {
     for line in [
         "0    every row completed",
         "1    some rows failed",
-        "2    bad usage",
-        "3    rows left unknown",
+        "2    bad usage or input",
+        "3    unfinished",
+        "4    stopped by the account",
+        "5    the journal or the output could not be written",
         "130  interrupted",
     ] {
         assert!(help.contains(line), "{help}");
     }
-    let names: BTreeSet<&str> = [
+    for name in [
         "--emulator",
         "--resubmit-unknown",
+        "--retry-failed",
         "--journal",
+        "--rebind",
+        "--id-column",
         "--rate-limit",
         "--deadline",
         "--base-url",
-    ]
-    .into();
-    for name in names {
+    ] {
         assert!(help.contains(name), "{name} missing from --help");
     }
 }

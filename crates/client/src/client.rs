@@ -112,10 +112,10 @@ impl Client {
     /// A client from `SIXTYFOUR_API_KEY` and, when set, `SIXTYFOUR_BASE_URL`.
     pub fn from_env() -> Result<Self, Error> {
         let mut builder = Client::builder().api_key(key_from_env()?);
-        if let Ok(url) = std::env::var(BASE_URL_ENV) {
-            if !url.trim().is_empty() {
-                builder = builder.base_url(url);
-            }
+        if let Ok(url) = std::env::var(BASE_URL_ENV)
+            && !url.trim().is_empty()
+        {
+            builder = builder.base_url(url);
         }
         builder.build()
     }

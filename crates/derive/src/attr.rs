@@ -173,16 +173,14 @@ pub fn field(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs {
                 }
                 Ok(())
             });
-        } else if attr.path().is_ident("doc") {
-            if let syn::Meta::NameValue(nv) = &attr.meta {
-                if let Expr::Lit(syn::ExprLit {
-                    lit: Lit::Str(line),
-                    ..
-                }) = &nv.value
-                {
-                    doc_lines.push(line.value());
-                }
-            }
+        } else if attr.path().is_ident("doc")
+            && let syn::Meta::NameValue(nv) = &attr.meta
+            && let Expr::Lit(syn::ExprLit {
+                lit: Lit::Str(line),
+                ..
+            }) = &nv.value
+        {
+            doc_lines.push(line.value());
         }
     }
     out.doc = doc_text(&doc_lines);

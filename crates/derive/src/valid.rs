@@ -18,13 +18,12 @@ pub fn check(input: &Input<'_>, errors: &mut Errors) {
     }
     if let (Some((rule, lit)), Some(serde_rule)) =
         (&container.rename_all, container.serde_rename_all)
+        && *rule != serde_rule
     {
-        if *rule != serde_rule {
-            errors.push(syn::Error::new_spanned(
+        errors.push(syn::Error::new_spanned(
                 lit,
                 "this `rename_all` contradicts `#[serde(rename_all)]`: the payload's keys must be the keys `Deserialize` expects; keep one of the two",
             ));
-        }
     }
 
     let mut seen: BTreeMap<String, ()> = BTreeMap::new();
@@ -55,21 +54,21 @@ pub fn check(input: &Input<'_>, errors: &mut Errors) {
         if !field.is_sent() {
             continue;
         }
-        if let (Some(lit), Some(serde_name)) = (&attrs.rename, &attrs.serde_rename) {
-            if lit.value() != *serde_name {
-                errors.push(syn::Error::new_spanned(
+        if let (Some(lit), Some(serde_name)) = (&attrs.rename, &attrs.serde_rename)
+            && lit.value() != *serde_name
+        {
+            errors.push(syn::Error::new_spanned(
                     lit,
                     format!(
                         "`rename = \"{}\"` contradicts `#[serde(rename = \"{serde_name}\")]`: the payload's key must be the key `Deserialize` expects; keep one of the two",
                         lit.value()
                     ),
                 ));
-            }
         }
-        if let Some(lit) = &attrs.rename {
-            if lit.value().trim().is_empty() {
-                errors.push(syn::Error::new_spanned(lit, "`rename` must not be blank"));
-            }
+        if let Some(lit) = &attrs.rename
+            && lit.value().trim().is_empty()
+        {
+            errors.push(syn::Error::new_spanned(lit, "`rename` must not be blank"));
         }
         match (&attrs.desc, field.description()) {
             (Some(lit), _) if lit.value().trim().is_empty() => {

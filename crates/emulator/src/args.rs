@@ -26,9 +26,12 @@ pub struct EmulatorArgs {
     /// Multiplies latencies, rate-limit windows and expiry (0.01 makes a minute 600 ms).
     #[arg(long, default_value_t = 1.0)]
     pub time_scale: f64,
-    /// Seeds task ids, latencies and faults.
+    /// Seeds task ids, latencies and faults (task ids also mix in a random salt per start).
     #[arg(long, default_value_t = 64)]
     pub seed: u64,
+    /// Task ids from the seed alone, the same at every start (ids then repeat across restarts).
+    #[arg(long)]
+    pub fixed_ids: bool,
     /// Requests per minute per API key; 0 for no limit.
     #[arg(long, default_value_t = 0)]
     pub rate_limit: u32,
@@ -92,6 +95,7 @@ impl EmulatorArgs {
             latency: self.latency,
             time_scale: self.time_scale,
             seed: self.seed,
+            fixed_ids: self.fixed_ids,
             rate_limit: (self.rate_limit > 0).then_some(self.rate_limit),
             faults,
             webhook_secret: self.webhook_secret.clone(),

@@ -87,8 +87,13 @@ pub struct Config {
     /// Multiplies job latency, rate-limit windows, webhook back-off and job expiry
     /// (0.001 turns minutes into milliseconds).
     pub time_scale: f64,
-    /// Seeds task ids, latencies and faults.
+    /// Seeds task ids, latencies and faults. Task ids (and webhook event ids) also mix in a
+    /// random salt drawn when the emulator starts, so that two emulators never hand out the
+    /// same id, unless `fixed_ids` is set.
     pub seed: u64,
+    /// Task ids and event ids from the seed alone, the same in every emulator with that seed
+    /// (for tests that compare ids across emulators).
+    pub fixed_ids: bool,
     /// Requests per minute per API key; `None` for no limit.
     pub rate_limit: Option<u32>,
     /// Fault probabilities.
@@ -110,6 +115,7 @@ impl Default for Config {
             latency: Latency::Range(Duration::from_millis(20), Duration::from_millis(80)),
             time_scale: 1.0,
             seed: 64,
+            fixed_ids: false,
             rate_limit: None,
             faults: Faults::default(),
             webhook_secret: None,

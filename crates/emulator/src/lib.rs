@@ -37,6 +37,7 @@
 //! | request | effect |
 //! |---|---|
 //! | `GET /_emulator/stats` | counters: submits per path, jobs, polls, 429s, faults per kind, jobs in flight and the most at once |
+//! | `GET /_emulator/jobs` | `{"jobs": [{"task_id", "lead_info"}, ...], "dropped": n}`: every accepted submit, oldest first (the newest 100,000 kept) |
 //! | `POST /_emulator/reset` | no jobs, no scripts, the configured faults, zero counters |
 //! | `GET`/`POST /_emulator/faults` | read or replace the fault probabilities (`{"error_500": 0.1, ...}`) |
 //! | `POST /_emulator/script` | `{"endpoint": "submit"\|"sync"\|"status", "outcomes": ["500", "500", "ok"]}`: the exact next outcomes |
@@ -67,8 +68,8 @@ pub use config::{Config, Latency, MAX_SCALED, parse_duration};
 pub use directory::{Directory, DirectoryError, MatchKind, Profile};
 pub use faults::{Endpoint, Faults, Outcome};
 pub use research::{Answer, research};
-pub use server::MAX_BODY;
-pub use stats::{FaultCounts, Stats, Submits};
+pub use server::{JOB_LOG_CAP, MAX_BODY};
+pub use stats::{FaultCounts, JobRecord, Stats, Submits};
 
 use server::Shared;
 
@@ -120,9 +121,18 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Seeds task ids, latencies and faults.
+    /// Seeds task ids, latencies and faults. Task ids still differ between emulators (a
+    /// random salt is mixed in) unless [`fixed_ids`](EmulatorBuilder::fixed_ids) is set.
     pub fn seed(mut self, seed: u64) -> Self {
         self.config.seed = seed;
+        self
+    }
+
+    /// Task ids from the seed alone: every emulator with the same seed hands out the same ids
+    /// in the same order. Off by default, so that ids never repeat across emulators (a client
+    /// resuming against a restarted emulator must not find another job under an old id).
+    pub fn fixed_ids(mut self, fixed: bool) -> Self {
+        self.config.fixed_ids = fixed;
         self
     }
 
@@ -252,6 +262,13 @@ impl EmulatorHandle {
     /// Jobs kept in the store now.
     pub fn job_count(&self) -> usize {
         self.shared.job_count()
+    }
+
+    /// Every accepted submit since start or reset, oldest first: its task id and the
+    /// `lead_info` it carried (the newest [`JOB_LOG_CAP`] are kept), so that a test can count
+    /// the jobs created for each lead.
+    pub fn jobs(&self) -> Vec<JobRecord> {
+        self.shared.job_log()
     }
 }
 

@@ -9,6 +9,22 @@ pub fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// 64 random bits from the operating system, for salts that must differ between processes.
+/// Falls back to std's per-process hash keys (also drawn from the OS) if that source fails.
+pub fn entropy() -> u64 {
+    let mut bytes = [0u8; 8];
+    if getrandom::getrandom(&mut bytes).is_ok() {
+        return u64::from_le_bytes(bytes);
+    }
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u32(std::process::id());
+    if let Ok(now) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        hasher.write_u128(now.as_nanos());
+    }
+    hasher.finish()
+}
+
 /// Independent streams of draws under one seed.
 #[derive(Debug, Clone, Copy)]
 pub enum Stream {
@@ -56,6 +72,11 @@ mod tests {
         assert_ne!(draw(7, Stream::Fault, 1), draw(7, Stream::Latency, 1));
         let mean = (0..10_000).map(|n| unit(1, Stream::Fault, n)).sum::<f64>() / 10_000.0;
         assert!((mean - 0.5).abs() < 0.02, "{mean}");
+    }
+
+    #[test]
+    fn entropy_differs_between_draws() {
+        assert_ne!(entropy(), entropy());
     }
 
     #[test]

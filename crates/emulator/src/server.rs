@@ -27,11 +27,31 @@ use crate::jobs::{Ending, Job, JobStore, Phase};
 use crate::rate_limit::RateLimiter;
 use crate::research::research;
 use crate::rng::{self, Stream};
-use crate::stats::Counters;
+use crate::stats::{Counters, JobRecord};
 use crate::webhook::{self, Delivery};
 
 /// Bodies over this size are refused with 413.
 pub const MAX_BODY: usize = 1 << 20;
+
+/// The most accepted submits `GET /_emulator/jobs` remembers; older ones are dropped first.
+pub const JOB_LOG_CAP: usize = 100_000;
+
+/// The accepted submits, newest last, bounded by [`JOB_LOG_CAP`].
+#[derive(Debug, Default)]
+struct JobLog {
+    records: std::collections::VecDeque<JobRecord>,
+    dropped: u64,
+}
+
+impl JobLog {
+    fn push(&mut self, record: JobRecord) {
+        if self.records.len() >= JOB_LOG_CAP {
+            self.records.pop_front();
+            self.dropped += 1;
+        }
+        self.records.push_back(record);
+    }
+}
 
 /// Everything the handlers share.
 pub struct Shared {
@@ -41,6 +61,9 @@ pub struct Shared {
     faults: Mutex<Faults>,
     script: Mutex<Script>,
     jobs: Mutex<JobStore>,
+    job_log: Mutex<JobLog>,
+    /// Mixed into the seed for task ids and event ids; zero with `fixed_ids`.
+    id_salt: u64,
     limiter: Option<Mutex<RateLimiter>>,
     job_seq: AtomicU64,
     fault_seq: AtomicU64,
@@ -67,6 +90,8 @@ impl Shared {
             faults: Mutex::new(config.faults),
             script: Mutex::new(Script::default()),
             jobs: Mutex::new(jobs),
+            job_log: Mutex::new(JobLog::default()),
+            id_salt: if config.fixed_ids { 0 } else { rng::entropy() },
             limiter,
             job_seq: AtomicU64::new(0),
             fault_seq: AtomicU64::new(0),
@@ -99,6 +124,7 @@ impl Shared {
     pub fn reset(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
         lock(&self.jobs).clear();
+        *lock(&self.job_log) = JobLog::default();
         lock(&self.script).clear();
         *lock(&self.faults) = self.config.faults;
         if let Some(limiter) = &self.limiter {
@@ -112,6 +138,16 @@ impl Shared {
     /// Jobs kept in the store.
     pub fn job_count(&self) -> usize {
         lock(&self.jobs).len()
+    }
+
+    /// The accepted submits remembered, oldest first.
+    pub fn job_log(&self) -> Vec<JobRecord> {
+        lock(&self.job_log).records.iter().cloned().collect()
+    }
+
+    /// The seed of id draws: the configured seed with this emulator's salt.
+    fn id_seed(&self) -> u64 {
+        self.config.seed ^ self.id_salt
     }
 }
 
@@ -135,6 +171,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/job-status/{task_id}", get(job_status))
         .route("/_emulator/stats", get(stats))
+        .route("/_emulator/jobs", get(jobs))
         .route("/_emulator/reset", post(reset))
         .route("/_emulator/faults", get(get_faults).post(set_faults))
         .route("/_emulator/script", post(set_script))
@@ -220,11 +257,11 @@ fn gate(shared: &Shared, headers: &HeaderMap, endpoint: Endpoint) -> Result<Outc
     if endpoint == Endpoint::Status {
         shared.counters.add(|c| &c.status_polls);
     }
-    if let Some(limiter) = &shared.limiter {
-        if let Err(wait) = lock(limiter).check(key, Instant::now()) {
-            shared.counters.add(|c| &c.rate_limited);
-            return Err(too_many(wait));
-        }
+    if let Some(limiter) = &shared.limiter
+        && let Err(wait) = lock(limiter).check(key, Instant::now())
+    {
+        shared.counters.add(|c| &c.rate_limited);
+        return Err(too_many(wait));
     }
     let scripted = lock(&shared.script).next(endpoint);
     let outcome = scripted.unwrap_or_else(|| {
@@ -400,7 +437,8 @@ fn create_job(
 ) -> Result<Arc<Job>, Response> {
     let seq = shared.job_seq.fetch_add(1, Ordering::Relaxed);
     let seed = shared.config.seed;
-    let id = rng::uuid(seed, Stream::TaskId, seq);
+    let id_seed = shared.id_seed();
+    let id = rng::uuid(id_seed, Stream::TaskId, seq);
     let latency = shared.config.scaled(shared.config.latency.pick(rng::unit(
         seed,
         Stream::Latency,
@@ -432,6 +470,10 @@ fn create_job(
         shared.counters.add(|c| &c.jobs_expired);
     }
     shared.counters.job_started();
+    lock(&shared.job_log).push(JobRecord {
+        task_id: id.clone(),
+        lead_info: submission.lead_info.clone(),
+    });
     let generation = shared.generation.load(Ordering::SeqCst);
     let shared = Arc::clone(shared);
     let scheduled = Arc::clone(&job);
@@ -450,7 +492,7 @@ fn create_job(
                 body: webhook::body(&scheduled.id, &scheduled.ending)
                     .to_string()
                     .into_bytes(),
-                event_id: rng::uuid(seed, Stream::EventId, event),
+                event_id: rng::uuid(id_seed, Stream::EventId, event),
                 secret: shared.config.webhook_secret.clone(),
                 attempts: shared.config.webhook_attempts,
                 backoff: shared
@@ -595,6 +637,14 @@ fn status_body(job: &Job, phase: Phase) -> Response {
 
 async fn stats(State(shared): AppState) -> Response {
     json_response(StatusCode::OK, &json!(shared.counters.snapshot()))
+}
+
+async fn jobs(State(shared): AppState) -> Response {
+    let (jobs, dropped) = {
+        let log = lock(&shared.job_log);
+        (json!(log.records), log.dropped)
+    };
+    json_response(StatusCode::OK, &json!({"jobs": jobs, "dropped": dropped}))
 }
 
 async fn reset(State(shared): AppState) -> Response {

@@ -191,6 +191,16 @@ impl Stats {
     }
 }
 
+/// One accepted submit, as `GET /_emulator/jobs` lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct JobRecord {
+    /// The job's task id.
+    pub task_id: String,
+    /// The `lead_info` of the request that created it.
+    pub lead_info: serde_json::Map<String, serde_json::Value>,
+}
+
 /// Accepted submits per path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]

@@ -359,15 +359,72 @@ async fn sync_endpoint_and_aliases_answer_when_done() {
 }
 
 #[tokio::test]
+async fn task_ids_differ_between_emulators_with_one_seed_unless_fixed() {
+    let body = json!({"lead_info": {"name": "Ada"}, "struct": {"email": "Email"}});
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let emulator = Emulator::builder().seed(9).spawn().await.unwrap();
+        let (_, submitted) = Api::new(&emulator).post("/enrich-lead-async", &body).await;
+        ids.push(submitted["task_id"].as_str().unwrap().to_owned());
+    }
+    assert_ne!(
+        ids[0], ids[1],
+        "a restarted emulator must not reuse task ids"
+    );
+    assert_eq!(ids[0].len(), 36);
+}
+
+#[tokio::test]
+async fn the_job_log_lists_each_accepted_submit_with_its_lead() {
+    let emulator = emulator(0).await;
+    let api = Api::new(&emulator);
+    let mut task_ids = Vec::new();
+    for name in ["Ada", "Bo", "Ada"] {
+        let body = json!({"lead_info": {"name": name}, "struct": {"email": "Email"}});
+        let (status, submitted) = api.post("/enrich-lead-async", &body).await;
+        assert_eq!(status, StatusCode::OK);
+        task_ids.push(submitted["task_id"].as_str().unwrap().to_owned());
+    }
+    // A refused submit (bad body) creates no job and is not listed.
+    let (status, _) = api
+        .post("/enrich-lead-async", &json!({"lead_info": {"name": "Cy"}}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let jobs = emulator.jobs();
+    let listed: Vec<(&str, &Value)> = jobs
+        .iter()
+        .map(|job| (job.task_id.as_str(), &job.lead_info["name"]))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (task_ids[0].as_str(), &json!("Ada")),
+            (task_ids[1].as_str(), &json!("Bo")),
+            (task_ids[2].as_str(), &json!("Ada")),
+        ]
+    );
+    let (status, body) = api.control("/jobs", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["dropped"], 0);
+    assert_eq!(body["jobs"][1]["task_id"], task_ids[1].as_str());
+    assert_eq!(body["jobs"][1]["lead_info"], json!({"name": "Bo"}));
+    api.control("/reset", Some(Value::Null)).await;
+    assert!(emulator.jobs().is_empty());
+}
+
+#[tokio::test]
 async fn same_request_same_answer() {
     let first = Emulator::builder()
         .seed(9)
+        .fixed_ids(true)
         .latency(Latency::Range(ms(1), ms(5)))
         .spawn()
         .await
         .unwrap();
     let second = Emulator::builder()
         .seed(9)
+        .fixed_ids(true)
         .latency(Latency::Range(ms(1), ms(5)))
         .spawn()
         .await

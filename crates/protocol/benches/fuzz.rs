@@ -256,10 +256,10 @@ fn answer(rng: &mut Rng) -> Value {
             json!({"status": status, "processed_items": value(rng, 3), "total_items": value(rng, 3)})
         }
     };
-    if rng.chance(3) {
-        if let Value::Object(map) = &mut body {
-            map.extend(object(rng, 2));
-        }
+    if rng.chance(3)
+        && let Value::Object(map) = &mut body
+    {
+        map.extend(object(rng, 2));
     }
     body
 }

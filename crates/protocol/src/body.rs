@@ -129,10 +129,10 @@ impl EnrichBody {
         if self.max_iterations == Some(0) {
             return Err(BodyError::ZeroIterations);
         }
-        if let Some(url) = &self.webhook_url {
-            if !is_http_url(url) {
-                return Err(BodyError::BadWebhookUrl(url.clone()));
-            }
+        if let Some(url) = &self.webhook_url
+            && !is_http_url(url)
+        {
+            return Err(BodyError::BadWebhookUrl(url.clone()));
         }
         if let Some(key) = BODY_FIELDS.iter().find(|k| self.extra.contains_key(**k)) {
             return Err(BodyError::ExtraShadowsField((*key).to_owned()));

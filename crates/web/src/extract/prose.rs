@@ -295,10 +295,9 @@ fn location_in(words: &[&str]) -> Option<String> {
         for cue in PLACE_CUES {
             if lower.len() >= i + cue.len()
                 && cue.iter().enumerate().all(|(k, c)| lower[i + k] == *c)
+                && let Some(place) = place_span(&words[i + cue.len()..])
             {
-                if let Some(place) = place_span(&words[i + cue.len()..]) {
-                    return Some(place);
-                }
+                return Some(place);
             }
         }
         if let Some(stem) = words[i]

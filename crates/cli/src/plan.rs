@@ -1,0 +1,380 @@
+//! A run plan: every flag and file checked and turned into one value before anything else
+//! happens, so that a usage mistake costs nothing and leaves no file behind.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::Value;
+use sixtyfour::{PollPolicy, RateLimit, Schema};
+use sixtyfour_ledger::{Resend, RowRef, Template, UnknownRows};
+
+use crate::args::EnrichArgs;
+use crate::exit::CliError;
+use crate::input::{Format, ReadOptions, Source, sniff_delimiter, sniff_format};
+use crate::output::{OutputFormat, Target};
+use crate::paths::{self, Role};
+
+/// Where requests go.
+#[derive(Debug, Clone)]
+pub enum ServerPlan {
+    /// An emulator started inside this process, with this job latency.
+    Emulator(Option<sixtyfour_emulator::Latency>),
+    /// The API, or another server.
+    Api {
+        /// The base URL, when not the default.
+        base_url: Option<String>,
+        /// The key.
+        api_key: String,
+    },
+}
+
+/// Everything `sixtyfour enrich` will do.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The leads.
+    pub source: Source,
+    /// How to read them.
+    pub read: ReadOptions,
+    /// What every request asks.
+    pub template: Template,
+    /// The fields, in order (the CSV output's columns).
+    pub fields: Vec<String>,
+    /// Where results go.
+    pub output: Target,
+    /// In which format.
+    pub output_format: OutputFormat,
+    /// The journal.
+    pub journal: PathBuf,
+    /// Where requests go.
+    pub server: ServerPlan,
+    /// How often to poll.
+    pub poll: PollPolicy,
+    /// The client's request budget.
+    pub rate_limit: Option<RateLimit>,
+    /// Jobs in flight.
+    pub jobs: usize,
+    /// Bound on the whole run.
+    pub deadline: Option<Duration>,
+    /// Bound on one job's wait.
+    pub job_timeout: Duration,
+    /// Rows to send again.
+    pub resend: Resend,
+    /// Move a journal bound elsewhere.
+    pub rebind: bool,
+    /// Check and count only.
+    pub dry_run: bool,
+    /// No progress display.
+    pub quiet: bool,
+    /// Status line period.
+    pub status_every: Duration,
+    /// List vanished rows.
+    pub verbose: bool,
+}
+
+/// Reads and checks the `struct` payload file.
+pub fn load_fields(path: &Path) -> Result<Schema, CliError> {
+    let bad = |message: String| CliError::Usage(message);
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        bad(format!(
+            "cannot read the fields file {}: {e}",
+            path.display()
+        ))
+    })?;
+    let value: Value = serde_json::from_str(&text).map_err(|e| {
+        bad(format!(
+            "{}: line {}: not valid JSON: {e}",
+            path.display(),
+            e.line()
+        ))
+    })?;
+    let schema = Schema::from_json(&value).map_err(|e| bad(format!("{}: {e}", path.display())))?;
+    if schema.is_empty() {
+        return Err(bad(format!(
+            "{}: the fields object is empty: name at least one field to collect",
+            path.display()
+        )));
+    }
+    Ok(schema)
+}
+
+fn default_output(input: &Path) -> PathBuf {
+    let stem = input
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("leads");
+    input.with_file_name(format!("{stem}.enriched.jsonl"))
+}
+
+/// The shortest delay between polls: anything less is busy polling.
+pub const MIN_POLL: Duration = Duration::from_millis(10);
+
+/// The journal of a run writing to stdout, in the current directory.
+pub const STDOUT_JOURNAL: &str = "sixtyfour.journal.sqlite";
+
+/// Checks a poll schedule: no busy polling, a maximum not below the first delay.
+pub fn check_poll(initial: Duration, max: Duration) -> Result<(), CliError> {
+    if initial < MIN_POLL {
+        return Err(CliError::Usage(format!(
+            "--poll-initial {initial:?} would poll without pause: give at least {}ms",
+            MIN_POLL.as_millis()
+        )));
+    }
+    if max < initial {
+        return Err(CliError::Usage(format!(
+            "--poll-max {max:?} is shorter than --poll-initial {initial:?}"
+        )));
+    }
+    Ok(())
+}
+
+/// The journal beside an output: its name with `.journal.sqlite` appended.
+pub fn default_journal(output: &Path) -> PathBuf {
+    let mut name = output.as_os_str().to_owned();
+    name.push(".journal.sqlite");
+    PathBuf::from(name)
+}
+
+/// Reads `--resubmit-unknown[=ROWS]`.
+pub fn unknown_rows(value: Option<&str>, ids: bool) -> Result<UnknownRows, CliError> {
+    let Some(value) = value else {
+        return Ok(UnknownRows::None);
+    };
+    if value.trim().is_empty() {
+        return Ok(UnknownRows::All);
+    }
+    let mut rows = Vec::new();
+    for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        if ids {
+            rows.push(RowRef::Id(part.to_owned()));
+        } else {
+            let n: u64 = part.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                CliError::Usage(format!(
+                    "--resubmit-unknown: `{part}` is not a row number (the output's `row`); with --id-column, name ids"
+                ))
+            })?;
+            rows.push(RowRef::Position(n));
+        }
+    }
+    Ok(UnknownRows::Named(rows))
+}
+
+impl Plan {
+    /// Checks every flag and file; nothing is written.
+    pub fn from_args(args: &EnrichArgs) -> Result<Plan, CliError> {
+        let stdin = args.input.as_os_str() == "-";
+        if args.emulator_latency.is_some() && !args.emulator {
+            return Err(CliError::Usage(
+                "--emulator-latency sets the in-process emulator's latency: pass --emulator too"
+                    .into(),
+            ));
+        }
+        let schema = load_fields(&args.fields)?;
+        let fields: Vec<String> = schema.names().map(str::to_owned).collect();
+        let mut template = Template::new(schema);
+        if let Some(plan) = &args.research_plan {
+            template = template.research_plan(plan.clone());
+        }
+        if let Some(tier) = args.tier {
+            template = template.tier(tier.into());
+        }
+        if let Some(n) = args.max_iterations {
+            template = template.max_iterations(n);
+        }
+        let output = match &args.output {
+            Some(path) if path.as_os_str() == "-" => Target::Stdout,
+            Some(path) => Target::File(path.clone()),
+            None if stdin => Target::Stdout,
+            None => Target::File(default_output(&args.input)),
+        };
+        let output_format = match (&output, args.output_format) {
+            (_, Some(format)) => format,
+            (Target::File(path), None) => OutputFormat::from_path(path),
+            (Target::Stdout, None) => OutputFormat::Jsonl,
+        };
+        let journal = match (&args.journal, &output) {
+            (Some(path), _) => path.clone(),
+            (None, Target::File(path)) => default_journal(path),
+            (None, Target::Stdout) => PathBuf::from(STDOUT_JOURNAL),
+        };
+        let server = if args.emulator {
+            ServerPlan::Emulator(args.emulator_latency)
+        } else {
+            ServerPlan::Api {
+                base_url: args
+                    .base_url
+                    .clone()
+                    .or_else(|| std::env::var(sixtyfour::BASE_URL_ENV).ok())
+                    .filter(|u| !u.trim().is_empty()),
+                api_key: crate::key::api_key(args.api_key_file.as_deref())?,
+            }
+        };
+        let local = args.emulator;
+        let mut poll = if local {
+            PollPolicy {
+                initial: Duration::from_millis(50),
+                factor: 1.5,
+                max: Duration::from_millis(500),
+            }
+        } else {
+            PollPolicy::default()
+        };
+        if let Some(initial) = args.poll_initial {
+            poll.initial = initial;
+            poll.max = poll.max.max(initial);
+        }
+        if let Some(max) = args.poll_max {
+            poll.max = max;
+        }
+        check_poll(poll.initial, poll.max)?;
+        if args.status_every < Duration::from_millis(100) {
+            return Err(CliError::Usage(
+                "--status-every must be at least 100ms".into(),
+            ));
+        }
+        let rate_limit = match args.rate_limit {
+            Some(0) => None,
+            Some(n) => Some(RateLimit::per_minute(n)),
+            None if local => None,
+            None => Some(RateLimit::per_minute(500)),
+        };
+        let resend = Resend {
+            failed: args.retry_failed,
+            unknown: unknown_rows(args.resubmit_unknown.as_deref(), args.id_column.is_some())?,
+        };
+        let mut plan = Plan {
+            source: Source::File(args.input.clone()),
+            read: ReadOptions {
+                format: Format::Csv,
+                delimiter: b',',
+                id_column: args.id_column.clone(),
+                limit: args.limit,
+            },
+            template,
+            fields,
+            output,
+            output_format,
+            journal,
+            server,
+            poll,
+            rate_limit,
+            jobs: usize::try_from(args.jobs).unwrap_or(usize::MAX),
+            deadline: args.deadline,
+            job_timeout: args.job_timeout,
+            resend,
+            rebind: args.rebind,
+            dry_run: args.dry_run,
+            quiet: args.quiet,
+            status_every: args.status_every,
+            verbose: args.verbose,
+        };
+        plan.check_paths()?;
+        // Stdin is read once the flags are known to be usable.
+        if stdin {
+            plan.source = Source::stdin()?;
+        }
+        let head = plan.source.head(64 * 1024)?;
+        plan.read.format = match args.input_format {
+            Some(format) => format,
+            None if stdin => sniff_format(&head),
+            None => Format::from_path(&args.input).ok_or_else(|| {
+                CliError::Usage(format!(
+                    "cannot tell the format of {}: name it .csv or .jsonl, or pass --input-format",
+                    args.input.display()
+                ))
+            })?,
+        };
+        plan.read.delimiter = match args.delimiter {
+            Some(delimiter) => delimiter,
+            None if !stdin
+                && args
+                    .input
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("tsv")) =>
+            {
+                b'\t'
+            }
+            None => sniff_delimiter(&head),
+        };
+        Ok(plan)
+    }
+
+    /// The output and the journal can be written and are not the input or each other.
+    pub fn check_paths(&self) -> Result<(), CliError> {
+        let input = match &self.source {
+            Source::File(path) if path.as_os_str() == "-" => None,
+            Source::File(path) => {
+                if !path.is_file() {
+                    return Err(CliError::Usage(format!(
+                        "cannot read the input {}: {}",
+                        path.display(),
+                        if path.is_dir() {
+                            "it is a directory"
+                        } else {
+                            "no such file"
+                        }
+                    )));
+                }
+                Some((path.as_path(), paths::identity(path)))
+            }
+            Source::Stdin(_) => None,
+        };
+        let mut targets = Vec::new();
+        if let Target::File(path) = &self.output {
+            targets.push((Role::Output, paths::facts(path, true)));
+            targets.push((
+                Role::Companion,
+                paths::facts(&Target::temporary(path), false),
+            ));
+        }
+        targets.push((Role::Journal, paths::facts(&self.journal, true)));
+        for suffix in [".lock", "-wal", "-shm", "-journal"] {
+            let mut name = self.journal.as_os_str().to_owned();
+            name.push(suffix);
+            targets.push((Role::Companion, paths::facts(Path::new(&name), false)));
+        }
+        paths::check(input, &targets)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resubmit_lists() {
+        assert_eq!(unknown_rows(None, false).unwrap(), UnknownRows::None);
+        assert_eq!(unknown_rows(Some(""), false).unwrap(), UnknownRows::All);
+        assert_eq!(
+            unknown_rows(Some("3, 7"), false).unwrap(),
+            UnknownRows::Named(vec![RowRef::Position(3), RowRef::Position(7)])
+        );
+        assert_eq!(
+            unknown_rows(Some("crm-1,crm-2"), true).unwrap(),
+            UnknownRows::Named(vec![RowRef::Id("crm-1".into()), RowRef::Id("crm-2".into())])
+        );
+        assert!(
+            unknown_rows(Some("x"), false)
+                .unwrap_err()
+                .to_string()
+                .contains("not a row number")
+        );
+        assert!(unknown_rows(Some("0"), false).is_err());
+    }
+
+    #[test]
+    fn poll_schedules() {
+        let ms = Duration::from_millis;
+        assert!(check_poll(ms(10), ms(10)).is_ok());
+        assert!(check_poll(ms(2000), ms(10_000)).is_ok());
+        let rows = [
+            (ms(0), ms(0), "would poll without pause"),
+            (ms(5), ms(100), "would poll without pause"),
+            (ms(500), ms(100), "shorter than --poll-initial"),
+        ];
+        for (initial, max, want) in rows {
+            let err = check_poll(initial, max).unwrap_err().to_string();
+            assert!(err.contains(want), "{err}");
+        }
+    }
+}
