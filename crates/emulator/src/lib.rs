@@ -36,7 +36,8 @@
 //!
 //! | request | effect |
 //! |---|---|
-//! | `GET /_emulator/stats` | counters: submits per path, jobs, polls, 429s, faults per kind, jobs in flight and the most at once |
+//! | `GET /_emulator/stats` | counters: submits per path, jobs, polls, 429s, faults per kind, jobs in flight and the most at once, bytes held and the cap, jobs evicted |
+//! | `GET /_emulator/jobs` | `{"jobs": [{"task_id", "lead_info"}, ...], "dropped": n}`: every accepted submit, oldest first (the newest [`JOB_LOG_CAP`] kept) |
 //! | `POST /_emulator/reset` | no jobs, no scripts, the configured faults, zero counters |
 //! | `GET`/`POST /_emulator/faults` | read or replace the fault probabilities (`{"error_500": 0.1, ...}`) |
 //! | `POST /_emulator/script` | `{"endpoint": "submit"\|"sync"\|"status", "outcomes": ["500", "500", "ok"]}`: the exact next outcomes |
@@ -46,6 +47,7 @@
 mod args;
 mod config;
 mod directory;
+mod errors;
 mod faults;
 mod jobs;
 mod rate_limit;
@@ -63,12 +65,15 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 pub use args::EmulatorArgs;
-pub use config::{Config, Latency, MAX_SCALED, parse_duration};
+pub use config::{
+    Config, DEFAULT_MAX_BYTES, Latency, MAX_SCALED, inverse_normal_cdf, parse_duration,
+};
 pub use directory::{Directory, DirectoryError, MatchKind, Profile};
-pub use faults::{Endpoint, Faults, Outcome};
-pub use research::{Answer, research};
-pub use server::MAX_BODY;
-pub use stats::{FaultCounts, Stats, Submits};
+pub use errors::ApiError;
+pub use faults::{Endpoint, FaultCounts, FaultKind, Faults, KINDS, Outcome, Phase, Scope};
+pub use research::{Answer, dicts_as_text, research};
+pub use server::{JOB_LOG_CAP, JOB_LOG_MAX_BYTES, MAX_BODY, is_json_content_type};
+pub use stats::{JobLog, JobRecord, Stats, Submits};
 
 use server::Shared;
 
@@ -110,19 +115,47 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Multiplies latencies, rate-limit windows, webhook back-off and expiry.
+    /// Multiplies latencies, rate-limit windows, webhook back-off and expiry. It must be a
+    /// positive number: [`spawn`](EmulatorBuilder::spawn) refuses 0, a negative or a
+    /// non-finite scale.
     pub fn time_scale(mut self, scale: f64) -> Self {
-        self.config.time_scale = if scale.is_finite() && scale >= 0.0 {
-            scale
-        } else {
-            1.0
-        };
+        self.config.time_scale = scale;
         self
     }
 
-    /// Seeds task ids, latencies and faults.
+    /// Seeds latencies and faults, and task ids (which still differ between emulators, a
+    /// random salt being mixed in, unless [`fixed_ids`](EmulatorBuilder::fixed_ids) is set).
     pub fn seed(mut self, seed: u64) -> Self {
         self.config.seed = seed;
+        self
+    }
+
+    /// Task ids from the seed alone: every emulator with the same seed hands out the same ids
+    /// in the same order. Off by default, so that ids never repeat across emulators (a client
+    /// resuming against a restarted emulator must not find another job under an old id).
+    pub fn fixed_ids(mut self, fixed: bool) -> Self {
+        self.config.fixed_ids = fixed;
+        self
+    }
+
+    /// Caps the bytes the job store holds (default [`DEFAULT_MAX_BYTES`]).
+    pub fn max_bytes(mut self, max: usize) -> Self {
+        self.config.max_bytes = max;
+        self
+    }
+
+    /// Caps the unfinished jobs of the key; a submit past it is answered 429 with the
+    /// active-job-limit body (no `Retry-After`: waiting for jobs to finish helps, slowing
+    /// down does not). `None` (the default) for no limit.
+    pub fn max_active_jobs(mut self, limit: Option<u32>) -> Self {
+        self.config.max_active_jobs = limit;
+        self
+    }
+
+    /// Answers `dict` fields as JSON text, as the live API does (the default), or as objects
+    /// (`false`).
+    pub fn dict_as_text(mut self, as_text: bool) -> Self {
+        self.config.dict_as_text = as_text;
         self
     }
 
@@ -164,7 +197,6 @@ impl EmulatorBuilder {
 
     fn shared(self) -> std::io::Result<Arc<Shared>> {
         self.config
-            .faults
             .validate()
             .map_err(|message| std::io::Error::new(std::io::ErrorKind::InvalidInput, message))?;
         let directory = self.directory.unwrap_or_else(Directory::builtin);
@@ -231,7 +263,7 @@ impl EmulatorHandle {
 
     /// The counters now.
     pub fn stats(&self) -> Stats {
-        self.shared.counters.snapshot()
+        self.shared.stats()
     }
 
     /// Replaces the fault probabilities.
@@ -252,6 +284,13 @@ impl EmulatorHandle {
     /// Jobs kept in the store now.
     pub fn job_count(&self) -> usize {
         self.shared.job_count()
+    }
+
+    /// Every accepted submit since start or reset, oldest first: its task id and the
+    /// `lead_info` it carried (the newest [`JOB_LOG_CAP`] are kept), so that a test can check
+    /// the jobs created for each lead.
+    pub fn jobs(&self) -> Vec<JobRecord> {
+        self.shared.job_log().jobs
     }
 }
 

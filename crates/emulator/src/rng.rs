@@ -9,13 +9,32 @@ pub fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// 64 random bits from the operating system, for salts and ids that must differ between
+/// processes. Falls back to std's per-process hash keys (also drawn from the OS, mixed with
+/// the time and a counter) if that source fails.
+pub fn entropy() -> u64 {
+    let mut bytes = [0u8; 8];
+    if getrandom::getrandom(&mut bytes).is_ok() {
+        return u64::from_le_bytes(bytes);
+    }
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u32(std::process::id());
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    if let Ok(now) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        hasher.write_u128(now.as_nanos());
+    }
+    hasher.finish()
+}
+
 /// Independent streams of draws under one seed.
 #[derive(Debug, Clone, Copy)]
 pub enum Stream {
     TaskId = 1,
     Latency = 2,
     Fault = 3,
-    EventId = 4,
 }
 
 /// A 64-bit draw.
@@ -56,6 +75,11 @@ mod tests {
         assert_ne!(draw(7, Stream::Fault, 1), draw(7, Stream::Latency, 1));
         let mean = (0..10_000).map(|n| unit(1, Stream::Fault, n)).sum::<f64>() / 10_000.0;
         assert!((mean - 0.5).abs() < 0.02, "{mean}");
+    }
+
+    #[test]
+    fn entropy_differs_between_draws() {
+        assert_ne!(entropy(), entropy());
     }
 
     #[test]

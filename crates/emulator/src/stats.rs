@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
-use crate::faults::Outcome;
+use crate::faults::{FaultCounts, KINDS, Outcome};
 
 /// Live counters.
 #[derive(Debug, Default)]
@@ -19,21 +19,26 @@ pub struct Counters {
     pub jobs_failed: AtomicU64,
     pub status_polls: AtomicU64,
     pub rate_limited: AtomicU64,
+    pub active_job_limited: AtomicU64,
     pub bad_requests: AtomicU64,
     pub unauthorized: AtomicU64,
     pub not_found: AtomicU64,
-    pub fault_500: AtomicU64,
-    pub fault_503: AtomicU64,
-    pub fault_429: AtomicU64,
-    pub fault_reset: AtomicU64,
-    pub fault_slow: AtomicU64,
-    pub fault_job_failure: AtomicU64,
-    pub fault_ambiguous: AtomicU64,
-    pub in_flight: AtomicU64,
+    /// One per fault kind, in the order of [`KINDS`].
+    pub faults: [AtomicU64; KINDS.len()],
     pub max_in_flight: AtomicU64,
     pub webhooks_delivered: AtomicU64,
     pub webhook_attempts_failed: AtomicU64,
     pub jobs_expired: AtomicU64,
+    pub jobs_evicted: AtomicU64,
+}
+
+/// What the job store says at the time of a snapshot.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StoreView {
+    pub in_flight: u64,
+    pub bytes_held: u64,
+    pub max_bytes: u64,
+    pub jobs_held: u64,
 }
 
 fn bump(counter: &AtomicU64) {
@@ -45,37 +50,26 @@ impl Counters {
         bump(counter(self));
     }
 
+    pub fn add_n(&self, counter: fn(&Counters) -> &AtomicU64, n: u64) {
+        if n > 0 {
+            counter(self).fetch_add(n, Ordering::Relaxed);
+        }
+    }
+
     pub fn fault(&self, outcome: Outcome) {
-        let counter = match outcome {
-            Outcome::Ok => return,
-            Outcome::Error500 => &self.fault_500,
-            Outcome::Error503 => &self.fault_503,
-            Outcome::RateLimit => &self.fault_429,
-            Outcome::Reset => &self.fault_reset,
-            Outcome::Slow => &self.fault_slow,
-            Outcome::JobFailure => &self.fault_job_failure,
-            Outcome::AmbiguousSubmit => &self.fault_ambiguous,
-        };
-        bump(counter);
+        if let Some(counter) = outcome.index().and_then(|i| self.faults.get(i)) {
+            bump(counter);
+        }
     }
 
-    pub fn job_started(&self) {
+    /// A job was created while `in_flight` jobs (it included) are unfinished.
+    pub fn job_started(&self, in_flight: u64) {
         bump(&self.jobs_created);
-        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-        self.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        self.max_in_flight.fetch_max(in_flight, Ordering::SeqCst);
     }
 
-    pub fn job_finished(&self, failed: bool) {
-        self.in_flight.fetch_sub(1, Ordering::SeqCst);
-        bump(if failed {
-            &self.jobs_failed
-        } else {
-            &self.jobs_completed
-        });
-    }
-
-    pub fn reset(&self) {
-        let in_flight = self.in_flight.load(Ordering::SeqCst);
+    /// Zero counters; the most in flight restarts from what is in flight now.
+    pub fn reset(&self, in_flight: u64) {
         let all = [
             &self.requests,
             &self.submits_sync,
@@ -87,28 +81,29 @@ impl Counters {
             &self.jobs_failed,
             &self.status_polls,
             &self.rate_limited,
+            &self.active_job_limited,
             &self.bad_requests,
             &self.unauthorized,
             &self.not_found,
-            &self.fault_500,
-            &self.fault_503,
-            &self.fault_429,
-            &self.fault_reset,
-            &self.fault_slow,
-            &self.fault_job_failure,
-            &self.fault_ambiguous,
             &self.webhooks_delivered,
             &self.webhook_attempts_failed,
             &self.jobs_expired,
+            &self.jobs_evicted,
         ];
-        for counter in all {
+        for counter in all.into_iter().chain(&self.faults) {
             counter.store(0, Ordering::SeqCst);
         }
         self.max_in_flight.store(in_flight, Ordering::SeqCst);
     }
 
-    pub fn snapshot(&self) -> Stats {
+    pub fn snapshot(&self, store: StoreView) -> Stats {
         let get = |c: &AtomicU64| c.load(Ordering::SeqCst);
+        let mut faults = FaultCounts::default();
+        for (kind, counter) in KINDS.iter().zip(&self.faults) {
+            if let Some(slot) = faults.get_mut(kind.outcome) {
+                *slot = get(counter);
+            }
+        }
         Stats {
             requests: get(&self.requests),
             submits: Submits {
@@ -121,22 +116,19 @@ impl Counters {
             jobs_completed: get(&self.jobs_completed),
             jobs_failed: get(&self.jobs_failed),
             jobs_expired: get(&self.jobs_expired),
+            jobs_evicted: get(&self.jobs_evicted),
+            jobs_held: store.jobs_held,
+            bytes_held: store.bytes_held,
+            max_bytes: store.max_bytes,
             status_polls: get(&self.status_polls),
             rate_limited: get(&self.rate_limited),
+            active_job_limited: get(&self.active_job_limited),
             bad_requests: get(&self.bad_requests),
             unauthorized: get(&self.unauthorized),
             not_found: get(&self.not_found),
-            faults: FaultCounts {
-                error_500: get(&self.fault_500),
-                error_503: get(&self.fault_503),
-                rate_limit: get(&self.fault_429),
-                reset: get(&self.fault_reset),
-                slow: get(&self.fault_slow),
-                job_failure: get(&self.fault_job_failure),
-                ambiguous_submit: get(&self.fault_ambiguous),
-            },
-            in_flight: get(&self.in_flight),
-            max_in_flight: get(&self.max_in_flight),
+            faults,
+            in_flight: store.in_flight,
+            max_in_flight: get(&self.max_in_flight).max(store.in_flight),
             webhooks_delivered: get(&self.webhooks_delivered),
             webhook_attempts_failed: get(&self.webhook_attempts_failed),
         }
@@ -145,6 +137,7 @@ impl Counters {
 
 /// A snapshot of the counters, as `GET /_emulator/stats` returns it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
 #[non_exhaustive]
 pub struct Stats {
     /// Every request to an API path.
@@ -157,12 +150,23 @@ pub struct Stats {
     pub jobs_completed: u64,
     /// Jobs that ended `failed`.
     pub jobs_failed: u64,
-    /// Finished jobs dropped after their time to live or over the store's cap.
+    /// Finished jobs dropped after their time to live.
     pub jobs_expired: u64,
+    /// Finished jobs dropped early, oldest first, to make room under the caps on jobs and
+    /// bytes.
+    pub jobs_evicted: u64,
+    /// Jobs kept in the store now.
+    pub jobs_held: u64,
+    /// The bytes the kept jobs are counted for (results, ids, bookkeeping).
+    pub bytes_held: u64,
+    /// The cap on `bytes_held`; a submit that cannot fit under it is refused with 503.
+    pub max_bytes: u64,
     /// `GET /job-status` requests with a valid key, whatever they were answered.
     pub status_polls: u64,
     /// 429s from the rate limit (injected ones are under `faults`).
     pub rate_limited: u64,
+    /// 429s for too many active jobs of the key (injected ones are under `faults`).
+    pub active_job_limited: u64,
     /// 400, 413 and 422 answers.
     pub bad_requests: u64,
     /// 401 answers.
@@ -205,22 +209,22 @@ pub struct Submits {
     pub people_intelligence_async: u64,
 }
 
-/// Injected faults per kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+/// One accepted submit, as `GET /_emulator/jobs` lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
-pub struct FaultCounts {
-    /// Injected 500s.
-    pub error_500: u64,
-    /// Injected 503s.
-    pub error_503: u64,
-    /// Injected 429s.
-    pub rate_limit: u64,
-    /// Dropped connections.
-    pub reset: u64,
-    /// Slow responses.
-    pub slow: u64,
-    /// Jobs made to fail.
-    pub job_failure: u64,
-    /// Submits that created a job and answered 500.
-    pub ambiguous_submit: u64,
+pub struct JobRecord {
+    /// The job's task id.
+    pub task_id: String,
+    /// The `lead_info` of the request that created it.
+    pub lead_info: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The answer of `GET /_emulator/jobs`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[non_exhaustive]
+pub struct JobLog {
+    /// The accepted submits kept, oldest first.
+    pub jobs: Vec<JobRecord>,
+    /// How many older ones were dropped to stay under the log's caps.
+    pub dropped: u64,
 }

@@ -1,28 +1,13 @@
-//! Webhook deliveries: the callback body, its signature, and retries with back-off.
+//! Webhook deliveries: the signature headers, and retries with back-off.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde_json::{Value, json};
 use sixtyfour_protocol::signature::{
     ATTEMPT_HEADER, EVENT_ID_HEADER, SIGNATURE_HEADER, signature_header,
 };
 
-use crate::jobs::Ending;
 use crate::stats::Counters;
-
-/// The callback body for a finished job.
-pub fn body(task_id: &str, ending: &Ending) -> Value {
-    match ending {
-        Ending::Completed(result) => {
-            let result: Value = serde_json::from_slice(result).unwrap_or(Value::Null);
-            json!({"task_id": task_id, "status": "completed", "task_type": "enrich_lead", "result": result})
-        }
-        Ending::Failed(error) => {
-            json!({"task_id": task_id, "status": "failed", "task_type": "enrich_lead", "error": error})
-        }
-    }
-}
 
 /// One delivery with its retries.
 pub struct Delivery {
