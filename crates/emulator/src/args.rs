@@ -3,8 +3,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use crate::Directory;
 use crate::config::{Config, Latency, parse_duration};
-use crate::directory::Directory;
 use crate::faults::Faults;
 use crate::{Emulator, EmulatorBuilder};
 

@@ -113,34 +113,7 @@ pub fn inverse_normal_cdf(p: f64) -> f64 {
     }
 }
 
-/// `"250ms"`, `"2s"`, `"5m"`, `"1.5s"`, or a plain number of milliseconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let (number, unit) = match text.find(|c: char| c.is_ascii_alphabetic()) {
-        Some(at) => text.split_at(at),
-        None => (text, "ms"),
-    };
-    let value: f64 = number
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration (try 250ms, 2s or 5m)"))?;
-    let millis = match unit.trim() {
-        "ms" => value,
-        "s" => value * 1e3,
-        "m" | "min" => value * 60e3,
-        "h" => value * 3600e3,
-        other => {
-            return Err(format!(
-                "unknown unit `{other}` in `{text}`: use ms, s, m or h"
-            ));
-        }
-    };
-    if !millis.is_finite() || millis < 0.0 {
-        return Err(format!("`{text}` must be a finite, non-negative duration"));
-    }
-    Duration::try_from_secs_f64(millis / 1e3)
-        .map_err(|_| format!("`{text}` is too long a duration"))
-}
+pub use sixtyfour_server::parse_duration;
 
 impl FromStr for Latency {
     type Err = String;

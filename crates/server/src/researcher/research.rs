@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 use sixtyfour_casting::{FieldSpec, FieldType, Schema, cast, resolve};
 use sixtyfour_protocol::EnrichResult;
 
-use crate::directory::{Directory, MatchKind, Profile, lookup};
+use super::directory::{Directory, MatchKind, Profile, lookup};
 
 /// The body of a completed enrichment.
 #[derive(Debug, Clone, PartialEq)]
@@ -114,7 +114,7 @@ pub fn research(directory: &Directory, lead_info: &Map<String, Value>, schema: &
 /// ```
 /// use serde_json::json;
 /// use sixtyfour_casting::Schema;
-/// use sixtyfour_emulator::dicts_as_text;
+/// use sixtyfour_server::researcher::dicts_as_text;
 ///
 /// let schema = Schema::from_json(&json!({"social": {"type": "dict"}, "name": "Name"}))?;
 /// let mut data = json!({"social": {"x": "@ada"}, "name": "Ada"}).as_object().cloned().unwrap();
