@@ -166,6 +166,10 @@ pub struct ServeArgs {
     /// The wait after a failed webhook attempt; it doubles each time, up to 10 minutes.
     #[arg(long, default_value = "1s", value_parser = parse_duration)]
     pub webhook_backoff: Duration,
+    /// How long one webhook attempt may take; a delivery a dead process was making is sent
+    /// again after twice this.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub webhook_timeout: Duration,
     /// Connections to PostgreSQL.
     #[arg(long, default_value_t = 8)]
     pub pg_connections: usize,
@@ -214,6 +218,8 @@ impl ServeArgs {
             webhooks: WebhookConfig {
                 attempts: self.webhook_attempts.max(1),
                 backoff: self.webhook_backoff,
+                timeout: self.webhook_timeout,
+                lease: self.webhook_timeout.saturating_mul(2),
                 poll_interval: self.poll_interval,
                 ..WebhookConfig::default()
             },

@@ -28,7 +28,8 @@ pub struct WebhookConfig {
     pub max_backoff: Duration,
     /// How long one attempt may take.
     pub timeout: Duration,
-    /// How long a delivery is leased to this process while it is being sent.
+    /// How long a delivery is leased to this process while it is being sent (more than
+    /// `timeout`: a delivery a dead process was making is sent again after it).
     pub lease: Duration,
     /// Deliveries in flight at once.
     pub concurrency: usize,
@@ -43,7 +44,7 @@ impl Default for WebhookConfig {
             backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(600),
             timeout: Duration::from_secs(10),
-            lease: Duration::from_secs(60),
+            lease: Duration::from_secs(20),
             concurrency: 32,
             poll_interval: Duration::from_millis(500),
         }

@@ -42,9 +42,24 @@ impl Default for WorkerConfig {
             job_timeout: Duration::from_secs(15 * 60),
             poll_interval: Duration::from_millis(500),
             progress_interval: Duration::from_secs(1),
-            worker_id: format!("pid-{}", std::process::id()),
+            worker_id: default_worker_id(),
         }
     }
+}
+
+/// `host-pid-random`: distinct for every process, even on machines that reuse pids.
+pub fn default_worker_id() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".into());
+    format!(
+        "{host}-{}-{:04x}",
+        std::process::id(),
+        crate::rng::entropy() & 0xffff
+    )
 }
 
 /// What the workers, the webhook sender and the HTTP handlers share.

@@ -97,7 +97,11 @@ async fn conformance(store: Arc<dyn JobStore>) {
         batch.sort();
         order.push(batch);
     }
-    assert_eq!(order, [["a1", "b1"], ["a2", "c1"], ["a3", "b2"]], "fair across keys");
+    assert_eq!(
+        order,
+        [["a1", "b1"], ["a2", "c1"], ["a3", "b2"]],
+        "fair across keys"
+    );
     assert!(
         store
             .claim("w1", 5, T0 + 30_000, T0)
