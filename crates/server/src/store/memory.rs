@@ -16,8 +16,9 @@ use super::{
     NewJob, Stage, StoreError, SubmitLimits, fair_seq, millis,
 };
 
-/// Bytes counted for a job besides its id, request and status body: map entries, indexes.
-pub const JOB_OVERHEAD: usize = 256;
+/// Bytes counted for a job besides its id, request and status body: map and index entries,
+/// the job record, its data (measured: a finished emulator job holds about 2.9 KB resident).
+pub const JOB_OVERHEAD: usize = 1536;
 
 /// The caps of an in-memory store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
