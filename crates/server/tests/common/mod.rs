@@ -164,7 +164,10 @@ pub fn postgres_url(test: &str) -> Option<String> {
             "{test}: SIXTYFOUR_TEST_POSTGRES_URL is not set; in CI it must be (.ci/run starts PostgreSQL and exports it)"
         ),
         _ => {
-            eprintln!(
+            // Written to stderr directly, past the test harness's capture, so that a skip shows.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
                 "SKIPPED {test}: set SIXTYFOUR_TEST_POSTGRES_URL=postgres://user@127.0.0.1:5432/postgres to run it"
             );
             None
