@@ -1,4 +1,5 @@
-//! Status-poll throughput on loopback and the memory of finished jobs.
+//! Status-poll throughput on loopback, side by side: the in-memory emulator and the server
+//! with its SQLite store (`sixtyfour serve`'s default), and the memory of finished jobs.
 //!
 //! A small HTTP/1.1 keep-alive load generator (raw sockets, so the client costs little) polls
 //! completed jobs from several connections for a few seconds. As a baseline in the same run it
@@ -9,8 +10,14 @@
 
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
+
 use serde_json::json;
 use sixtyfour_emulator::{Emulator, Latency};
+use sixtyfour_server::Server;
+use sixtyfour_server::keys::{KeyEntry, Keyring, Keys};
+use sixtyfour_server::researcher::{Directory, DirectoryResearcher};
+use sixtyfour_server::store::SqliteStore;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -125,11 +132,70 @@ fn main() {
         let key = emulator.api_key().to_owned();
         let baseline = load(emulator.addr(), &key, vec!["/job-status/unknown".into()], 404).await;
         let polls = load(emulator.addr(), &key, ids, 200).await;
-        println!("status polls of completed jobs: {polls:.0} requests/s ({CONNECTIONS} keep-alive connections, {SECONDS} s, load generator in the same process)");
-        println!("baseline, unknown task id (404): {baseline:.0} requests/s");
-        println!("ratio polls / baseline: {:.2}", polls / baseline);
-
+        println!("emulator (in-memory store): status polls of completed jobs: {polls:.0} requests/s ({CONNECTIONS} keep-alive connections, {SECONDS} s, load generator in the same process)");
+        println!("emulator baseline, unknown task id (404): {baseline:.0} requests/s");
+        println!("emulator ratio polls / baseline: {:.2}", polls / baseline);
         drop(emulator);
+
+        // The server with the SQLite store, default settings, on a file in a temporary dir.
+        let dir = std::env::temp_dir().join(format!("sixtyfour-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let server = Server::builder()
+            .store(Arc::new(SqliteStore::open(dir.join("jobs.db")).expect("sqlite store")))
+            .researcher(Arc::new(DirectoryResearcher::new(Directory::builtin())))
+            .keys(Arc::new(Keys::fixed(Keyring::new(vec![KeyEntry::new("bench", &key)]).expect("keys"))))
+            .build()
+            .expect("server");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let running = server.start(listener).expect("start");
+        let base = format!("http://{}", running.addr());
+        let mut sqlite_ids = Vec::new();
+        for i in 0..64 {
+            let body = json!({
+                "lead_info": {"email": format!("lead{i}@nowhere.example"), "name": "Rafael Núñez", "company": "Lanternfish Labs"},
+                "struct": {"name": "Full name", "email": "Email", "title": "Job title", "company": "Company", "location": "Location"}
+            });
+            let result: serde_json::Value = http
+                .post(format!("{base}/enrich-lead"))
+                .header("x-api-key", &key)
+                .json(&body)
+                .send()
+                .await
+                .expect("sync submit")
+                .json()
+                .await
+                .expect("json");
+            assert!(result["structured_data"].is_object());
+            let submitted: serde_json::Value = http
+                .post(format!("{base}/enrich-lead-async"))
+                .header("x-api-key", &key)
+                .json(&body)
+                .send()
+                .await
+                .expect("submit")
+                .json()
+                .await
+                .expect("json");
+            sqlite_ids.push(format!("/job-status/{}", submitted["task_id"].as_str().expect("task id")));
+        }
+        // Wait until the async ones are done (the sync ones before them show the workers run).
+        for path in &sqlite_ids {
+            loop {
+                let status: serde_json::Value = http.get(format!("{base}{path}")).header("x-api-key", &key).send().await.expect("poll").json().await.expect("json");
+                if status["status"] == "completed" {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+        let sqlite_baseline = load(running.addr(), &key, vec!["/job-status/unknown".into()], 404).await;
+        let sqlite_polls = load(running.addr(), &key, sqlite_ids, 200).await;
+        println!("server, SQLite store: status polls of completed jobs: {sqlite_polls:.0} requests/s (same load)");
+        println!("server, SQLite store, baseline unknown task id (404): {sqlite_baseline:.0} requests/s");
+        println!("SQLite server / in-memory emulator: {:.2} (goal: >= 20,000 requests/s)", sqlite_polls / polls);
+        running.shutdown().await;
+        std::fs::remove_dir_all(&dir).ok();
+
         let emulator = Emulator::builder()
             .latency(Latency::Fixed(Duration::ZERO))
             .spawn()

@@ -3,8 +3,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use crate::Directory;
 use crate::config::{Config, Latency, parse_duration};
-use crate::directory::Directory;
 use crate::faults::Faults;
 use crate::{Emulator, EmulatorBuilder};
 
@@ -20,13 +20,14 @@ pub struct EmulatorArgs {
     /// A JSON Lines file of profiles to research from (default: the built-in sample).
     #[arg(long)]
     pub directory: Option<PathBuf>,
-    /// Job latency: `300ms`, `2s`, or a range `1s..5s`.
+    /// Job latency: `300ms`, `2s`, a range `1s..5s`, or `lognormal:90s,p95=300s`.
     #[arg(long, default_value = "1s..3s", value_parser = |s: &str| s.parse::<Latency>())]
     pub latency: Latency,
-    /// Multiplies latencies, rate-limit windows and expiry (0.01 makes a minute 600 ms).
+    /// Multiplies latencies, rate-limit windows and expiry (0.01 makes a minute 600 ms); must
+    /// be above zero.
     #[arg(long, default_value_t = 1.0)]
     pub time_scale: f64,
-    /// Seeds task ids, latencies and faults (task ids also mix in a random salt per start).
+    /// Seeds latencies and faults, and task ids (which also mix in a random salt per start).
     #[arg(long, default_value_t = 64)]
     pub seed: u64,
     /// Task ids from the seed alone, the same at every start (ids then repeat across restarts).
@@ -59,6 +60,21 @@ pub struct EmulatorArgs {
     /// Probability that a submit creates its job and still answers 500.
     #[arg(long, default_value_t = 0.0)]
     pub fail_ambiguous: f64,
+    /// Probability of a 402 (out of credits).
+    #[arg(long, default_value_t = 0.0)]
+    pub fail_402: f64,
+    /// Probability of a 403 (tier not enabled).
+    #[arg(long, default_value_t = 0.0)]
+    pub fail_403: f64,
+    /// Probability of a 422 (validation list).
+    #[arg(long, default_value_t = 0.0)]
+    pub fail_422: f64,
+    /// The most unfinished jobs of the key; a submit past it gets 429 "Too Many Active Jobs".
+    #[arg(long)]
+    pub max_active_jobs: Option<u32>,
+    /// Answer `dict` fields as objects instead of JSON text (the live API sends text).
+    #[arg(long)]
+    pub dict_as_object: bool,
     /// Sign webhook deliveries with this secret.
     #[arg(long)]
     pub webhook_secret: Option<String>,
@@ -68,6 +84,9 @@ pub struct EmulatorArgs {
     /// The most jobs kept at once.
     #[arg(long, default_value_t = 200_000)]
     pub max_jobs: usize,
+    /// The most bytes of jobs kept (oldest finished jobs are evicted first).
+    #[arg(long, default_value_t = crate::config::DEFAULT_MAX_BYTES)]
+    pub max_bytes: usize,
 }
 
 impl EmulatorArgs {
@@ -82,14 +101,11 @@ impl EmulatorArgs {
             slow_ms: u64::try_from(self.slow_delay.as_millis()).unwrap_or(u64::MAX),
             job_failure: self.fail_job,
             ambiguous_submit: self.fail_ambiguous,
+            payment_required: self.fail_402,
+            forbidden: self.fail_403,
+            unprocessable: self.fail_422,
+            ..Faults::default()
         };
-        faults.validate()?;
-        if !self.time_scale.is_finite() || self.time_scale < 0.0 {
-            return Err(format!(
-                "--time-scale must be a non-negative number, got {}",
-                self.time_scale
-            ));
-        }
         let config = Config {
             api_key: self.api_key.clone(),
             latency: self.latency,
@@ -101,8 +117,12 @@ impl EmulatorArgs {
             webhook_secret: self.webhook_secret.clone(),
             job_ttl: self.job_ttl,
             max_jobs: self.max_jobs,
+            max_bytes: self.max_bytes,
+            max_active_jobs: self.max_active_jobs,
+            dict_as_text: !self.dict_as_object,
             ..Config::default()
         };
+        config.validate()?;
         let mut builder = Emulator::builder().config(config);
         if let Some(path) = &self.directory {
             builder = builder.directory(Directory::from_path(path).map_err(|e| e.to_string())?);

@@ -1,54 +1,180 @@
-//! Injected faults: probabilities drawn from the seed, and scripts that fix the next outcomes
-//! exactly ("fail, fail, then succeed").
+//! Injected faults: one table of fault kinds, from which the probabilities (`Faults`), the
+//! outcomes (`Outcome`), their counters (`FaultCounts`), script names and the random decision
+//! are all made; and scripts that fix the next outcomes exactly ("fail, fail, then succeed").
 
 use std::collections::VecDeque;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-/// Probabilities, each from 0 to 1, of each fault per request.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Default)]
-#[serde(default, deny_unknown_fields)]
-pub struct Faults {
-    /// A 500 on any endpoint, before any work.
-    pub error_500: f64,
-    /// A 503 on any endpoint, before any work.
-    pub error_503: f64,
-    /// A 429 on any endpoint, whatever the rate limit.
-    pub rate_limit: f64,
-    /// The connection dropped after the headers (a submit's job is created first).
-    pub reset: f64,
-    /// The response held back for `slow_ms` (a submit's job is created first).
-    pub slow: f64,
-    /// How long a slow response is held, in real milliseconds.
-    pub slow_ms: u64,
-    /// A submitted job that ends `failed`.
-    pub job_failure: f64,
-    /// A submit that creates the job and still answers 500.
-    pub ambiguous_submit: f64,
+/// Which requests a fault kind can strike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Every API request.
+    Any,
+    /// Requests that create a job (sync and async submits).
+    Submits,
+    /// Async submits only.
+    AsyncSubmits,
+}
+
+impl Scope {
+    fn allows(self, endpoint: Endpoint) -> bool {
+        match self {
+            Scope::Any => true,
+            Scope::Submits => endpoint != Endpoint::Status,
+            Scope::AsyncSubmits => endpoint == Endpoint::Submit,
+        }
+    }
+}
+
+/// When a fault strikes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Instead of the work: an error answer, nothing created.
+    Before,
+    /// On the job: it is created and ends `failed`.
+    Job,
+    /// After the work: the job exists, the answer is spoiled.
+    After,
+}
+
+/// One kind of fault: its outcome, its names, where and when it strikes.
+#[derive(Debug, Clone, Copy)]
+pub struct FaultKind {
+    /// The outcome it forces.
+    pub outcome: Outcome,
+    /// Its name in `Faults`, `FaultCounts` and scripts.
+    pub name: &'static str,
+    /// Other names a script may use.
+    pub aliases: &'static [&'static str],
+    /// Which requests it can strike.
+    pub scope: Scope,
+    /// When it strikes.
+    pub phase: Phase,
+}
+
+/// Declares the fault kinds once; every list below is generated from this one.
+macro_rules! fault_kinds {
+    ($(
+        $variant:ident, $field:ident, [$($alias:literal),*], $scope:ident, $phase:ident, $what:literal;
+    )*) => {
+        /// What happens to one request.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Outcome {
+            /// Served normally.
+            Ok,
+            $(
+                #[doc = $what]
+                $variant,
+            )*
+        }
+
+        /// Probabilities, each from 0 to 1, of each fault per request.
+        #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Default)]
+        #[serde(default, deny_unknown_fields)]
+        pub struct Faults {
+            $(
+                #[doc = concat!("Probability of: ", $what)]
+                pub $field: f64,
+            )*
+            /// How long a slow response is held, in real milliseconds.
+            pub slow_ms: u64,
+        }
+
+        /// Injected faults per kind.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+        #[serde(default)]
+        #[non_exhaustive]
+        pub struct FaultCounts {
+            $(
+                #[doc = concat!("How many times: ", $what)]
+                pub $field: u64,
+            )*
+        }
+
+        /// Every fault kind, in the order the random decision walks them.
+        pub const KINDS: &[FaultKind] = &[
+            $(FaultKind {
+                outcome: Outcome::$variant,
+                name: stringify!($field),
+                aliases: &[$($alias),*],
+                scope: Scope::$scope,
+                phase: Phase::$phase,
+            },)*
+        ];
+
+        impl Faults {
+            /// The probability of one outcome (0 for `Ok`).
+            pub fn probability(&self, outcome: Outcome) -> f64 {
+                match outcome {
+                    Outcome::Ok => 0.0,
+                    $(Outcome::$variant => self.$field,)*
+                }
+            }
+        }
+
+        impl FaultCounts {
+            /// The counter of one outcome (`None` for `Ok`).
+            pub fn get_mut(&mut self, outcome: Outcome) -> Option<&mut u64> {
+                match outcome {
+                    Outcome::Ok => None,
+                    $(Outcome::$variant => Some(&mut self.$field),)*
+                }
+            }
+
+            /// The count of one outcome (0 for `Ok`).
+            pub fn get(&self, outcome: Outcome) -> u64 {
+                match outcome {
+                    Outcome::Ok => 0,
+                    $(Outcome::$variant => self.$field,)*
+                }
+            }
+        }
+    };
+}
+
+fault_kinds! {
+    Error500, error_500, ["500"], Any, Before, "a 500 before any work.";
+    Error503, error_503, ["503"], Any, Before, "a 503 before any work.";
+    RateLimit, rate_limit, ["429"], Any, Before, "a 429 (rate limit, with `Retry-After`) before any work.";
+    PaymentRequired, payment_required, ["402"], Any, Before, "a 402 (out of credits) before any work.";
+    Forbidden, forbidden, ["403"], Any, Before, "a 403 (tier not enabled) before any work.";
+    Unprocessable, unprocessable, ["422"], Any, Before, "a 422 with a validation list before any work.";
+    ActiveJobLimit, active_job_limit, ["429-active"], Submits, Before, "a submit refused with 429 for too many active jobs.";
+    Reset, reset, [], Any, After, "the connection dropped after the headers (a submit's job is created first).";
+    Slow, slow, [], Any, After, "the response held back for `slow_ms` (a submit's job is created first).";
+    JobFailure, job_failure, ["fail"], Submits, Job, "a submitted job that ends `failed`.";
+    AmbiguousSubmit, ambiguous_submit, ["ambiguous"], AsyncSubmits, After, "a submit that creates the job and still answers 500.";
+}
+
+impl Outcome {
+    /// The table entry of a fault (`None` for `Ok`).
+    pub fn kind(self) -> Option<&'static FaultKind> {
+        KINDS.iter().find(|kind| kind.outcome == self)
+    }
+
+    /// Its position in [`KINDS`] (`None` for `Ok`).
+    pub fn index(self) -> Option<usize> {
+        KINDS.iter().position(|kind| kind.outcome == self)
+    }
 }
 
 impl Faults {
-    /// Checks that every probability is in `[0, 1]` and that they add up to at most 1 for
-    /// each endpoint.
+    /// Checks that every probability is in `[0, 1]` and that they add up to at most 1.
     pub fn validate(&self) -> Result<(), String> {
-        let all = [
-            ("error_500", self.error_500),
-            ("error_503", self.error_503),
-            ("rate_limit", self.rate_limit),
-            ("reset", self.reset),
-            ("slow", self.slow),
-            ("job_failure", self.job_failure),
-            ("ambiguous_submit", self.ambiguous_submit),
-        ];
-        for (name, p) in all {
+        let mut total = 0.0;
+        for kind in KINDS {
+            let p = self.probability(kind.outcome);
             if !(0.0..=1.0).contains(&p) {
                 return Err(format!(
-                    "fault probability `{name}` must be between 0 and 1, got {p}"
+                    "fault probability `{}` must be between 0 and 1, got {p}",
+                    kind.name
                 ));
             }
+            total += p;
         }
-        let total: f64 = all.iter().map(|(_, p)| p).sum();
         if total > 1.0 + 1e-9 {
             return Err(format!(
                 "fault probabilities add up to {total}, more than 1"
@@ -58,47 +184,34 @@ impl Faults {
     }
 }
 
-/// What happens to one request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// Served normally.
-    Ok,
-    /// 500 before any work.
-    Error500,
-    /// 503 before any work.
-    Error503,
-    /// 429 before any work.
-    RateLimit,
-    /// Connection dropped mid-response, after the work.
-    Reset,
-    /// Response held back, after the work.
-    Slow,
-    /// Submit accepted; the job ends `failed`.
-    JobFailure,
-    /// Submit creates the job, then answers 500.
-    AmbiguousSubmit,
-}
-
 impl FromStr for Outcome {
     type Err = String;
 
+    /// `ok`, a kind's name (`error_500`, `job_failure`...) or one of its short names
+    /// (`500`, `402`, `422`, `429-active`, `fail`, `ambiguous`...).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(match s.trim().to_ascii_lowercase().as_str() {
-            "ok" => Outcome::Ok,
-            "500" | "error_500" => Outcome::Error500,
-            "503" | "error_503" => Outcome::Error503,
-            "429" | "rate_limit" => Outcome::RateLimit,
-            "reset" => Outcome::Reset,
-            "slow" => Outcome::Slow,
-            "fail" | "job_failure" => Outcome::JobFailure,
-            "ambiguous" | "ambiguous_submit" => Outcome::AmbiguousSubmit,
-            other => {
-                return Err(format!(
-                    "unknown outcome `{other}`: expected ok, 500, 503, 429, reset, slow, fail or ambiguous"
-                ));
-            }
-        })
+        let wanted = s.trim().to_ascii_lowercase();
+        if wanted == "ok" {
+            return Ok(Outcome::Ok);
+        }
+        KINDS
+            .iter()
+            .find(|kind| kind.name == wanted || kind.aliases.contains(&wanted.as_str()))
+            .map(|kind| kind.outcome)
+            .ok_or_else(|| {
+                let names: Vec<&str> = std::iter::once("ok")
+                    .chain(
+                        KINDS
+                            .iter()
+                            .map(|k| k.aliases.first().copied().unwrap_or(k.name)),
+                    )
+                    .collect();
+                format!(
+                    "unknown outcome `{}`: expected one of {}",
+                    s.trim(),
+                    names.join(", ")
+                )
+            })
     }
 }
 
@@ -117,32 +230,20 @@ pub enum Endpoint {
 impl Endpoint {
     /// Whether an outcome means anything on this endpoint.
     pub fn allows(self, outcome: Outcome) -> bool {
-        match outcome {
-            Outcome::JobFailure => self != Endpoint::Status,
-            Outcome::AmbiguousSubmit => self == Endpoint::Submit,
-            _ => true,
-        }
+        outcome.kind().is_none_or(|kind| kind.scope.allows(self))
     }
 }
 
-/// The random decision: walk the endpoint's faults, accumulating probability, against one draw
-/// in `[0, 1)`.
+/// The random decision: walk the kinds this endpoint allows, accumulating probability, against
+/// one draw in `[0, 1)`.
 pub fn decide(faults: &Faults, endpoint: Endpoint, draw: f64) -> Outcome {
-    let table = [
-        (Outcome::Error500, faults.error_500),
-        (Outcome::Error503, faults.error_503),
-        (Outcome::RateLimit, faults.rate_limit),
-        (Outcome::Reset, faults.reset),
-        (Outcome::Slow, faults.slow),
-        (Outcome::JobFailure, faults.job_failure),
-        (Outcome::AmbiguousSubmit, faults.ambiguous_submit),
-    ];
     let mut edge = 0.0;
-    for (outcome, p) in table {
-        if endpoint.allows(outcome) && p > 0.0 {
+    for kind in KINDS {
+        let p = faults.probability(kind.outcome);
+        if kind.scope.allows(endpoint) && p > 0.0 {
             edge += p;
             if draw < edge {
-                return outcome;
+                return kind.outcome;
             }
         }
     }
@@ -216,6 +317,49 @@ mod tests {
     }
 
     #[test]
+    fn every_kind_has_a_field_a_counter_and_a_name() {
+        for kind in KINDS {
+            let outcome = kind.outcome;
+            assert_eq!(kind.name.parse::<Outcome>(), Ok(outcome));
+            for alias in kind.aliases {
+                assert_eq!(alias.parse::<Outcome>(), Ok(outcome), "{alias}");
+            }
+            // The probability field and the counter are the kind's own.
+            let faults: Faults =
+                serde_json::from_value(serde_json::json!({kind.name: 0.5})).unwrap();
+            assert_eq!(faults.probability(outcome), 0.5);
+            let mut counts = FaultCounts::default();
+            *counts.get_mut(outcome).unwrap() += 1;
+            assert_eq!(serde_json::to_value(counts).unwrap()[kind.name], 1);
+            assert_eq!(KINDS[outcome.index().unwrap()].name, kind.name);
+        }
+        let names: std::collections::HashSet<_> = KINDS.iter().map(|k| k.name).collect();
+        assert_eq!(names.len(), KINDS.len());
+        let err = "teapot".parse::<Outcome>().unwrap_err();
+        assert!(err.contains("402") && err.contains("422"), "{err}");
+    }
+
+    #[test]
+    fn scopes_table() {
+        let rows = [
+            (Outcome::JobFailure, Endpoint::Status, false),
+            (Outcome::JobFailure, Endpoint::Sync, true),
+            (Outcome::AmbiguousSubmit, Endpoint::Sync, false),
+            (Outcome::AmbiguousSubmit, Endpoint::Submit, true),
+            (Outcome::ActiveJobLimit, Endpoint::Status, false),
+            (Outcome::Forbidden, Endpoint::Status, true),
+            (Outcome::Ok, Endpoint::Status, true),
+        ];
+        for (outcome, endpoint, allowed) in rows {
+            assert_eq!(
+                endpoint.allows(outcome),
+                allowed,
+                "{outcome:?} {endpoint:?}"
+            );
+        }
+    }
+
+    #[test]
     fn validation_refuses_impossible_settings() {
         assert!(
             Faults {
@@ -243,6 +387,14 @@ mod tests {
             .validate()
             .is_ok()
         );
+        assert!(
+            Faults {
+                forbidden: f64::NAN,
+                ..Faults::default()
+            }
+            .validate()
+            .is_err()
+        );
     }
 
     #[test]
@@ -256,6 +408,5 @@ mod tests {
         assert_eq!(script.next(Endpoint::Submit), Some(Outcome::Error500));
         assert_eq!(script.next(Endpoint::Submit), Some(Outcome::Ok));
         assert_eq!(script.next(Endpoint::Submit), None);
-        assert!("teapot".parse::<Outcome>().is_err());
     }
 }

@@ -1,6 +1,6 @@
-//! The enrich-lead API as a local server: same paths, bodies, status codes and job life cycle,
-//! answering from a directory of fictional profiles, with configurable latency, rate limits
-//! and faults.
+//! The enrich-lead API as a local server: a configuration of `sixtyfour-server` (its HTTP
+//! surface and job life cycle, an in-memory store, the directory researcher) with a time
+//! scale, seeded latencies, faults and scripts, and a control surface for tests.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -36,8 +36,8 @@
 //!
 //! | request | effect |
 //! |---|---|
-//! | `GET /_emulator/stats` | counters: submits per path, jobs, polls, 429s, faults per kind, jobs in flight and the most at once |
-//! | `GET /_emulator/jobs` | `{"jobs": [{"task_id", "lead_info"}, ...], "dropped": n}`: every accepted submit, oldest first (the newest 100,000 kept) |
+//! | `GET /_emulator/stats` | counters: submits per path, jobs, polls, 429s, faults per kind, jobs in flight and the most at once, bytes held and the cap, jobs evicted |
+//! | `GET /_emulator/jobs` | `{"jobs": [{"task_id", "lead_info"}, ...], "dropped": n}`: every accepted submit, oldest first (the newest [`JOB_LOG_CAP`] kept) |
 //! | `POST /_emulator/reset` | no jobs, no scripts, the configured faults, zero counters |
 //! | `GET`/`POST /_emulator/faults` | read or replace the fault probabilities (`{"error_500": 0.1, ...}`) |
 //! | `POST /_emulator/script` | `{"endpoint": "submit"\|"sync"\|"status", "outcomes": ["500", "500", "ok"]}`: the exact next outcomes |
@@ -46,32 +46,40 @@
 
 mod args;
 mod config;
-mod directory;
+mod control;
 mod faults;
-mod jobs;
-mod rate_limit;
-mod research;
-mod rng;
-mod server;
+mod hook;
+mod researcher;
 mod stats;
-mod webhook;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use sixtyfour_server::keys::{KeyEntry, Keyring, Keys};
+use sixtyfour_server::metrics::Metrics;
+use sixtyfour_server::researcher::DirectoryResearcher;
+use sixtyfour_server::rng::TaskIds;
+use sixtyfour_server::store::{MemoryLimits, MemoryStore};
+use sixtyfour_server::{
+    RunningServer, Server, ServerConfig, ServerControl, WebhookConfig, WorkerConfig,
+};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 
 pub use args::EmulatorArgs;
-pub use config::{Config, Latency, MAX_SCALED, parse_duration};
-pub use directory::{Directory, DirectoryError, MatchKind, Profile};
-pub use faults::{Endpoint, Faults, Outcome};
-pub use research::{Answer, research};
-pub use server::{JOB_LOG_CAP, MAX_BODY};
-pub use stats::{FaultCounts, JobRecord, Stats, Submits};
+pub use config::{
+    Config, DEFAULT_MAX_BYTES, Latency, MAX_SCALED, inverse_normal_cdf, parse_duration,
+};
+pub use faults::{Endpoint, FaultCounts, FaultKind, Faults, KINDS, Outcome, Phase, Scope};
+pub use hook::{JOB_LOG_CAP, JOB_LOG_MAX_BYTES};
+pub use researcher::FAILURE;
+pub use sixtyfour_server::researcher::{
+    Answer, Directory, DirectoryError, MatchKind, Profile, dicts_as_text, research,
+};
+pub use sixtyfour_server::{ApiError, MAX_BODY, is_json_content_type};
+pub use stats::{JobLog, JobRecord, Stats, Submits};
 
-use server::Shared;
+use hook::EmulatorHook;
 
 /// Entry point: [`Emulator::builder`].
 pub struct Emulator;
@@ -90,6 +98,64 @@ impl Emulator {
 pub struct EmulatorBuilder {
     config: Config,
     directory: Option<Directory>,
+}
+
+/// What the handle and the control surface share.
+pub(crate) struct Shared {
+    config: Config,
+    hook: Arc<EmulatorHook>,
+    store: Arc<MemoryStore>,
+    metrics: Arc<Metrics>,
+    control: OnceLock<ServerControl>,
+}
+
+impl Shared {
+    fn stats(&self) -> Stats {
+        use std::sync::atomic::Ordering::SeqCst;
+        let m = &self.metrics;
+        let store = self.store.stats();
+        let submits = Submits {
+            enrich_lead: m.submits[0].load(SeqCst),
+            enrich_lead_async: m.submits[1].load(SeqCst),
+            people_intelligence: m.submits[2].load(SeqCst),
+            people_intelligence_async: m.submits[3].load(SeqCst),
+        };
+        Stats {
+            requests: m.requests.load(SeqCst),
+            submits,
+            jobs_created: submits.enrich_lead
+                + submits.enrich_lead_async
+                + submits.people_intelligence
+                + submits.people_intelligence_async,
+            jobs_completed: m.jobs_completed.load(SeqCst),
+            jobs_failed: m.jobs_failed.load(SeqCst),
+            jobs_expired: store.expired,
+            jobs_evicted: store.evicted,
+            jobs_held: store.jobs,
+            bytes_held: store.bytes,
+            max_bytes: store.max_bytes,
+            status_polls: m.status_polls.load(SeqCst),
+            rate_limited: m.rate_limited.load(SeqCst),
+            active_job_limited: m.active_job_limited.load(SeqCst),
+            bad_requests: m.bad_requests.load(SeqCst),
+            unauthorized: m.unauthorized.load(SeqCst),
+            not_found: m.not_found.load(SeqCst),
+            faults: self.hook.fault_counts(),
+            in_flight: store.active,
+            max_in_flight: store.max_active,
+            webhooks_delivered: m.webhooks_delivered.load(SeqCst),
+            webhook_attempts_failed: m.webhook_attempts_failed.load(SeqCst),
+        }
+    }
+
+    fn reset(&self) {
+        self.store.clear();
+        self.hook.reset();
+        self.metrics.reset();
+        if let Some(control) = self.control.get() {
+            control.clear_rate_limits();
+        }
+    }
 }
 
 impl EmulatorBuilder {
@@ -111,18 +177,16 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Multiplies latencies, rate-limit windows, webhook back-off and expiry.
+    /// Multiplies latencies, rate-limit windows, webhook back-off and expiry. It must be a
+    /// positive number: [`spawn`](EmulatorBuilder::spawn) refuses 0, a negative or a
+    /// non-finite scale.
     pub fn time_scale(mut self, scale: f64) -> Self {
-        self.config.time_scale = if scale.is_finite() && scale >= 0.0 {
-            scale
-        } else {
-            1.0
-        };
+        self.config.time_scale = scale;
         self
     }
 
-    /// Seeds task ids, latencies and faults. Task ids still differ between emulators (a
-    /// random salt is mixed in) unless [`fixed_ids`](EmulatorBuilder::fixed_ids) is set.
+    /// Seeds latencies and faults, and task ids (which still differ between emulators, a
+    /// random salt being mixed in, unless [`fixed_ids`](EmulatorBuilder::fixed_ids) is set).
     pub fn seed(mut self, seed: u64) -> Self {
         self.config.seed = seed;
         self
@@ -166,40 +230,111 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Caps the bytes the job store holds (default [`DEFAULT_MAX_BYTES`]).
+    pub fn max_bytes(mut self, max: usize) -> Self {
+        self.config.max_bytes = max;
+        self
+    }
+
+    /// Caps the unfinished jobs of the key; a submit past it is answered 429 with the
+    /// active-job-limit body (no `Retry-After`: waiting for jobs to finish helps, slowing
+    /// down does not). `None` (the default) for no limit.
+    pub fn max_active_jobs(mut self, limit: Option<u32>) -> Self {
+        self.config.max_active_jobs = limit;
+        self
+    }
+
+    /// Answers `dict` fields as JSON text, as the live API does (the default), or as objects
+    /// (`false`).
+    pub fn dict_as_text(mut self, as_text: bool) -> Self {
+        self.config.dict_as_text = as_text;
+        self
+    }
+
     /// Researches from this directory instead of the built-in sample.
     pub fn directory(mut self, directory: Directory) -> Self {
         self.directory = Some(directory);
         self
     }
 
-    fn shared(self) -> std::io::Result<Arc<Shared>> {
-        self.config
-            .faults
-            .validate()
-            .map_err(|message| std::io::Error::new(std::io::ErrorKind::InvalidInput, message))?;
-        let directory = self.directory.unwrap_or_else(Directory::builtin);
-        Ok(Arc::new(Shared::new(self.config, directory)))
+    /// The server this configuration describes, and what the handle shares.
+    fn build(self) -> std::io::Result<(Server, Arc<Shared>)> {
+        let invalid =
+            |message: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, message);
+        let config = self.config;
+        config.validate().map_err(invalid)?;
+        let key = KeyEntry::new("emulator", &config.api_key)
+            .rate_limit(config.rate_limit.filter(|limit| *limit > 0))
+            .webhook_secret(config.webhook_secret.clone())
+            .max_active_jobs(config.max_active_jobs.map(u64::from));
+        let keys = Keyring::new(vec![key]).map_err(|e| invalid(e.replace('\u{0}', ": ")))?;
+        let store = Arc::new(MemoryStore::new(MemoryLimits {
+            max_jobs: config.max_jobs,
+            max_bytes: config.max_bytes,
+            ttl: config.scaled(config.job_ttl),
+        }));
+        let metrics = Arc::new(Metrics::default());
+        let hook = Arc::new(EmulatorHook::new(config.clone()));
+        let shared = Arc::new(Shared {
+            config: config.clone(),
+            hook: Arc::clone(&hook),
+            store: Arc::clone(&store),
+            metrics: Arc::clone(&metrics),
+            control: OnceLock::new(),
+        });
+        let directory = DirectoryResearcher::new(self.directory.unwrap_or_else(Directory::builtin))
+            .dict_as_text(config.dict_as_text);
+        let ttl = config.scaled(config.job_ttl);
+        let server_config = ServerConfig {
+            workers: WorkerConfig {
+                // Every job runs at once, as on the real service; a job is a sleeping task.
+                workers: 1 << 20,
+                lease: Duration::from_secs(3600),
+                job_timeout: MAX_SCALED + Duration::from_secs(3600),
+                poll_interval: Duration::from_millis(200),
+                progress_interval: Duration::ZERO,
+                worker_id: "emulator".into(),
+            },
+            webhooks: WebhookConfig {
+                attempts: config.webhook_attempts.max(1),
+                backoff: config
+                    .scaled(Duration::from_secs(1))
+                    .max(Duration::from_millis(10)),
+                max_backoff: config
+                    .scaled(Duration::from_secs(600))
+                    .max(Duration::from_millis(10)),
+                poll_interval: Duration::from_millis(20),
+                ..WebhookConfig::default()
+            },
+            job_ttl: ttl,
+            purge_interval: (ttl / 10).clamp(Duration::from_millis(10), Duration::from_secs(1)),
+            rate_window: config.scaled(Duration::from_secs(60)),
+            ..ServerConfig::default()
+        };
+        let server = Server::builder()
+            .store(store)
+            .researcher(Arc::new(researcher::EmulatedResearcher { directory }))
+            .keys(Arc::new(Keys::fixed(keys)))
+            .hook(hook)
+            .task_ids(TaskIds::seeded(config.seed, config.fixed_ids))
+            .metrics(metrics)
+            .config(server_config)
+            .routes(control::routes(Arc::clone(&shared)))
+            .build()
+            .map_err(|e| invalid(e.to_string()))?;
+        let _ = shared.control.set(server.control());
+        Ok((server, shared))
     }
 
     /// Runs the emulator on 127.0.0.1, on a port the OS picks, until the handle is dropped.
     pub async fn spawn(self) -> std::io::Result<EmulatorHandle> {
+        let (server, shared) = self.build()?;
         let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let shared = self.shared()?;
-        let (stop, stopped) = oneshot::channel::<()>();
-        let app = server::router(Arc::clone(&shared));
-        tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-                let _ = stopped.await;
-            });
-            if let Err(err) = serve.await {
-                tracing::error!(error = %err, "emulator stopped");
-            }
-        });
+        let running = server.start(listener)?;
         Ok(EmulatorHandle {
-            addr,
+            addr: running.addr(),
             shared,
-            stop: Some(stop),
+            _running: running,
         })
     }
 
@@ -209,10 +344,11 @@ impl EmulatorBuilder {
         listener: TcpListener,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let shared = self.shared()?;
-        axum::serve(listener, server::router(shared))
-            .with_graceful_shutdown(shutdown)
-            .await
+        let (server, _shared) = self.build()?;
+        let running = server.start(listener)?;
+        shutdown.await;
+        running.shutdown().await;
+        Ok(())
     }
 }
 
@@ -220,7 +356,7 @@ impl EmulatorBuilder {
 pub struct EmulatorHandle {
     addr: SocketAddr,
     shared: Arc<Shared>,
-    stop: Option<oneshot::Sender<()>>,
+    _running: RunningServer,
 }
 
 impl EmulatorHandle {
@@ -241,42 +377,35 @@ impl EmulatorHandle {
 
     /// The counters now.
     pub fn stats(&self) -> Stats {
-        self.shared.counters.snapshot()
+        self.shared.stats()
     }
 
     /// Replaces the fault probabilities.
     pub fn set_faults(&self, faults: Faults) -> Result<(), String> {
-        self.shared.set_faults(faults)
+        self.shared.hook.set_faults(faults)
     }
 
     /// Queues exact outcomes for the next requests to `endpoint`.
     pub fn script(&self, endpoint: Endpoint, outcomes: impl IntoIterator<Item = Outcome>) {
-        self.shared.script(endpoint, outcomes);
+        self.shared.hook.script(endpoint, outcomes);
     }
 
-    /// Back to the state at start.
+    /// Back to the state at start: no jobs, no scripts, the configured faults, zero counters,
+    /// full rate-limit buckets.
     pub fn reset(&self) {
         self.shared.reset();
     }
 
     /// Jobs kept in the store now.
     pub fn job_count(&self) -> usize {
-        self.shared.job_count()
+        usize::try_from(self.shared.store.stats().jobs).unwrap_or(usize::MAX)
     }
 
     /// Every accepted submit since start or reset, oldest first: its task id and the
-    /// `lead_info` it carried (the newest [`JOB_LOG_CAP`] are kept), so that a test can count
+    /// `lead_info` it carried (the newest [`JOB_LOG_CAP`] are kept), so that a test can check
     /// the jobs created for each lead.
     pub fn jobs(&self) -> Vec<JobRecord> {
-        self.shared.job_log()
-    }
-}
-
-impl Drop for EmulatorHandle {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        self.shared.hook.job_log().jobs
     }
 }
 

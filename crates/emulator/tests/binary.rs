@@ -82,5 +82,24 @@ async fn the_binary_serves_with_its_flags() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("add up to"));
+
+    let zero = Command::new(env!("CARGO_BIN_EXE_sixtyfour-emulator"))
+        .args(["--addr", "127.0.0.1:0", "--time-scale", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(zero.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&zero.stderr).contains("time scale must be a positive number"));
+
+    let lognormal = Command::new(env!("CARGO_BIN_EXE_sixtyfour-emulator"))
+        .args([
+            "--addr",
+            "127.0.0.1:0",
+            "--latency",
+            "lognormal:90s,p95=30s",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(lognormal.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&lognormal.stderr).contains("below the median"));
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -1,4 +1,4 @@
-//! The directory of fictional profiles the emulator researches from, and how a lead is
+//! The directory of fictional profiles the directory researcher answers from, and how a lead is
 //! matched to one: by email, LinkedIn or GitHub URL, else by name and company.
 
 use std::collections::HashMap;
@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-const BUILTIN: &str = include_str!("../data/directory.jsonl");
+const BUILTIN: &str = include_str!("../../data/directory.jsonl");
 
 /// One person's attributes and the sources that back them.
 #[derive(Debug, Clone, PartialEq)]

@@ -3,8 +3,9 @@
 
 use serde_json::{Map, Value, json};
 use sixtyfour_casting::{FieldSpec, FieldType, Schema, cast, resolve};
+use sixtyfour_protocol::EnrichResult;
 
-use crate::directory::{Directory, MatchKind, Profile, lookup};
+use super::directory::{Directory, MatchKind, Profile, lookup};
 
 /// The body of a completed enrichment.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,6 +21,15 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// The result as the protocol types it.
+    pub fn to_result(&self) -> EnrichResult {
+        let mut result = EnrichResult::new(self.structured_data.clone());
+        result.notes = self.notes.clone();
+        result.references = self.references.clone();
+        result.confidence_score = Some(self.confidence_score);
+        result
+    }
+
     /// The JSON the API returns.
     pub fn to_json(&self) -> Value {
         json!({
@@ -95,6 +105,38 @@ pub fn research(directory: &Directory, lead_info: &Map<String, Value>, schema: &
         structured_data,
         references,
         confidence_score,
+    }
+}
+
+/// Writes every `dict` field's object as JSON text, as the live API does (`{"k": 1}` becomes
+/// `"{\"k\":1}"`); other fields and nulls are left alone.
+///
+/// ```
+/// use serde_json::json;
+/// use sixtyfour_casting::Schema;
+/// use sixtyfour_server::researcher::dicts_as_text;
+///
+/// let schema = Schema::from_json(&json!({"social": {"type": "dict"}, "name": "Name"}))?;
+/// let mut data = json!({"social": {"x": "@ada"}, "name": "Ada"}).as_object().cloned().unwrap();
+/// dicts_as_text(&mut data, &schema, &serde_json::Map::new());
+/// assert_eq!(data["social"], "{\"x\":\"@ada\"}");
+/// assert_eq!(data["name"], "Ada");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn dicts_as_text(
+    data: &mut Map<String, Value>,
+    schema: &Schema,
+    lead_info: &Map<String, Value>,
+) {
+    for resolved in &resolve(schema, lead_info) {
+        if resolved.field_type != FieldType::Dict {
+            continue;
+        }
+        if let Some(value) = data.get_mut(resolved.name)
+            && value.is_object()
+        {
+            *value = Value::String(value.to_string());
+        }
     }
 }
 
