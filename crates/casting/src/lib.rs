@@ -95,28 +95,41 @@
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
-mod cast;
-mod decode;
-mod enrich;
+// The layers, bottom up; each module imports only from the ones above it in this list.
 mod field_type;
-mod record;
-mod resolve;
+mod cast;
 mod schema;
+mod resolve;
+mod error;
+mod record;
+mod typed;
 pub mod signature;
 
 pub use cast::{CastError, CastReason, cast, cast_owned, is_of_type};
-pub use decode::{DecodeError, DecodeIssue, Problem, decode, decode_owned};
-pub use enrich::{CheckFn, Enrich, EnrichField, FieldInfo, PrepareFn};
+pub use error::{DecodeError, DecodeIssue, FieldError, Problem, RecordError};
 pub use field_type::{FieldType, UnknownFieldType};
-pub use record::{FieldError, RecordError, cast_record, cast_record_owned};
+pub use record::{cast_record, cast_record_owned};
 pub use resolve::{Resolution, ResolvedField, TypeSource, resolve, resolve_field, type_of_value};
 pub use schema::{FieldSpec, Schema, SchemaBuilder, SchemaError};
 pub use serde_json::{Map, Value};
+pub use typed::choice::{Choice, Choices, same_choice};
+pub use typed::decode::{decode, decode_owned, decode_slice, decode_str};
+pub use typed::enrich::Enrich;
+pub use typed::field::EnrichField;
+pub use typed::plan::{CheckFn, FieldInfo, Plan};
+pub use typed::shape::Shape;
 
-/// Items the derive's generated code names; not a public API.
+/// `#[derive(Enrich)]`, for using the typed layer without the client crate (feature
+/// `derive`). Generated code names `::sixtyfour` unless told otherwise: write
+/// `#[enrich(crate = "sixtyfour_casting")]` on the type.
+#[cfg(feature = "derive")]
+pub use sixtyfour_derive::Enrich;
+
+/// Items the derive's generated code names, so that a crate re-exporting this one needs to
+/// re-export only this module for the derive to work; not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::{Choice, Choices, Enrich, EnrichField, FieldInfo, FieldType, Plan, Schema, Shape};
     pub use serde::de::DeserializeOwned;
     pub use std::option::Option::{self, None, Some};
-    pub use std::vec::Vec;
 }

@@ -100,8 +100,9 @@ pub use request::{EnrichRequest, Tier};
 pub use response::{EnrichResult, Enriched, JobState, JobStatus, TaskId};
 pub use retry::RetryPolicy;
 pub use sixtyfour_casting::{
-    CastError, DecodeError, DecodeIssue, Enrich, EnrichField, FieldInfo, FieldSpec, FieldType,
-    Problem, Schema, SchemaError, TypeSource, decode, decode_owned,
+    CastError, Choice, Choices, DecodeError, DecodeIssue, Enrich, EnrichField, FieldInfo,
+    FieldSpec, FieldType, Plan, Problem, Schema, SchemaError, Shape, TypeSource, decode,
+    decode_owned, decode_slice, decode_str,
 };
 pub use sixtyfour_derive::Enrich;
 

@@ -107,12 +107,13 @@ fn every_failing_field_is_reported_with_its_path() {
     let paths: Vec<&str> = err.issues.iter().map(|issue| issue.path.as_str()).collect();
     assert_eq!(
         paths,
-        ["employees", "founded", "public", "name", "offices[1].desks"]
+        ["name", "employees", "founded", "offices[1].desks", "public"]
     );
-    assert!(matches!(err.issues[0].problem, Problem::Cast(_)));
+    assert!(matches!(err.issues[0].problem, Problem::Missing));
+    assert!(matches!(err.issues[1].problem, Problem::Cast(_)));
     assert!(matches!(err.issues[3].problem, Problem::Deserialize(_)));
     let text = err.to_string();
-    assert!(text.starts_with("5 values could not be decoded:"), "{text}");
+    assert!(text.starts_with("5 values do not fit:"), "{text}");
     assert!(
         text.contains("`employees`: cannot cast \"about 40\" to int: not a whole number"),
         "{text}"
