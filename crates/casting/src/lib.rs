@@ -96,14 +96,14 @@
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
 // The layers, bottom up; each module imports only from the ones above it in this list.
-mod field_type;
 mod cast;
-mod schema;
-mod resolve;
 mod error;
+mod field_type;
 mod record;
-mod typed;
+mod resolve;
+mod schema;
 pub mod signature;
+mod typed;
 
 pub use cast::{CastError, CastReason, cast, cast_owned, is_of_type};
 pub use error::{DecodeError, DecodeIssue, FieldError, Problem, RecordError};
@@ -129,7 +129,9 @@ pub use sixtyfour_derive::Enrich;
 /// re-export only this module for the derive to work; not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::{Choice, Choices, Enrich, EnrichField, FieldInfo, FieldType, Plan, Schema, Shape};
+    pub use crate::{
+        Choice, Choices, Enrich, EnrichField, FieldInfo, FieldType, Plan, Schema, Shape,
+    };
     pub use serde::de::DeserializeOwned;
     pub use std::option::Option::{self, None, Some};
 }

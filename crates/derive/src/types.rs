@@ -87,8 +87,8 @@ pub fn plain_kind(ty: &Type) -> Option<&'static str> {
     let ident = segment.ident.to_string();
     Some(match ident.as_str() {
         "String" | "str" | "char" => "Str",
-        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64"
-        | "u128" | "usize" => "Int",
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64" | "u128"
+        | "usize" => "Int",
         "f32" | "f64" => "Float",
         "bool" => "Bool",
         _ => return None,

@@ -208,7 +208,7 @@ fn choices(input: &Input<'_>, errors: &mut Errors) {
         for spelling in std::iter::once(&name).chain(&variant.attrs.serde_aliases) {
             let folded = folded(spelling);
             match taken.get(&folded) {
-                Some((ident, earlier)) if *ident != variant.ident().to_string() => {
+                Some((ident, earlier)) if variant.ident() != ident => {
                     errors.push(syn::Error::new_spanned(
                         variant.ident(),
                         format!(

@@ -37,6 +37,7 @@ pub(crate) fn float_from_number(n: &Number) -> Result<f64, CastReason> {
 }
 
 /// `u` as a float, when the float is exactly `u`.
+#[inline]
 pub(crate) fn float_from_u64(u: u64) -> Result<f64, CastReason> {
     let f = u as f64;
     // 2^64 itself is out of u64's range, so the saturating conversion back cannot hide it.
@@ -48,6 +49,7 @@ pub(crate) fn float_from_u64(u: u64) -> Result<f64, CastReason> {
 }
 
 /// `i` as a float, when the float is exactly `i`.
+#[inline]
 pub(crate) fn float_from_i64(i: i64) -> Result<f64, CastReason> {
     let f = i as f64;
     if f < 9_223_372_036_854_775_808.0 && f as i64 == i {
@@ -148,6 +150,7 @@ struct Significant {
 }
 
 /// Trimmed, non-blank text as a float, under the exactness rule in the module docs.
+#[inline]
 pub(crate) fn parse_float(text: &str) -> Result<f64, CastReason> {
     let decimal = Decimal::read(text).ok_or(CastReason::NotANumber)?;
     let parsed = if text.contains(',') {

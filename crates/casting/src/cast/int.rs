@@ -22,6 +22,7 @@ pub(crate) fn int_from_number(n: &Number) -> Result<Number, CastReason> {
 }
 
 /// An integral f64 in range as a whole number.
+#[inline]
 pub(crate) fn int_from_f64(f: f64) -> Result<Number, CastReason> {
     if f.fract() != 0.0 {
         return Err(CastReason::Fractional);
@@ -36,6 +37,7 @@ pub(crate) fn int_from_f64(f: f64) -> Result<Number, CastReason> {
 }
 
 /// Splits an optional leading sign off `text`: (negative, rest).
+#[inline]
 pub(super) fn split_sign(text: &str) -> (bool, &str) {
     match text.as_bytes().first() {
         Some(b'-') => (true, &text[1..]),
@@ -46,6 +48,7 @@ pub(super) fn split_sign(text: &str) -> (bool, &str) {
 
 /// The digits of an integer part written plainly (`1234567`) or in strict thousands groups
 /// (`1,234,567`), without the commas; `None` for anything else.
+#[inline]
 pub(super) fn integer_digits(part: &str) -> Option<Cow<'_, str>> {
     if part.is_empty() {
         return None;
@@ -70,6 +73,7 @@ pub(super) fn integer_digits(part: &str) -> Option<Cow<'_, str>> {
 }
 
 /// Trimmed, non-blank text as a whole number.
+#[inline]
 pub(crate) fn parse_int(text: &str) -> Result<Number, CastReason> {
     let (negative, unsigned) = split_sign(text);
     let (whole, fraction) = match unsigned.split_once('.') {

@@ -148,14 +148,18 @@ fn to_bool(value: &Value) -> Result<Value, CastError> {
 
 /// 0 and 0.0 are false, 1 and 1.0 true; any other number is not a boolean.
 pub(crate) fn bool_from_number(n: &Number) -> Option<bool> {
-    match n.as_f64() {
-        Some(f) if f == 0.0 => Some(false),
-        Some(f) if f == 1.0 => Some(true),
-        _ => None,
+    let f = n.as_f64();
+    if f == Some(0.0) {
+        Some(false)
+    } else if f == Some(1.0) {
+        Some(true)
+    } else {
+        None
     }
 }
 
 /// The accepted boolean words, in any ASCII case, for trimmed text.
+#[inline]
 pub(crate) fn parse_bool(text: &str) -> Option<bool> {
     const TRUE: [&str; 6] = ["true", "t", "yes", "y", "1", "on"];
     const FALSE: [&str; 6] = ["false", "f", "no", "n", "0", "off"];

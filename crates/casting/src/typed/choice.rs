@@ -70,7 +70,11 @@ impl Choices {
         if let Some(value) = self.values.iter().find(|value| same_choice(value, text)) {
             return Some(Choice::Unit(value));
         }
-        if let Some((_, value)) = self.aliases.iter().find(|(alias, _)| same_choice(alias, text)) {
+        if let Some((_, value)) = self
+            .aliases
+            .iter()
+            .find(|(alias, _)| same_choice(alias, text))
+        {
             return Some(Choice::Unit(value));
         }
         self.other

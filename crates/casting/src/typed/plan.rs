@@ -170,6 +170,7 @@ impl Plan {
 
     /// The position of the field whose payload key is `key`, looked for first at `hint`
     /// (answers usually list the fields in order).
+    #[inline]
     pub(crate) fn position(&self, key: &str, hint: usize) -> Option<usize> {
         match self.fields.get(hint) {
             Some(field) if field.key == key => Some(hint),

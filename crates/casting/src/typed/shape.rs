@@ -48,6 +48,7 @@ impl Shape {
     }
 
     /// The API type the value is cast to; `None` lets the resolver decide.
+    #[inline]
     pub const fn field_type(&self) -> Option<FieldType> {
         match self {
             Shape::Scalar(ty) => Some(*ty),
@@ -133,6 +134,7 @@ pub(crate) struct Level {
 }
 
 impl Level {
+    #[inline]
     pub const fn of(shape: &'static Shape) -> Level {
         Level {
             shape,
@@ -143,7 +145,20 @@ impl Level {
 
     /// The step at this level. A type that differs from the shape's own casts to that type and
     /// hands the result on as it is.
+    #[inline]
     pub fn step(&self) -> Step {
+        match (self.over, self.shape) {
+            (
+                None,
+                Shape::Scalar(
+                    ty @ (FieldType::Str | FieldType::Int | FieldType::Float | FieldType::Bool),
+                ),
+            ) => Step::Scalar(*ty, self.strict),
+            _ => self.step_in_full(),
+        }
+    }
+
+    fn step_in_full(&self) -> Step {
         if let Some(ty) = self.over {
             if self.shape.field_type() != Some(ty) {
                 return Level {
@@ -220,7 +235,10 @@ mod tests {
         assert!(matches!(level.step(), Step::Option(_)));
         assert!(matches!(
             Level::of(&Shape::Scalar(FieldType::Dict)).step(),
-            Step::Map(Level { shape: Shape::Any, .. })
+            Step::Map(Level {
+                shape: Shape::Any,
+                ..
+            })
         ));
     }
 }

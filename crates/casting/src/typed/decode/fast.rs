@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use serde::de::value::{BorrowedStrDeserializer, SeqAccessDeserializer, MapAccessDeserializer};
+use serde::de::value::{BorrowedStrDeserializer, MapAccessDeserializer, SeqAccessDeserializer};
 use serde::de::{
     self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
 };
@@ -16,14 +16,14 @@ use serde_json::{Map, Number, Value};
 
 use crate::cast::float::{float_from_i64, float_from_u64, parse_float};
 use crate::cast::int::{int_from_f64, parse_int};
-use crate::cast::{dict_text, list_text, parse_bool};
+use crate::cast::parse_bool;
 use crate::field_type::FieldType;
 use crate::typed::choice::Choice;
 use crate::typed::plan::Plan;
 use crate::typed::shape::{Level, Step};
 
 use super::field_level;
-use super::replay::{Item, Never, OwnedValue, Replay, Text, TextVariant, owned_entries, visit_number};
+use super::replay::{Item, Never, OwnedValue, Replay, Text, TextVariant, visit_number};
 
 /// Decodes `T` from a reader holding a record (a map, or JSON text of an object).
 pub(super) fn decode<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
@@ -106,6 +106,7 @@ enum Seen {
 }
 
 impl Seen {
+    #[inline]
     fn new(fields: usize) -> Self {
         if fields <= 64 {
             Seen::Few(0)
@@ -114,6 +115,7 @@ impl Seen {
         }
     }
 
+    #[inline]
     fn insert(&mut self, at: usize) {
         match self {
             Seen::Few(bits) => *bits |= 1 << at,
@@ -121,6 +123,7 @@ impl Seen {
         }
     }
 
+    #[inline]
     fn contains(&self, at: usize) -> bool {
         match self {
             Seen::Few(bits) => *bits & (1 << at) != 0,
@@ -186,17 +189,16 @@ impl<'de, M: MapAccess<'de>> MapAccess<'de> for RecordAccess<'_, M> {
                 self.seen.insert(at);
                 self.next = at + 1;
                 let field = &self.plan.fields[at];
-                self.pending = if field.optional
-                    && !matches!(self.level(at).step(), Step::Option(_))
-                {
-                    let value: Value = self.reader.next_value()?;
-                    if super::is_blank(&value) {
-                        continue;
-                    }
-                    Pending::Read(at, value)
-                } else {
-                    Pending::Reader(at)
-                };
+                self.pending =
+                    if field.optional && !matches!(self.level(at).step(), Step::Option(_)) {
+                        let value: Value = self.reader.next_value()?;
+                        if super::is_blank(&value) {
+                            continue;
+                        }
+                        Pending::Read(at, value)
+                    } else {
+                        Pending::Reader(at)
+                    };
                 return seed
                     .deserialize(BorrowedStrDeserializer::new(field.serde_key))
                     .map(Some);
@@ -222,16 +224,16 @@ impl<'de, M: MapAccess<'de>> MapAccess<'de> for RecordAccess<'_, M> {
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, M::Error> {
         match std::mem::replace(&mut self.pending, Pending::None) {
             Pending::Reader(at) => {
-                let level = self.level(at);
-                self.reader.next_value_seed(CastSeed { seed, level })
+                let step = self.level(at).step();
+                self.reader.next_value_seed(CastSeed { seed, step })
             }
             Pending::Read(at, value) => seed.deserialize(Cast {
                 reader: OwnedValue::new(value),
-                level: self.level(at),
+                step: self.level(at).step(),
             }),
             Pending::Missing(at) => seed.deserialize(Cast {
                 reader: OwnedValue::new(Value::Null),
-                level: self.level(at),
+                step: self.level(at).step(),
             }),
             Pending::None => Err(give_up()),
         }
@@ -267,7 +269,7 @@ impl<'de> Visitor<'de> for KeySeed {
 /// Hands each value read to the seed through a [`Cast`].
 struct CastSeed<S> {
     seed: S,
-    level: Level,
+    step: Step,
 }
 
 impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for CastSeed<S> {
@@ -276,7 +278,7 @@ impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for CastSeed<S> {
     fn deserialize<D: Deserializer<'de>>(self, reader: D) -> Result<S::Value, D::Error> {
         self.seed.deserialize(Cast {
             reader,
-            level: self.level,
+            step: self.step,
         })
     }
 }
@@ -284,7 +286,7 @@ impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for CastSeed<S> {
 /// A value of the reader, cast by its level on the way through.
 struct Cast<D> {
     reader: D,
-    level: Level,
+    step: Step,
 }
 
 /// How the Rust type asked for the value, where that changes what it is handed.
@@ -299,13 +301,17 @@ enum Hint {
 macro_rules! cast_or_forward {
     ($($method:ident($($arg:ident: $ty:ty),*)),* $(,)?) => {$(
         fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, D::Error> {
-            match self.level.step() {
+            match self.step {
                 Step::Pass => self.reader.$method($($arg,)* visitor),
-                step => self.reader.deserialize_any(CastVisitor {
+                Step::Scalar(ty, strict) => self.reader.deserialize_any(ScalarVisitor {
+                    outer: visitor,
+                    ty,
+                    strict,
+                }),
+                _ => self.reader.deserialize_any(CastVisitor {
                     outer: visitor,
                     hint: Hint::Any,
-                    level: self.level,
-                    step,
+                    step: self.step,
                 }),
             }
         }
@@ -313,12 +319,11 @@ macro_rules! cast_or_forward {
 }
 
 impl<D> Cast<D> {
-    fn visitor<V>(&self, outer: V, hint: Hint, step: Step) -> CastVisitor<V> {
+    fn visitor<V>(&self, outer: V, hint: Hint) -> CastVisitor<V> {
         CastVisitor {
             outer,
             hint,
-            level: self.level,
-            step,
+            step: self.step,
         }
     }
 }
@@ -340,10 +345,10 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Cast<D> {
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-        match self.level.step() {
+        match self.step {
             Step::Pass => self.reader.deserialize_option(visitor),
-            step => {
-                let visitor = self.visitor(visitor, Hint::Option, step);
+            _ => {
+                let visitor = self.visitor(visitor, Hint::Option);
                 self.reader.deserialize_any(visitor)
             }
         }
@@ -355,10 +360,10 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Cast<D> {
         variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, D::Error> {
-        match self.level.step() {
+        match self.step {
             Step::Pass => self.reader.deserialize_enum(name, variants, visitor),
-            step => {
-                let visitor = self.visitor(visitor, Hint::Enum, step);
+            _ => {
+                let visitor = self.visitor(visitor, Hint::Enum);
                 self.reader.deserialize_any(visitor)
             }
         }
@@ -369,10 +374,10 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Cast<D> {
         name: &'static str,
         visitor: V,
     ) -> Result<V::Value, D::Error> {
-        match self.level.step() {
+        match self.step {
             Step::Pass => self.reader.deserialize_newtype_struct(name, visitor),
-            step => {
-                let visitor = self.visitor(visitor, Hint::Newtype, step);
+            _ => {
+                let visitor = self.visitor(visitor, Hint::Newtype);
                 self.reader.deserialize_any(visitor)
             }
         }
@@ -383,11 +388,127 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Cast<D> {
     }
 }
 
+/// [`CastVisitor`] for a scalar step asked for plainly (not as an option, enum or newtype):
+/// the common case, with text cast directly.
+struct ScalarVisitor<V> {
+    outer: V,
+    ty: FieldType,
+    strict: bool,
+}
+
+impl<V> ScalarVisitor<V> {
+    fn general(self) -> CastVisitor<V> {
+        CastVisitor {
+            outer: self.outer,
+            hint: Hint::Any,
+            step: Step::Scalar(self.ty, self.strict),
+        }
+    }
+
+    /// Non-blank text cast to a number or a boolean.
+    #[inline]
+    fn parsed<'de, E: de::Error>(self, text: &str) -> Result<V::Value, E>
+    where
+        V: Visitor<'de>,
+    {
+        let text = text.trim();
+        if text.is_empty() {
+            return if self.strict {
+                Err(give_up())
+            } else {
+                self.outer.visit_unit()
+            };
+        }
+        match self.ty {
+            FieldType::Int => match parse_int(text) {
+                Ok(n) => visit_number(&n, self.outer),
+                Err(_) => Err(give_up()),
+            },
+            FieldType::Float => match parse_float(text) {
+                Ok(f) => self.outer.visit_f64(f),
+                Err(_) => Err(give_up()),
+            },
+            FieldType::Bool => match parse_bool(text) {
+                Some(b) => self.outer.visit_bool(b),
+                None => Err(give_up()),
+            },
+            _ => Err(give_up()),
+        }
+    }
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for ScalarVisitor<V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    #[inline]
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<V::Value, E> {
+        match self.ty {
+            FieldType::Str => self.outer.visit_borrowed_str(v),
+            _ => self.parsed(v),
+        }
+    }
+
+    #[inline]
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<V::Value, E> {
+        match self.ty {
+            FieldType::Str => self.outer.visit_str(v),
+            _ => self.parsed(v),
+        }
+    }
+
+    #[inline]
+    fn visit_string<E: de::Error>(self, v: String) -> Result<V::Value, E> {
+        match self.ty {
+            FieldType::Str => self.outer.visit_string(v),
+            _ => self.parsed(&v),
+        }
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<V::Value, E> {
+        self.general().visit_bool(v)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<V::Value, E> {
+        self.general().visit_i64(v)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<V::Value, E> {
+        self.general().visit_u64(v)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<V::Value, E> {
+        self.general().visit_f64(v)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<V::Value, E> {
+        self.general().visit_unit()
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<V::Value, E> {
+        self.general().visit_none()
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, reader: D) -> Result<V::Value, D::Error> {
+        reader.deserialize_any(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
+        self.general().visit_seq(seq)
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<V::Value, M::Error> {
+        self.general().visit_map(map)
+    }
+}
+
 /// Receives the reader's value, casts it, and hands the result to the Rust type's visitor.
 struct CastVisitor<V> {
     outer: V,
     hint: Hint,
-    level: Level,
     step: Step,
 }
 
@@ -470,12 +591,11 @@ impl<'de, V: Visitor<'de>> CastVisitor<V> {
             return match self.hint {
                 Hint::Option => self.outer.visit_some(Cast {
                     reader: Replay::new(item),
-                    level: inner,
+                    step: inner.step(),
                 }),
                 hint => CastVisitor {
                     outer: self.outer,
                     hint,
-                    level: inner,
                     step: inner.step(),
                 }
                 .item(item),
@@ -489,19 +609,26 @@ impl<'de, V: Visitor<'de>> CastVisitor<V> {
                 } else {
                     self.outer.visit_some(Cast {
                         reader: Replay::new(item),
-                        level: self.level,
+                        step: self.step,
                     })
                 };
             }
             Hint::Newtype => {
                 return self.outer.visit_newtype_struct(Cast {
                     reader: Replay::new(item),
-                    level: self.level,
+                    step: self.step,
                 });
             }
             Hint::Any | Hint::Enum => {}
         }
         match self.step {
+            Step::Scalar(FieldType::Str, _) => match item {
+                Item::Text(text) => self.emit(Out::Text(text)),
+                other => {
+                    let out = scalar(FieldType::Str, other)?;
+                    self.emit(out)
+                }
+            },
             Step::Scalar(ty, strict) => {
                 let out = scalar(ty, item)?;
                 if strict && matches!(out, Out::Null) {
@@ -567,24 +694,19 @@ impl<'de, V: Visitor<'de>> CastVisitor<V> {
         }
         match item {
             Item::Null => self.outer.visit_unit(),
-            Item::Seq(seq) => self.outer.visit_seq(CastSeq { seq, level: inner }),
+            Item::Seq(seq) => self.outer.visit_seq(CastSeq {
+                seq,
+                step: inner.step(),
+            }),
             Item::Map(_) => Err(give_up()),
             Item::Text(text) => {
                 let text = text.trimmed();
                 if text.as_str().is_empty() {
-                    return self.outer.visit_unit();
-                }
-                match list_text(text.as_str()) {
-                    Some(items) => {
-                        let mut seq = OwnedSeq::<E> {
-                            items: items.into_iter(),
-                            level: inner,
-                            error: std::marker::PhantomData,
-                        };
-                        let out = self.outer.visit_seq(&mut seq)?;
-                        if seq.items.len() == 0 { Ok(out) } else { Err(give_up()) }
-                    }
-                    None => self.one::<E, A, M>(inner, Item::Text(text)),
+                    self.outer.visit_unit()
+                } else if text.as_str().starts_with('[') {
+                    stream(text, self.outer, Streamed::Seq(inner.step()))
+                } else {
+                    self.one::<E, A, M>(inner, Item::Text(text))
                 }
             }
             scalar => self.one(inner, scalar),
@@ -600,10 +722,14 @@ impl<'de, V: Visitor<'de>> CastVisitor<V> {
     {
         let mut seq = OneSeq {
             item: Some(Replay::new(item)),
-            level: inner,
+            step: inner.step(),
         };
         let out = self.outer.visit_seq(&mut seq)?;
-        if seq.item.is_none() { Ok(out) } else { Err(give_up()) }
+        if seq.item.is_none() {
+            Ok(out)
+        } else {
+            Err(give_up())
+        }
     }
 
     fn map<E, A, M>(self, inner: Level, item: Item<'_, 'de, A, M>) -> Result<V::Value, E>
@@ -617,22 +743,18 @@ impl<'de, V: Visitor<'de>> CastVisitor<V> {
         }
         match item {
             Item::Null => self.outer.visit_unit(),
-            Item::Map(map) => self.outer.visit_map(CastMap { map, level: inner }),
-            Item::Text(text) => match text.as_str().trim() {
-                "" => self.outer.visit_unit(),
-                trimmed => match dict_text(trimmed) {
-                    Some(object) => {
-                        let mut entries = owned_entries::<'de, E>(object);
-                        let out = self.outer.visit_map(CastMap {
-                            map: &mut entries,
-                            level: inner,
-                        })?;
-                        entries.end()?;
-                        Ok(out)
-                    }
-                    None => Err(give_up()),
-                },
-            },
+            Item::Map(map) => self.outer.visit_map(CastMap {
+                map,
+                step: inner.step(),
+            }),
+            Item::Text(text) => {
+                let text = text.trimmed();
+                if text.as_str().is_empty() {
+                    self.outer.visit_unit()
+                } else {
+                    stream(text, self.outer, Streamed::Map(inner.step()))
+                }
+            }
             _ => Err(give_up()),
         }
     }
@@ -649,17 +771,14 @@ impl<'de, V: Visitor<'de>> CastVisitor<V> {
         match item {
             Item::Null => self.outer.visit_unit(),
             Item::Map(map) => self.outer.visit_map(RecordAccess::new(map, plan, None)),
-            Item::Text(text) => match text.as_str().trim() {
-                "" => self.outer.visit_unit(),
-                trimmed => match dict_text(trimmed) {
-                    Some(object) => self.outer.visit_map(RecordAccess::new(
-                        owned_entries::<'de, E>(object),
-                        plan,
-                        None,
-                    )),
-                    None => Err(give_up()),
-                },
-            },
+            Item::Text(text) => {
+                let text = text.trimmed();
+                if text.as_str().is_empty() {
+                    self.outer.visit_unit()
+                } else {
+                    stream(text, self.outer, Streamed::Record(plan))
+                }
+            }
             _ => Err(give_up()),
         }
     }
@@ -683,12 +802,12 @@ where
             Some(n) => Out::Text(Text::Owned(n.to_string())),
             None => return Err(give_up()),
         },
-        (FieldType::Str, Item::Seq(seq)) => {
-            Out::Text(Text::Owned(Value::deserialize(SeqAccessDeserializer::new(seq))?.to_string()))
-        }
-        (FieldType::Str, Item::Map(map)) => {
-            Out::Text(Text::Owned(Value::deserialize(MapAccessDeserializer::new(map))?.to_string()))
-        }
+        (FieldType::Str, Item::Seq(seq)) => Out::Text(Text::Owned(
+            Value::deserialize(SeqAccessDeserializer::new(seq))?.to_string(),
+        )),
+        (FieldType::Str, Item::Map(map)) => Out::Text(Text::Owned(
+            Value::deserialize(MapAccessDeserializer::new(map))?.to_string(),
+        )),
         (FieldType::Int, Item::Bool(b)) => Out::Number(Number::from(u64::from(b))),
         (FieldType::Int, Item::U64(n)) => Out::Number(Number::from(n)),
         (FieldType::Int, Item::I64(n)) => Out::Number(Number::from(n)),
@@ -734,7 +853,7 @@ where
 /// The reader's sequence, each item cast by its level.
 struct CastSeq<A> {
     seq: A,
-    level: Level,
+    step: Step,
 }
 
 impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for CastSeq<A> {
@@ -746,7 +865,7 @@ impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for CastSeq<A> {
     ) -> Result<Option<S::Value>, A::Error> {
         self.seq.next_element_seed(CastSeed {
             seed,
-            level: self.level,
+            step: self.step,
         })
     }
 
@@ -755,37 +874,10 @@ impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for CastSeq<A> {
     }
 }
 
-/// The items of a list given as JSON text, each cast by its level.
-struct OwnedSeq<E> {
-    items: std::vec::IntoIter<Value>,
-    level: Level,
-    error: std::marker::PhantomData<E>,
-}
-
-impl<'de, E: de::Error> SeqAccess<'de> for OwnedSeq<E> {
-    type Error = E;
-
-    fn next_element_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>, E> {
-        match self.items.next() {
-            Some(value) => seed
-                .deserialize(Cast {
-                    reader: OwnedValue::<E>::new(value),
-                    level: self.level,
-                })
-                .map(Some),
-            None => Ok(None),
-        }
-    }
-
-    fn size_hint(&self) -> Option<usize> {
-        Some(self.items.len())
-    }
-}
-
 /// A list of one item: a scalar given where a list was wanted.
 struct OneSeq<D> {
     item: Option<D>,
-    level: Level,
+    step: Step,
 }
 
 impl<'de, D: Deserializer<'de>> SeqAccess<'de> for OneSeq<D> {
@@ -799,7 +891,7 @@ impl<'de, D: Deserializer<'de>> SeqAccess<'de> for OneSeq<D> {
             Some(reader) => seed
                 .deserialize(Cast {
                     reader,
-                    level: self.level,
+                    step: self.step,
                 })
                 .map(Some),
             None => Ok(None),
@@ -814,24 +906,95 @@ impl<'de, D: Deserializer<'de>> SeqAccess<'de> for OneSeq<D> {
 /// The reader's map, each value cast by its level.
 struct CastMap<M> {
     map: M,
-    level: Level,
+    step: Step,
 }
 
 impl<'de, M: MapAccess<'de>> MapAccess<'de> for CastMap<M> {
     type Error = M::Error;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, M::Error> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, M::Error> {
         self.map.next_key_seed(seed)
     }
 
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, M::Error> {
         self.map.next_value_seed(CastSeed {
             seed,
-            level: self.level,
+            step: self.step,
         })
     }
 
     fn size_hint(&self) -> Option<usize> {
         self.map.size_hint()
+    }
+}
+
+/// What JSON text inside a value holds, read as it is parsed.
+#[derive(Clone, Copy)]
+enum Streamed {
+    /// A list, each item taken by this step.
+    Seq(Step),
+    /// An object, each value taken by this step.
+    Map(Step),
+    /// A nested record.
+    Record(&'static Plan),
+}
+
+/// Reads JSON text given where a list or an object was wanted, casting as it goes, with no
+/// intermediate `Value`. Text that is not what was wanted is left to the other decoder (it may
+/// then be a list of one text, or an error).
+fn stream<'de, V: Visitor<'de>, E: de::Error>(
+    text: Text<'_, 'de>,
+    outer: V,
+    what: Streamed,
+) -> Result<V::Value, E> {
+    match text {
+        Text::Input(text) => finish(serde_json::Deserializer::from_str(text), outer, what),
+        other => finish(
+            serde_json::Deserializer::from_reader(other.as_str().as_bytes()),
+            outer,
+            what,
+        ),
+    }
+}
+
+fn finish<'de, R: serde_json::de::Read<'de>, V: Visitor<'de>, E: de::Error>(
+    mut reader: serde_json::Deserializer<R>,
+    outer: V,
+    what: Streamed,
+) -> Result<V::Value, E> {
+    let out = de::Deserializer::deserialize_any(&mut reader, StreamVisitor { outer, what })
+        .map_err(|_| give_up::<E>())?;
+    reader.end().map_err(|_| give_up::<E>())?;
+    Ok(out)
+}
+
+struct StreamVisitor<V> {
+    outer: V,
+    what: Streamed,
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for StreamVisitor<V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list or an object")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
+        match self.what {
+            Streamed::Seq(step) => self.outer.visit_seq(CastSeq { seq, step }),
+            _ => Err(give_up()),
+        }
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<V::Value, M::Error> {
+        match self.what {
+            Streamed::Map(step) => self.outer.visit_map(CastMap { map, step }),
+            Streamed::Record(plan) => self.outer.visit_map(RecordAccess::new(map, plan, None)),
+            Streamed::Seq(_) => Err(give_up()),
+        }
     }
 }

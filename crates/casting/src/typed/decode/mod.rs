@@ -144,6 +144,7 @@ fn parse_object(json: &[u8]) -> Result<Map<String, Value>, DecodeError> {
 
 /// The level a record's field is read at: its explicit type, or for a `serde_json::Value` at
 /// the top of the answer the type of the same key in `lead_info`.
+#[inline]
 fn field_level(field: &FieldInfo, lead_info: Option<&Map<String, Value>>) -> Level {
     let resolved = match (field.explicit_type, field.shape, lead_info) {
         (None, Shape::Any, Some(lead_info)) => lead_info.get(field.key).and_then(type_of_value),
@@ -157,6 +158,7 @@ fn field_level(field: &FieldInfo, lead_info: Option<&Map<String, Value>>) -> Lev
 }
 
 /// Null, or text that is empty once trimmed.
+#[inline]
 fn is_blank(value: &Value) -> bool {
     match value {
         Value::Null => true,

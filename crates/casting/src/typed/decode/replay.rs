@@ -22,6 +22,7 @@ pub(super) enum Text<'a, 'de> {
 }
 
 impl<'de> Text<'_, 'de> {
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Text::Input(text) => text,
@@ -31,6 +32,7 @@ impl<'de> Text<'_, 'de> {
     }
 
     /// The same text without surrounding white space.
+    #[inline]
     pub fn trimmed(self) -> Self {
         match self {
             Text::Input(text) => Text::Input(text.trim()),
@@ -48,6 +50,7 @@ impl<'de> Text<'_, 'de> {
     }
 
     /// Hands the text to `visitor` as a string, without a copy where the reader allows.
+    #[inline]
     pub fn visit<V: Visitor<'de>, E: de::Error>(self, visitor: V) -> Result<V::Value, E> {
         match self {
             Text::Input(text) => visitor.visit_borrowed_str(text),
@@ -57,6 +60,7 @@ impl<'de> Text<'_, 'de> {
     }
 
     /// Hands the text to `visitor` as the name of a unit variant.
+    #[inline]
     pub fn visit_enum<V: Visitor<'de>, E: de::Error>(self, visitor: V) -> Result<V::Value, E> {
         match self {
             Text::Input(text) => visitor.visit_enum(BorrowedStrDeserializer::<E>::new(text)),
@@ -240,10 +244,7 @@ impl<'de, E: de::Error> IntoDeserializer<'de, E> for OwnedValue<E> {
 /// The entries of an owned object, each value handed on as an [`OwnedValue`].
 pub(super) type OwnedEntries<'de, E> = MapDeserializer<
     'de,
-    std::iter::Map<
-        serde_json::map::IntoIter,
-        fn((String, Value)) -> (String, OwnedValue<E>),
-    >,
+    std::iter::Map<serde_json::map::IntoIter, fn((String, Value)) -> (String, OwnedValue<E>)>,
     E,
 >;
 

@@ -5,8 +5,8 @@
 use serde_json::{Map, Value};
 
 use crate::cast::{CastError, CastReason, cast_owned, json_text, shorten};
-use crate::field_type::FieldType;
 use crate::error::{DecodeError, DecodeIssue, Problem, index, join, within};
+use crate::field_type::FieldType;
 use crate::resolve::resolve;
 use crate::typed::choice::{Choice, Choices};
 use crate::typed::enrich::Enrich;
