@@ -3,17 +3,18 @@
 //!
 //! # Exactness
 //!
-//! Text becomes the nearest 64-bit float only when that float *is* the written number in one
-//! of two senses:
+//! Text becomes the nearest 64-bit float only when reading it and printing the float back
+//! gives the same number, printed either way Rust prints floats:
 //!
-//! - its shortest round-trip form (what Rust, Python and JavaScript print for it) has the same
-//!   decimal value as the text: `"0.1"`, `"12.5"`, `"1e3"`, `"0.30000000000000004"`; or
-//! - its exact binary value equals the text's decimal value: `"9007199254740992"`,
-//!   `"72057594037927936"` (2^56, which prints shorter as `7.205759403792794e16`).
+//! - in the float's shortest round-trip form (what Rust, Python and JavaScript print):
+//!   `"0.1"`, `"12.5"`, `"1e3"`, `"0.30000000000000004"`; or
+//! - rounded to as many significant digits as the text has: `"9007199254740992"`,
+//!   `"72057594037927936"` (2^56, exactly), `"0.10000000000000001"` (the 17 digits C's `%.17g`
+//!   prints for 0.1), `"1267650600228229401496703205376"` (2^100, exactly).
 //!
 //! Everything else would silently change the number and is an error: `"9007199254740993"`
-//! (2^53 + 1, between two floats) and `"0.10000000000000001"` (more digits than a float keeps)
-//! are [`Imprecise`](CastReason::Imprecise), `"1e-400"` is
+//! (2^53 + 1, read as 2^53) and `"1234567890123456789012345"` (more digits than the nearest
+//! float keeps) are [`Imprecise`](CastReason::Imprecise), `"1e-400"` is
 //! [`Underflow`](CastReason::Underflow), `"1e400"` is [`NotFinite`](CastReason::NotFinite).
 //! Text with at most 15 significant digits whose float is normal always passes (any such
 //! decimal survives the trip to a float and back), which is the cheap common case.
@@ -174,8 +175,11 @@ pub(crate) fn parse_float(text: &str) -> Result<f64, CastReason> {
     if same_value(&decimal, &significant, &shortest(f)) {
         return Ok(f);
     }
-    // A float's exact decimal expansion has at most 767 significant digits.
-    if significant.count <= 767 && same_value(&decimal, &significant, &exact(f)) {
+    // A float's exact decimal value has at most 767 significant digits, so longer text never
+    // prints back the same.
+    if significant.count <= 767
+        && same_value(&decimal, &significant, &rounded(f, significant.count))
+    {
         return Ok(f);
     }
     Err(CastReason::Imprecise)
@@ -189,10 +193,11 @@ fn shortest(f: f64) -> String {
     text
 }
 
-/// Scientific text of `f`'s magnitude with every digit of its exact binary value.
-fn exact(f: f64) -> String {
-    let mut text = String::with_capacity(800);
-    let _ = write!(text, "{:.766e}", f.abs());
+/// Scientific text of `f`'s magnitude rounded to `digits` significant digits (from its exact
+/// binary value, half to even).
+fn rounded(f: f64, digits: usize) -> String {
+    let mut text = String::with_capacity(digits + 8);
+    let _ = write!(text, "{:.*e}", digits.saturating_sub(1), f.abs());
     text
 }
 
@@ -242,12 +247,17 @@ mod tests {
             ("1.7976931348623157e308", Ok(f64::MAX)),
             ("2.2250738585072014e-308", Ok(f64::MIN_POSITIVE)),
             ("5e-324", Ok(5e-324)),
-            ("4.9406564584124654e-324", Err(Imprecise)),
+            ("4.9406564584124654e-324", Ok(5e-324)),
+            ("0.10000000000000001", Ok(0.1)),
+            ("0.1000000000000000055511151231257827", Ok(0.1)),
+            ("0.1000000000000000055511151231257828", Err(Imprecise)),
             ("1.00000000000000000000", Ok(1.0)),
             ("123456789012345", Ok(123_456_789_012_345.0)),
+            // Two shortest spellings of one float: either is the float.
+            ("-641570195785618.2", Ok(-641_570_195_785_618.3)),
+            ("-641570195785618.3", Ok(-641_570_195_785_618.3)),
             ("9007199254740993", Err(Imprecise)),
             ("18014398509481985", Err(Imprecise)),
-            ("0.10000000000000001", Err(Imprecise)),
             ("1234567890123456789012345", Err(Imprecise)),
             ("1e-400", Err(Underflow)),
             ("-1e-400", Err(Underflow)),
