@@ -79,6 +79,19 @@ pub fn decode_owned<T: Enrich>(
     }
 }
 
+/// The path-reporting decoder alone, for tests that hold the fast one to it.
+#[doc(hidden)]
+pub fn decode_reporting<T: Enrich>(
+    structured_data: Map<String, Value>,
+    lead_info: &Map<String, Value>,
+) -> Result<T, DecodeError> {
+    if T::PLAN.fields.is_empty() {
+        slow::by_schema(structured_data, lead_info)
+    } else {
+        slow::decode(structured_data, T::PLAN, lead_info)
+    }
+}
+
 /// Decodes the JSON text of a `structured_data` object into `T`, casting values as they are
 /// read: no map is built unless something fails.
 ///
