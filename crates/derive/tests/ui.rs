@@ -58,7 +58,11 @@ fn unsupported_field_type_names_enrich_field() {
 /// flags trybuild uses, so the dependencies it built are reused.
 fn compile_errors(case: &str) -> Vec<serde_json::Value> {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let workspace = manifest.join("../..");
+    let workspace = manifest
+        .parent()
+        .and_then(Path::parent)
+        .unwrap_or(&manifest)
+        .to_path_buf();
     let target = workspace.join("target");
     let project = target.join("tests").join("enrich-diagnostics").join(case);
     std::fs::create_dir_all(project.join("src")).unwrap();
@@ -105,6 +109,7 @@ fn manifest_text(case: &str, workspace: &Path) -> String {
             .display()
             .to_string()
             .replace('\\', "/")
+            + "/"
     };
     format!(
         r#"[package]
@@ -113,12 +118,20 @@ version = "0.0.0"
 edition = "2024"
 publish = false
 
+# The same dependencies, with the same features, as trybuild's project, so that its builds
+# are reused.
 [dependencies]
 sixtyfour-casting = {{ path = "{casting}", features = ["derive"] }}
+sixtyfour-derive = {{ path = "{derive}" }}
 serde = {{ version = "1", features = ["derive"] }}
+serde_json = {{ version = "1", features = ["preserve_order", "float_roundtrip"] }}
+proc-macro2 = "1"
+quote = "1"
+syn = "3"
 
 [workspace]
 "#,
         casting = path("casting"),
+        derive = path("derive"),
     )
 }
