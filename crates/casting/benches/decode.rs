@@ -287,6 +287,20 @@ fn main() {
         );
     }
 
+    // Profiling aid: `BENCH_ONLY=text|lead|bytes` decodes 20,000 records that way and stops.
+    if let Ok(only) = std::env::var("BENCH_ONLY") {
+        for (map, json) in maps.iter().zip(&bytes).take(20_000) {
+            match only.as_str() {
+                "floor" => drop(black_box(Floor::deserialize(map))),
+                "text" => drop(black_box(decode::<TextLead>(map, &lead_info))),
+                "lead" => drop(black_box(decode::<Lead>(map, &lead_info))),
+                "floor_bytes" => drop(black_box(serde_json::from_slice::<Floor>(json))),
+                "bytes" => drop(black_box(decode_slice::<Lead>(json, &lead_info))),
+                _ => {}
+            }
+        }
+        return;
+    }
     let mut timer = Timer::default();
     for _ in 0..rounds {
         timer.time(
