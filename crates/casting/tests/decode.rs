@@ -604,9 +604,40 @@ proptest! {
         let _ = decode_slice::<Wide>(&bytes, &Map::new());
         let text = serde_json::to_string(&answer).unwrap();
         for cut in [text.len() / 3, text.len() / 2] {
-            if text.is_char_boundary(cut) {
-                let _ = decode_slice::<Wide>(text[..cut].as_bytes(), &Map::new());
-            }
+            let _ = decode_slice::<Wide>(&text.as_bytes()[..cut], &Map::new());
         }
     }
+}
+
+/// A type that contains itself: its description stops after a few levels, and decoding
+/// follows the answer as deep as it goes.
+#[derive(Debug, Deserialize, Enrich, PartialEq)]
+struct Node {
+    /// Name
+    name: String,
+    /// Children
+    children: Vec<Node>,
+}
+
+#[test]
+fn recursive_types_are_described_to_a_depth_and_decoded_fully() {
+    let description = <Node as sixtyfour::Enrich>::schema().to_json()["children"]["description"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        description.matches("\"children\" (list)").count(),
+        3,
+        "{description}"
+    );
+    assert!(
+        description.ends_with("a list, each item an object."),
+        "{description}"
+    );
+    let answer = object(json!({
+        "name": "a",
+        "children": [{"name": "b", "children": "[{\"name\": \"c\", \"children\": [{\"name\": \"d\", \"children\": []}]}]"}],
+    }));
+    let node: Node = decode(&answer, &Map::new()).unwrap();
+    assert_eq!(node.children[0].children[0].children[0].name, "d");
 }

@@ -104,7 +104,6 @@ pub use sixtyfour_casting::{
     FieldSpec, FieldType, Plan, Problem, Schema, SchemaError, Shape, TypeSource, decode,
     decode_owned, decode_slice, decode_str,
 };
-pub use sixtyfour_derive::Enrich;
 
 /// The casting rules, for direct use.
 pub use sixtyfour_casting as casting;

@@ -66,8 +66,8 @@ pub fn cast(value: &Value, ty: FieldType) -> Result<Value, ()> {
             Value::Null => Ok(Value::Null),
             Value::Bool(_) => Ok(value.clone()),
             Value::Number(n) => match n.as_f64() {
-                Some(f) if f == 0.0 => Ok(Value::Bool(false)),
-                Some(f) if f == 1.0 => Ok(Value::Bool(true)),
+                Some(0.0) => Ok(Value::Bool(false)),
+                Some(1.0) => Ok(Value::Bool(true)),
                 _ => Err(()),
             },
             Value::String(s) if s.trim().is_empty() => Ok(Value::Null),
