@@ -88,13 +88,14 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for RecordVisitor<'_, V> {
     }
 }
 
-/// What the next value of a record is.
+/// What the next value of a record is; plain data, so that setting it costs nothing.
+#[derive(Clone, Copy)]
 enum Pending {
     None,
     /// The reader's next value, for the field at this position.
     Reader(usize),
-    /// A value read ahead (to see whether it was blank), for the field at this position.
-    Read(usize, Value),
+    /// The value read ahead (to see whether it was blank), for the field at this position.
+    ReadAhead(usize),
     /// No value in the answer: null for the field at this position.
     Missing(usize),
 }
@@ -142,6 +143,8 @@ struct RecordAccess<'l, M> {
     seen: Seen,
     next: usize,
     pending: Pending,
+    /// The value behind [`Pending::ReadAhead`].
+    read_ahead: Option<Value>,
     /// Set once the reader has no more entries; then the position of the next field to check
     /// for a missing value.
     missing_from: Option<usize>,
@@ -156,6 +159,7 @@ impl<'l, M> RecordAccess<'l, M> {
             seen: Seen::new(plan.fields.len()),
             next: 0,
             pending: Pending::None,
+            read_ahead: None,
             missing_from: None,
         }
     }
@@ -195,7 +199,8 @@ impl<'de, M: MapAccess<'de>> MapAccess<'de> for RecordAccess<'_, M> {
                         if super::is_blank(&value) {
                             continue;
                         }
-                        Pending::Read(at, value)
+                        self.read_ahead = Some(value);
+                        Pending::ReadAhead(at)
                     } else {
                         Pending::Reader(at)
                     };
@@ -222,13 +227,15 @@ impl<'de, M: MapAccess<'de>> MapAccess<'de> for RecordAccess<'_, M> {
     }
 
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, M::Error> {
-        match std::mem::replace(&mut self.pending, Pending::None) {
+        let pending = self.pending;
+        self.pending = Pending::None;
+        match pending {
             Pending::Reader(at) => {
                 let step = self.level(at).step();
                 self.reader.next_value_seed(CastSeed { seed, step })
             }
-            Pending::Read(at, value) => seed.deserialize(Cast {
-                reader: OwnedValue::new(value),
+            Pending::ReadAhead(at) => seed.deserialize(Cast {
+                reader: OwnedValue::new(self.read_ahead.take().unwrap_or(Value::Null)),
                 step: self.level(at).step(),
             }),
             Pending::Missing(at) => seed.deserialize(Cast {
