@@ -16,8 +16,9 @@ use crate::typed::shape::Shape;
 /// primitives, `bool`, `Vec<T>` (and `VecDeque`, `HashSet`, `BTreeSet`), `Option<T>`,
 /// `Box<T>`, string-keyed maps, `serde_json::Value` and `Map`. `#[derive(Enrich)]` implements
 /// it for the types it derives: a struct is a nested object, a fieldless enum a set of allowed
-/// values. For a type of your own, implement it, or name the API type on the field with
-/// `#[enrich(type = "...")]`:
+/// values; a hand-written `Enrich` type that is used as a field implements it with
+/// `const SHAPE: Shape = Shape::record::<Self>();`. For a type of your own, implement it, or
+/// name the API type on the field with `#[enrich(type = "...")]`:
 ///
 /// ```
 /// use sixtyfour_casting::{EnrichField, FieldType, Shape};
