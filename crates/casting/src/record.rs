@@ -1,46 +1,11 @@
 //! `cast_record`: a whole `structured_data` map cast under a [`Resolution`], every failure
-//! reported at once.
-
-use std::fmt;
+//! reported at once with [`DecodeError`].
 
 use serde_json::{Map, Value};
 
-use crate::cast::{CastError, cast_owned};
+use crate::cast::cast_owned;
+use crate::error::{DecodeError, DecodeIssue, Problem};
 use crate::resolve::Resolution;
-
-/// One field whose value does not fit its resolved type.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("field `{field}`: {error}")]
-#[non_exhaustive]
-pub struct FieldError {
-    /// The field name.
-    pub field: String,
-    /// What went wrong; it names the wanted type and the offending value.
-    pub error: CastError,
-}
-
-/// Every field of a record that could not be cast.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[non_exhaustive]
-pub struct RecordError {
-    /// The failures, in schema order; never empty.
-    pub errors: Vec<FieldError>,
-}
-
-impl fmt::Display for RecordError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.errors.as_slice() {
-            [one] => write!(f, "{one}"),
-            many => {
-                write!(f, "{} fields could not be cast:", many.len())?;
-                for error in many {
-                    write!(f, "\n  - {error}")?;
-                }
-                Ok(())
-            }
-        }
-    }
-}
 
 /// Casts a `structured_data` map under `resolution`.
 ///
@@ -60,14 +25,14 @@ impl fmt::Display for RecordError {
 ///
 /// let bad = json!({"age": "thirty", "active": "maybe"});
 /// let err = cast_record(bad.as_object().unwrap(), &resolution).unwrap_err();
-/// assert_eq!(err.errors.len(), 2);
-/// assert!(err.to_string().contains("field `age`: cannot cast \"thirty\" to int"));
+/// assert_eq!(err.issues.len(), 2);
+/// assert!(err.to_string().contains("`age`: cannot cast \"thirty\" to int"));
 /// # Ok::<(), sixtyfour_casting::SchemaError>(())
 /// ```
 pub fn cast_record(
     data: &Map<String, Value>,
     resolution: &Resolution<'_>,
-) -> Result<Map<String, Value>, RecordError> {
+) -> Result<Map<String, Value>, DecodeError> {
     cast_record_owned(data.clone(), resolution)
 }
 
@@ -76,7 +41,7 @@ pub fn cast_record(
 pub fn cast_record_owned(
     mut data: Map<String, Value>,
     resolution: &Resolution<'_>,
-) -> Result<Map<String, Value>, RecordError> {
+) -> Result<Map<String, Value>, DecodeError> {
     let mut errors = Vec::new();
     let mut found = 0;
     for (position, (name, value)) in data.iter_mut().enumerate() {
@@ -86,15 +51,12 @@ pub fn cast_record_owned(
         found += 1;
         match cast_owned(std::mem::take(value), field.field_type) {
             Ok(cast) => *value = cast,
-            Err(error) => errors.push(FieldError {
-                field: name.clone(),
-                error,
-            }),
+            Err(error) => errors.push(DecodeIssue::new(name.clone(), Problem::Cast(error))),
         }
     }
     if !errors.is_empty() {
-        errors.sort_by_key(|error| resolution.position(&error.field));
-        return Err(RecordError { errors });
+        errors.sort_by_key(|issue| resolution.position(&issue.path));
+        return Err(DecodeError::new(errors));
     }
     if found < resolution.len() {
         for field in resolution {

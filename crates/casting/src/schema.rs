@@ -5,7 +5,6 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
 use crate::cast::{kind_name, shorten};
-use crate::enrich::FieldInfo;
 use crate::field_type::{FieldType, UnknownFieldType};
 
 /// What one `struct` entry says about its field.
@@ -215,24 +214,6 @@ impl Schema {
     /// ```
     pub fn builder() -> SchemaBuilder {
         SchemaBuilder::default()
-    }
-
-    /// The payload for fields described by [`FieldInfo`]s, in their order: a plain description
-    /// where the type is `str` or left to the resolver, a typed spec otherwise, and always a
-    /// typed spec where the type was named explicitly. A repeated key keeps its first entry.
-    pub fn from_fields(fields: &[FieldInfo]) -> Self {
-        let mut schema = Schema::new();
-        for field in fields {
-            let spec = match (field.explicit_type, field.field_type) {
-                (Some(ty), _) => FieldSpec::described_as(field.description, ty),
-                (None, Some(ty)) if ty != FieldType::Str => {
-                    FieldSpec::described_as(field.description, ty)
-                }
-                _ => FieldSpec::described(field.description),
-            };
-            schema.fields.entry(field.key.to_owned()).or_insert(spec);
-        }
-        schema
     }
 
     /// Reads a `struct` payload, classifying each entry (see [`FieldSpec`]).

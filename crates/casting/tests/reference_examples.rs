@@ -139,15 +139,16 @@ fn cast_record_reports_every_failure_and_keeps_extras() {
         "name": "Ada",
     }));
     let err = cast_record(&data, &resolution).unwrap_err();
-    let fields: Vec<_> = err.errors.iter().map(|e| e.field.as_str()).collect();
+    let fields: Vec<_> = err.issues.iter().map(|e| e.path.as_str()).collect();
     assert_eq!(fields, ["age", "verified", "tags"]);
-    assert_eq!(err.errors[0].error.wanted(), FieldType::Int);
-    assert_eq!(err.errors[0].error.value(), "\"thirty\"");
-    assert_eq!(err.errors[1].error.reason(), CastReason::NotABoolean);
+    let cast = |at: usize| err.issues[at].cast_error().unwrap();
+    assert_eq!(cast(0).wanted(), FieldType::Int);
+    assert_eq!(cast(0).value(), "\"thirty\"");
+    assert_eq!(cast(1).reason(), CastReason::NotABoolean);
     let text = err.to_string();
-    assert!(text.starts_with("3 fields could not be cast:"), "{text}");
+    assert!(text.starts_with("3 values do not fit:"), "{text}");
     assert!(
-        text.contains("field `tags`: element 1 of the list[int]"),
+        text.contains("`tags`: element 1 of the list[int]"),
         "{text}"
     );
 

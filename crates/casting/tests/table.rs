@@ -111,6 +111,37 @@ fn rows() -> Vec<(Value, FieldType, Want)> {
         (json!("1e"), Float, Fails(NotANumber)),
         (json!("e5"), Float, Fails(NotANumber)),
         (json!("1.2.3"), Float, Fails(NotANumber)),
+        // ---- float from text: nothing lost (see `cast::float` for the rule)
+        (json!("0.1"), Float, Is(json!(0.1))),
+        (json!("12.5"), Float, Is(json!(12.5))),
+        (json!("1,234.5"), Float, Is(json!(1234.5))),
+        (
+            json!("0.30000000000000004"),
+            Float,
+            Is(json!(0.300_000_000_000_000_04)),
+        ),
+        (json!("0.10000000000000001"), Float, Is(json!(0.1))),
+        (
+            json!("9007199254740992"),
+            Float,
+            Is(json!(9_007_199_254_740_992.0)),
+        ),
+        (
+            json!("72057594037927936"),
+            Float,
+            Is(json!(72_057_594_037_927_936.0)),
+        ),
+        (json!("9007199254740993"), Float, Fails(Imprecise)),
+        (json!("9,007,199,254,740,993"), Float, Fails(Imprecise)),
+        (json!("18014398509481985"), Float, Fails(Imprecise)),
+        (json!("1234567890123456789012345"), Float, Fails(Imprecise)),
+        (json!("1e-400"), Float, Fails(Underflow)),
+        (json!("-2.5e-330"), Float, Fails(Underflow)),
+        (json!("3e-324"), Float, Fails(Imprecise)),
+        (json!("5e-324"), Float, Is(json!(5e-324))),
+        (json!("1e309"), Float, Fails(NotFinite)),
+        (json!("0e-999"), Float, Is(json!(0.0))),
+        (json!("123456789012345678901"), Int, Fails(OutOfRange)),
         (json!(""), Float, Is(json!(null))),
         // ---- float from numbers, bools, containers, null
         (json!(95.5), Float, Is(json!(95.5))),
@@ -322,6 +353,30 @@ fn same_json(a: &Value, b: &Value) -> bool {
         }
         _ => a == b,
     }
+}
+
+/// serde_json (without `arbitrary_precision`) reads an integer literal beyond the 64-bit range
+/// as the nearest float, before casting sees it. Casting then cannot tell it from a float
+/// literal: as `int` it is out of range (an error, never a rounded integer); as `float` it is
+/// that nearest float; as `str` its digits are the float's. Text keeps every digit.
+#[test]
+fn json_integers_beyond_64_bits_arrive_as_floats() {
+    let big: Value = serde_json::from_str("18446744073709551617").unwrap();
+    assert!(big.is_f64());
+    assert_eq!(cast(&big, Int).unwrap_err().reason(), OutOfRange);
+    assert_eq!(
+        cast(&big, Float).unwrap(),
+        json!(18_446_744_073_709_551_616.0)
+    );
+    assert_eq!(cast(&big, Str).unwrap(), json!("1.8446744073709552e+19"));
+    let text = json!("18446744073709551617");
+    assert_eq!(cast(&text, Int).unwrap_err().reason(), OutOfRange);
+    assert_eq!(cast(&text, Float).unwrap_err().reason(), Imprecise);
+    assert_eq!(cast(&text, Str).unwrap(), text);
+    // Within range, integer literals arrive exactly.
+    let max: Value = serde_json::from_str("18446744073709551615").unwrap();
+    assert_eq!(cast(&max, Int).unwrap(), json!(u64::MAX));
+    assert_eq!(cast(&max, Float).unwrap_err().reason(), Imprecise);
 }
 
 #[test]

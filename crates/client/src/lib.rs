@@ -132,10 +132,10 @@ pub use response::{Enriched, Enrichment, JobStatus, Response};
 pub use retry::RetryPolicy;
 pub use secrecy::SecretString;
 pub use sixtyfour_casting::{
-    CastError, DecodeError, DecodeIssue, Enrich, EnrichField, FieldError, FieldInfo, FieldSpec,
-    FieldType, Problem, Schema, SchemaError, TypeSource, decode, decode_owned,
+    CastError, Choice, Choices, DecodeError, DecodeIssue, Enrich, EnrichField, FieldError,
+    FieldInfo, FieldSpec, FieldType, Plan, Problem, Schema, SchemaError, Shape, TypeSource, decode,
+    decode_owned, decode_slice, decode_str,
 };
-pub use sixtyfour_derive::Enrich;
 pub use sixtyfour_protocol::{
     Endpoint, EnrichResult, JobState, TaskId, TaskIdError, TaskType, Tier, error_message,
 };

@@ -105,7 +105,7 @@ impl Enrichment {
                         }
                     }
                 }
-                (data, failed.errors)
+                (data, failed.issues)
             }
         };
         Enrichment {
@@ -272,6 +272,6 @@ mod tests {
             json!({"age": "thirty", "active": true, "name": "Ada", "city": null})
         );
         assert_eq!(enrichment.cast_errors.len(), 1);
-        assert_eq!(enrichment.cast_errors[0].field, "age");
+        assert_eq!(enrichment.cast_errors[0].path, "age");
     }
 }

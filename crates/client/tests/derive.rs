@@ -107,12 +107,13 @@ fn every_failing_field_is_reported_with_its_path() {
     let paths: Vec<&str> = err.issues.iter().map(|issue| issue.path.as_str()).collect();
     assert_eq!(
         paths,
-        ["employees", "founded", "public", "name", "offices[1].desks"]
+        ["name", "employees", "founded", "offices[1].desks", "public"]
     );
-    assert!(matches!(err.issues[0].problem, Problem::Cast(_)));
+    assert!(matches!(err.issues[0].problem, Problem::Missing));
+    assert!(matches!(err.issues[1].problem, Problem::Cast(_)));
     assert!(matches!(err.issues[3].problem, Problem::Deserialize(_)));
     let text = err.to_string();
-    assert!(text.starts_with("5 values could not be decoded:"), "{text}");
+    assert!(text.starts_with("5 values do not fit:"), "{text}");
     assert!(
         text.contains("`employees`: cannot cast \"about 40\" to int: not a whole number"),
         "{text}"
@@ -254,41 +255,79 @@ fn everything() -> impl Strategy<Value = Everything> {
         )
 }
 
-/// The value as a service might render it: scalars as text, lists and dicts as JSON text,
-/// absent optional values as blank text.
-fn render(value: &Everything, yes_no: bool) -> Map<String, Value> {
+/// `n` in strict thousands groups: `-1,234,567`.
+fn grouped(n: i128) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (at, digit) in digits.chars().enumerate() {
+        if at > 0 && (digits.len() - at).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// The value as a service might render it, in the spelling `style` picks for each field:
+/// numbers as plain text, thousands groups, exponents or JSON numbers; booleans as words;
+/// lists and dicts as JSON text; absent optional values as blank text, null or a missing key.
+fn render(value: &Everything, style: &[u8; 11]) -> Map<String, Value> {
     let text = |s: String| Value::String(s);
-    let flag = |b: bool| {
-        text(
-            if yes_no {
-                if b { "Yes" } else { "no" }
-            } else if b {
-                "true"
-            } else {
-                "False"
-            }
-            .into(),
-        )
+    let flag = |b: bool, style: u8| match style % 3 {
+        0 => text(if b { "Yes" } else { "no" }.into()),
+        1 => text(if b { "true" } else { "False" }.into()),
+        _ => Value::Bool(b),
     };
-    object(json!({
+    let whole = |n: i128, style: u8| match style % 3 {
+        0 => text(n.to_string()),
+        1 => text(grouped(n)),
+        _ => Value::from(n as i64),
+    };
+    let real = match style[3] % 3 {
+        0 => text(value.real.to_string()),
+        1 => text(format!("{:e}", value.real)),
+        _ => json!(value.real),
+    };
+    let mut map = object(json!({
         "text": value.text,
-        "signed": text(value.signed.to_string()),
-        "unsigned": text(format!(" {} ", value.unsigned)),
-        "real": text(value.real.to_string()),
-        "flag": flag(value.flag),
+        "signed": whole(i128::from(value.signed), style[1]),
+        "unsigned": match style[2] % 2 { 0 => text(format!(" {} ", value.unsigned)), _ => whole(i128::from(value.unsigned), style[2]) },
+        "real": real,
+        "flag": flag(value.flag, style[4]),
         "words": text(serde_json::to_string(&value.words).unwrap()),
         "numbers": text(serde_json::to_string(&value.numbers).unwrap()),
-        "maybe_text": value.maybe_text.clone().unwrap_or_default(),
-        "maybe_number": value.maybe_number.map(|n| n.to_string()).unwrap_or_default(),
-        "maybe_flag": value.maybe_flag.map_or(text(String::new()), flag),
         "attributes": text(serde_json::to_string(&value.attributes).unwrap()),
-    }))
+    }));
+    let absent = |style: u8| match style % 3 {
+        0 => Some(text(String::new())),
+        1 => Some(Value::Null),
+        _ => None,
+    };
+    let optional = [
+        ("maybe_text", value.maybe_text.clone().map(text), style[5]),
+        (
+            "maybe_number",
+            value.maybe_number.map(|n| whole(i128::from(n), style[6])),
+            style[7],
+        ),
+        (
+            "maybe_flag",
+            value.maybe_flag.map(|b| flag(b, style[8])),
+            style[9],
+        ),
+    ];
+    for (key, present, style) in optional {
+        if let Some(rendered) = present.or_else(|| absent(style)) {
+            map.insert(key.into(), rendered);
+        }
+    }
+    map
 }
 
 proptest! {
     #[test]
-    fn rendered_values_decode_back(value in everything(), yes_no in any::<bool>()) {
-        let decoded: Everything = decode(&render(&value, yes_no), &Map::new()).unwrap();
+    fn rendered_values_decode_back(value in everything(), style in any::<[u8; 11]>()) {
+        let decoded: Everything = decode(&render(&value, &style), &Map::new()).unwrap();
         prop_assert_eq!(decoded.real.to_bits(), value.real.to_bits());
         prop_assert_eq!(decoded, value);
     }

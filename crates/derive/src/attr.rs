@@ -34,6 +34,9 @@ pub struct ContainerAttrs {
     pub serde_default: bool,
     /// A serde container attribute under which `Deserialize` no longer reads the fields.
     pub serde_unsupported: Option<Path>,
+    /// A serde enum representation other than the plain variant name (`tag`, `content`,
+    /// `untagged`).
+    pub serde_enum_repr: Option<Path>,
 }
 
 #[derive(Default)]
@@ -53,8 +56,19 @@ pub struct FieldAttrs {
     pub had_error: bool,
 }
 
+#[derive(Default)]
+pub struct VariantAttrs {
+    pub desc: Option<LitStr>,
+    pub doc: Option<String>,
+    pub other: Option<Path>,
+    pub serde_rename: Option<String>,
+    pub serde_aliases: Vec<String>,
+    pub serde_skip: bool,
+}
+
 const CONTAINER_KEYS: &str = "`rename_all`, `research_plan`, `crate`";
 const FIELD_KEYS: &str = "`desc`, `rename`, `type`, `skip`";
+const VARIANT_KEYS: &str = "`desc`, `other`";
 
 pub fn container(attrs: &[Attribute], errors: &mut Errors) -> ContainerAttrs {
     let mut out = ContainerAttrs::default();
@@ -103,6 +117,12 @@ pub fn container(attrs: &[Attribute], errors: &mut Errors) -> ContainerAttrs {
                     .any(|key| meta.path.is_ident(key))
                 {
                     out.serde_unsupported = Some(meta.path.clone());
+                    skip_value(&meta)?;
+                } else if ["tag", "content", "untagged"]
+                    .iter()
+                    .any(|key| meta.path.is_ident(key))
+                {
+                    out.serde_enum_repr = Some(meta.path.clone());
                     skip_value(&meta)?;
                 } else {
                     skip_value(&meta)?;
@@ -173,18 +193,74 @@ pub fn field(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs {
                 }
                 Ok(())
             });
-        } else if attr.path().is_ident("doc")
-            && let syn::Meta::NameValue(nv) = &attr.meta
-            && let Expr::Lit(syn::ExprLit {
-                lit: Lit::Str(line),
-                ..
-            }) = &nv.value
-        {
-            doc_lines.push(line.value());
+        } else if let Some(line) = doc_line(attr) {
+            doc_lines.push(line);
         }
     }
     out.doc = doc_text(&doc_lines);
     out
+}
+
+pub fn variant(attrs: &[Attribute], errors: &mut Errors) -> VariantAttrs {
+    let mut out = VariantAttrs::default();
+    let mut doc_lines = Vec::new();
+    for attr in attrs {
+        if attr.path().is_ident("enrich") {
+            let result = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("desc") {
+                    let lit = string_value(&meta, "desc")?;
+                    set_once(&mut out.desc, lit, &meta.path)
+                } else if meta.path.is_ident("other") {
+                    if meta.input.peek(Token![=]) {
+                        return Err(meta.error("`other` takes no value: write `#[enrich(other)]`"));
+                    }
+                    set_once(&mut out.other, meta.path.clone(), &meta.path)
+                } else {
+                    Err(unknown(&meta, VARIANT_KEYS))
+                }
+            });
+            if let Err(err) = result {
+                errors.push(err);
+            }
+        } else if attr.path().is_ident("serde") {
+            let _ = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("rename") {
+                    if let Some(name) = deserialize_side(&meta)? {
+                        out.serde_rename = Some(name);
+                    }
+                } else if meta.path.is_ident("alias") {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    out.serde_aliases.push(lit.value());
+                } else if meta.path.is_ident("skip") || meta.path.is_ident("skip_deserializing") {
+                    out.serde_skip = true;
+                } else {
+                    skip_value(&meta)?;
+                }
+                Ok(())
+            });
+        } else if let Some(line) = doc_line(attr) {
+            doc_lines.push(line);
+        }
+    }
+    out.doc = doc_text(&doc_lines);
+    out
+}
+
+/// The text of a `///` line.
+fn doc_line(attr: &Attribute) -> Option<String> {
+    if !attr.path().is_ident("doc") {
+        return None;
+    }
+    match &attr.meta {
+        syn::Meta::NameValue(nv) => match &nv.value {
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Str(line),
+                ..
+            }) => Some(line.value()),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// Doc comment lines as one description: lines of a paragraph joined by spaces, paragraphs

@@ -59,6 +59,43 @@ impl RenameRule {
     }
 }
 
+impl RenameRule {
+    /// Applies the rule to a variant name written in PascalCase, as serde does.
+    pub fn apply_to_variant(self, variant: &str) -> String {
+        match self {
+            RenameRule::Pascal => variant.to_owned(),
+            RenameRule::Lower => variant.to_ascii_lowercase(),
+            RenameRule::Upper => variant.to_ascii_uppercase(),
+            RenameRule::Camel => {
+                let mut chars = variant.chars();
+                match chars.next() {
+                    Some(first) => first.to_ascii_lowercase().to_string() + chars.as_str(),
+                    None => String::new(),
+                }
+            }
+            RenameRule::Snake => {
+                let mut snake = String::with_capacity(variant.len() + 4);
+                for (at, c) in variant.char_indices() {
+                    if at > 0 && c.is_uppercase() {
+                        snake.push('_');
+                    }
+                    snake.push(c.to_ascii_lowercase());
+                }
+                snake
+            }
+            RenameRule::ScreamingSnake => RenameRule::Snake
+                .apply_to_variant(variant)
+                .to_ascii_uppercase(),
+            RenameRule::Kebab => RenameRule::Snake
+                .apply_to_variant(variant)
+                .replace('_', "-"),
+            RenameRule::ScreamingKebab => RenameRule::ScreamingSnake
+                .apply_to_variant(variant)
+                .replace('_', "-"),
+        }
+    }
+}
+
 fn pascal(field: &str) -> String {
     let mut out = String::with_capacity(field.len());
     let mut capitalize = true;
@@ -97,5 +134,24 @@ mod tests {
             assert_eq!(rule.apply(field), want);
         }
         assert!(RenameRule::from_name("Camel").is_none());
+    }
+
+    #[test]
+    fn variant_rules_table() {
+        let rows = [
+            ("lowercase", "SeriesA", "seriesa"),
+            ("UPPERCASE", "SeriesA", "SERIESA"),
+            ("PascalCase", "SeriesA", "SeriesA"),
+            ("camelCase", "SeriesA", "seriesA"),
+            ("snake_case", "SeriesA", "series_a"),
+            ("SCREAMING_SNAKE_CASE", "SeriesA", "SERIES_A"),
+            ("kebab-case", "SeriesA", "series-a"),
+            ("SCREAMING-KEBAB-CASE", "SeriesA", "SERIES-A"),
+            ("snake_case", "Seed", "seed"),
+        ];
+        for (rule, variant, want) in rows {
+            let rule = RenameRule::from_name(rule).unwrap();
+            assert_eq!(rule.apply_to_variant(variant), want);
+        }
     }
 }

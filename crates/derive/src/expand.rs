@@ -1,11 +1,13 @@
-//! Code generation: the `Enrich` impl, or a stub beside the errors so the user sees only them.
+//! Code generation: for a struct, `Enrich` (its plan as a constant) and `EnrichField` (a
+//! nested record); for an enum, `EnrichField` (its allowed values). Beside errors, stubs of
+//! the same impls, so the user sees only the errors.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{DeriveInput, GenericParam, Path, WherePredicate};
+use syn::{DeriveInput, Fields, GenericParam, Path, WherePredicate};
 
-use crate::ast::{Field, Input};
+use crate::ast::{Body, Field, Input};
 use crate::attr::Errors;
 use crate::valid;
 
@@ -22,7 +24,10 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
             let error = error.to_compile_error();
             quote! { #error #stub }
         }
-        None => implementation(&parsed),
+        None => match &parsed.body {
+            Body::Record(_) => record(&parsed),
+            Body::Choices(_) => choices(&parsed),
+        },
     }
 }
 
@@ -34,34 +39,52 @@ fn runtime(input: &Input<'_>) -> Path {
         .unwrap_or_else(|| syn::parse_quote!(::sixtyfour))
 }
 
-/// An impl with an empty schema, so that bad attributes give their own errors and nothing else.
+/// Impls with no fields and no values, so that bad attributes give their own errors and
+/// nothing else.
 fn stub(input: &Input<'_>) -> TokenStream {
     let krate = runtime(input);
     let ident = &input.original.ident;
     let (impl_generics, ty_generics, _) = input.original.generics.split_for_impl();
-    let mut where_clause = input.original.generics.make_where_clause_clone();
-    where_clause
-        .predicates
-        .push(syn::parse_quote!(#ident #ty_generics: #krate::__private::DeserializeOwned));
-    quote! {
-        const _: () = {
-            #[automatically_derived]
-            impl #impl_generics #krate::Enrich for #ident #ty_generics #where_clause {
-                fn schema() -> #krate::Schema {
-                    #krate::Schema::new()
-                }
+    let mut where_clause = where_clause(input);
+    match &input.body {
+        Body::Record(_) => {
+            where_clause
+                .predicates
+                .push(syn::parse_quote!(#ident #ty_generics: #krate::__private::DeserializeOwned));
+            quote! {
+                const _: () = {
+                    #[automatically_derived]
+                    impl #impl_generics #krate::__private::Enrich for #ident #ty_generics #where_clause {
+                        fn schema() -> #krate::__private::Schema {
+                            #krate::__private::Schema::new()
+                        }
+                    }
+                    #[automatically_derived]
+                    impl #impl_generics #krate::__private::EnrichField for #ident #ty_generics #where_clause {
+                        const SHAPE: #krate::__private::Shape = #krate::__private::Shape::record::<Self>();
+                    }
+                };
             }
-        };
+        }
+        Body::Choices(_) => quote! {
+            const _: () = {
+                #[automatically_derived]
+                impl #impl_generics #krate::__private::EnrichField for #ident #ty_generics #where_clause {
+                    const SHAPE: #krate::__private::Shape = #krate::__private::Shape::OneOf(&#krate::__private::Choices::new(&[]));
+                }
+            };
+        },
     }
 }
 
-fn implementation(input: &Input<'_>) -> TokenStream {
+fn record(input: &Input<'_>) -> TokenStream {
     let krate = runtime(input);
     let ident = &input.original.ident;
+    let name = ident.to_string();
     let generics = &input.original.generics;
     let (impl_generics, ty_generics, _) = generics.split_for_impl();
 
-    let mut where_clause = generics.make_where_clause_clone();
+    let mut where_clause = where_clause(input);
     where_clause
         .predicates
         .push(syn::parse_quote!(#ident #ty_generics: #krate::__private::DeserializeOwned));
@@ -98,18 +121,15 @@ fn implementation(input: &Input<'_>) -> TokenStream {
     quote! {
         const _: () = {
             #[automatically_derived]
-            impl #impl_generics #krate::Enrich for #ident #ty_generics #where_clause {
-                fn schema() -> #krate::Schema {
-                    #krate::Schema::from_fields(&<Self as #krate::Enrich>::fields())
-                }
+            impl #impl_generics #krate::__private::Enrich for #ident #ty_generics #where_clause {
+                const PLAN: &'static #krate::__private::Plan = &#krate::__private::Plan::new(#name, &[ #(#infos),* ]);
 
                 #research_plan
+            }
 
-                fn fields() -> #krate::__private::Vec<#krate::FieldInfo> {
-                    let mut fields = #krate::__private::Vec::new();
-                    #( fields.push(#infos); )*
-                    fields
-                }
+            #[automatically_derived]
+            impl #impl_generics #krate::__private::EnrichField for #ident #ty_generics #where_clause {
+                const SHAPE: #krate::__private::Shape = #krate::__private::Shape::record::<Self>();
             }
         };
     }
@@ -127,18 +147,18 @@ fn field_info(
     let key = field.payload_key(&input.attrs);
     let serde_key = field.serde_key(&input.attrs);
     let description = field.description().unwrap_or_default();
-    let mut info = quote! { #krate::FieldInfo::new(#key, #serde_key, #description) };
+    let mut info = quote! { #krate::__private::FieldInfo::new(#key, #serde_key, #description) };
     match &field.attrs.ty {
         Some((variant, lit)) => {
             let variant = format_ident!("{}", variant, span = lit.span());
             let optional = field.is_option();
             info.extend(
-                quote! { .with_type(#krate::FieldType::#variant).with_optional(#optional) },
+                quote! { .with_type(#krate::__private::FieldType::#variant).with_optional(#optional) },
             );
         }
         None => {
             if generic {
-                bounds.push(syn::parse_quote_spanned!(span=> #ty: #krate::EnrichField));
+                bounds.push(syn::parse_quote_spanned!(span=> #ty: #krate::__private::EnrichField));
             }
             info.extend(quote_spanned! {span=> .of::<#ty>() });
         }
@@ -155,6 +175,61 @@ fn field_info(
     info
 }
 
+fn choices(input: &Input<'_>) -> TokenStream {
+    let krate = runtime(input);
+    let ident = &input.original.ident;
+    let (impl_generics, ty_generics, _) = input.original.generics.split_for_impl();
+    let where_clause = where_clause(input);
+    let container = &input.attrs;
+
+    let values: Vec<String> = input.values().map(|v| v.serde_name(container)).collect();
+    let descriptions: Vec<String> = input.values().map(|v| v.description()).collect();
+    let aliases: Vec<TokenStream> = input
+        .values()
+        .flat_map(|variant| {
+            let name = variant.serde_name(container);
+            variant
+                .attrs
+                .serde_aliases
+                .iter()
+                .map(move |alias| quote! { (#alias, #name) })
+        })
+        .collect();
+    let other = input.other().map(|variant| {
+        let name = variant.serde_name(container);
+        match variant.original.fields {
+            Fields::Unit => quote! { .with_other(#krate::__private::Choice::Unit(#name)) },
+            _ => quote! { .with_other(#krate::__private::Choice::Text(#name)) },
+        }
+    });
+
+    quote! {
+        const _: () = {
+            #[automatically_derived]
+            impl #impl_generics #krate::__private::EnrichField for #ident #ty_generics #where_clause {
+                const SHAPE: #krate::__private::Shape = #krate::__private::Shape::OneOf(
+                    &#krate::__private::Choices::new(&[ #(#values),* ])
+                        .with_descriptions(&[ #(#descriptions),* ])
+                        .with_aliases(&[ #(#aliases),* ])
+                        #other
+                );
+            }
+        };
+    }
+}
+
+fn where_clause(input: &Input<'_>) -> syn::WhereClause {
+    input
+        .original
+        .generics
+        .where_clause
+        .clone()
+        .unwrap_or_else(|| syn::WhereClause {
+            where_token: syn::Token![where](Span::call_site()),
+            predicates: syn::punctuated::Punctuated::new(),
+        })
+}
+
 /// True when the type's tokens name one of the struct's type parameters.
 fn mentions_any(ty: &syn::Type, params: &[String]) -> bool {
     fn walk(tokens: TokenStream, params: &[String]) -> bool {
@@ -165,19 +240,4 @@ fn mentions_any(ty: &syn::Type, params: &[String]) -> bool {
         })
     }
     !params.is_empty() && walk(ty.to_token_stream(), params)
-}
-
-trait WhereClauseExt {
-    fn make_where_clause_clone(&self) -> syn::WhereClause;
-}
-
-impl WhereClauseExt for syn::Generics {
-    fn make_where_clause_clone(&self) -> syn::WhereClause {
-        self.where_clause
-            .clone()
-            .unwrap_or_else(|| syn::WhereClause {
-                where_token: syn::Token![where](Span::call_site()),
-                predicates: syn::punctuated::Punctuated::new(),
-            })
-    }
 }

@@ -1,9 +1,0 @@
-use sixtyfour::Enrich;
-
-#[derive(serde::Deserialize, Enrich)]
-struct Lead {
-    #[enrich(desc = "Email address", desc = "Work email address")]
-    email: String,
-}
-
-fn main() {}

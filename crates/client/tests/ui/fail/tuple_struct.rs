@@ -1,6 +1,0 @@
-use sixtyfour::Enrich;
-
-#[derive(serde::Deserialize, Enrich)]
-struct Lead(String, u32);
-
-fn main() {}

@@ -1,9 +1,0 @@
-use sixtyfour::Enrich;
-
-#[derive(Enrich)]
-union Lead {
-    id: u32,
-    score: f32,
-}
-
-fn main() {}

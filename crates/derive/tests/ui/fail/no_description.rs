@@ -1,0 +1,12 @@
+extern crate sixtyfour_casting as sixtyfour;
+
+use sixtyfour::Enrich;
+
+#[derive(serde::Deserialize, Enrich)]
+struct Lead {
+    /// The individual's email address
+    email: String,
+    phone: String,
+}
+
+fn main() {}
