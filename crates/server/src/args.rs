@@ -163,9 +163,6 @@ pub struct ServeArgs {
     /// directory researcher answers at once otherwise).
     #[arg(long, default_value = "0s", value_parser = parse_duration)]
     pub research_delay: Duration,
-    /// The web researcher's settings (with --researcher web).
-    #[command(flatten, next_help_heading = "Web researcher (--researcher web)")]
-    pub web: WebArgs,
     /// Answer `dict` fields as objects instead of JSON text (the live API sends text).
     #[arg(long)]
     pub dict_as_object: bool,
@@ -199,6 +196,9 @@ pub struct ServeArgs {
     /// Connections to PostgreSQL.
     #[arg(long, default_value_t = 8)]
     pub pg_connections: usize,
+    /// The web researcher's settings (with --researcher web).
+    #[command(flatten, next_help_heading = "Web researcher (--researcher web)")]
+    pub web: WebArgs,
 }
 
 impl ServeArgs {

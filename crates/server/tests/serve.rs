@@ -324,7 +324,9 @@ async fn page(State(seen): State<Seen>, headers: HeaderMap, uri: axum::http::Uri
             <div class="p"><h3>Ada Quill</h3><p>Chief Technology Officer</p><p>Lisbon, Portugal</p><p>Sails on weekends.</p><a href="mailto:ada@quillworks.example">mail</a></div>
             <div class="p"><h3>Bo Lind</h3><p>CEO</p></div></body></html>"#,
         ),
-        "/plan/notes" => html("<html><head><title>Notes</title></head><body><p>Nothing here.</p></body></html>"),
+        "/plan/notes" => {
+            html("<html><head><title>Notes</title></head><body><p>Nothing here.</p></body></html>")
+        }
         "/private/drafts" => html("<p>Ada Quill, CEO of Quill Works</p>"),
         _ => (StatusCode::NOT_FOUND, "").into_response(),
     }
@@ -391,19 +393,27 @@ async fn online_jobs_search_fetch_politely_and_ask_the_model() {
     assert_eq!(data["title"], "Chief Technology Officer", "{done}");
     assert_eq!(data["location"], "Lisbon, Portugal");
     assert_eq!(data["hobby"], "sailing", "the model's cited value: {done}");
-    assert_eq!(data["pet"], "", "a value citing a page never read is dropped");
+    assert_eq!(
+        data["pet"], "",
+        "a value citing a page never read is dropped"
+    );
     assert_eq!(
         data["socials"], "{\"mastodon\":\"@ada@quill.example\"}",
         "dict fields as JSON text, as the live API sends them"
     );
     assert!(
-        done["result"]["field_confidence"]["hobby"].as_u64().is_some(),
+        done["result"]["field_confidence"]["hobby"]
+            .as_u64()
+            .is_some(),
         "{done}"
     );
 
     let requests = seen.requests.lock().unwrap().clone();
     let paths: Vec<&str> = requests.iter().map(|(p, _)| p.as_str()).collect();
-    assert!(paths.contains(&"/plan/notes"), "the plan's URL is read: {paths:?}");
+    assert!(
+        paths.contains(&"/plan/notes"),
+        "the plan's URL is read: {paths:?}"
+    );
     assert!(
         !paths.iter().any(|p| p.starts_with("/private/")),
         "robots.txt keeps the configured user agent out: {paths:?}"
@@ -519,7 +529,12 @@ async fn flags_that_cannot_work_are_refused_with_their_reason() {
     let rows: Vec<(Vec<&str>, &str)> = vec![
         (vec!["--researcher", "web"], "needs somewhere to search"),
         (
-            vec!["--researcher", "web", "--offline-web", missing.to_str().unwrap()],
+            vec![
+                "--researcher",
+                "web",
+                "--offline-web",
+                missing.to_str().unwrap(),
+            ],
             "no-such-web",
         ),
         (
@@ -527,7 +542,14 @@ async fn flags_that_cannot_work_are_refused_with_their_reason() {
             "--offline-web is only read by --researcher web",
         ),
         (
-            vec!["--researcher", "web", "--offline-web", "x", "--directory", "d.jsonl"],
+            vec![
+                "--researcher",
+                "web",
+                "--offline-web",
+                "x",
+                "--directory",
+                "d.jsonl",
+            ],
             "--directory is only read by --researcher directory",
         ),
         (
