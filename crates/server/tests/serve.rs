@@ -388,7 +388,12 @@ async fn online_jobs_search_fetch_politely_and_ask_the_model() {
             "research_plan": format!("Start with {base}/plan/notes"),
         }))
         .await;
+    // A second job on the same site, at the same time.
+    let other = api
+        .submit(&json!({"lead_info": {"name": "Bo Lind", "company": "Quill Works"}, "struct": {"title": "The individual's job title"}}))
+        .await;
     let done = api.wait_state(&id, "completed").await;
+    api.wait_state(&other, "completed").await;
     let data = &done["result"]["structured_data"];
     assert_eq!(data["title"], "Chief Technology Officer", "{done}");
     assert_eq!(data["location"], "Lisbon, Portugal");
@@ -419,6 +424,11 @@ async fn online_jobs_search_fetch_politely_and_ask_the_model() {
         "robots.txt keeps the configured user agent out: {paths:?}"
     );
     assert_eq!(paths.first(), Some(&"/robots.txt"), "robots.txt first");
+    assert_eq!(
+        paths.iter().filter(|p| **p == "/robots.txt").count(),
+        1,
+        "the jobs of one server read a site's robots.txt once: {paths:?}"
+    );
     for (path, agent) in &requests {
         assert_eq!(
             agent, "acme-research/1.0 (+https://acme.example/bot)",
@@ -434,6 +444,11 @@ async fn online_jobs_search_fetch_politely_and_ask_the_model() {
         "the lead is searched for"
     );
     let llm = seen.llm.lock().unwrap().clone();
+    assert_eq!(llm.len(), 2, "one model request per job");
+    let llm: Vec<ModelRequest> = llm
+        .into_iter()
+        .filter(|(_, body)| body.to_string().contains("hobby"))
+        .collect();
     assert_eq!(llm.len(), 1);
     assert_eq!(llm[0].0.as_deref(), Some("Bearer sixtyfour-server"));
     assert_eq!(llm[0].1["model"], "test-model");
