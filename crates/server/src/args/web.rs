@@ -22,7 +22,7 @@ pub struct WebArgs {
     /// SearXNG (or alone).
     #[arg(long, value_name = "VAR")]
     pub brave_key_env: Option<String>,
-    /// Brave Search's API base URL (default: https://api.search.brave.com).
+    /// Brave Search's API base URL (default: `https://api.search.brave.com`).
     #[arg(long, value_name = "URL", requires = "brave_key_env")]
     pub brave_url: Option<String>,
     /// Page requests per job (robots.txt and cached pages not counted) [default: 24].
@@ -55,7 +55,7 @@ pub struct WebArgs {
 #[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
 pub struct LlmArgs {
     /// The endpoint's base URL; requests go to {URL}/chat/completions (e.g.
-    /// https://api.openai.com/v1, or a local server's /v1).
+    /// `https://api.openai.com/v1`, or a local server's `/v1`).
     #[arg(long, value_name = "URL", requires = "llm_model")]
     pub llm_base_url: Option<String>,
     /// The model name sent.
