@@ -7,7 +7,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
-use sixtyfour_ledger::{Counts, RowKey, RowOutcome};
+use sixtyfour_ledger::{Counts, RowKey, RowOutcome, RowState};
 
 /// The output's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -143,8 +143,18 @@ impl Writer {
     /// Writes one row.
     pub fn row(&mut self, row: &RowOutcome) -> std::io::Result<()> {
         self.written.add(row.state);
-        let raw = row.raw_answer.clone().unwrap_or(Value::Null);
-        let data = row.structured_data().unwrap_or(Value::Null);
+        // Only a completed row's answer is its own (a row made `unknown` after it answered, by
+        // a task id handed out again, keeps the answer in the journal, not in the output).
+        let answered = row.state == RowState::Completed;
+        let raw = match &row.raw_answer {
+            Some(raw) if answered => raw.clone(),
+            _ => Value::Null,
+        };
+        let data = if answered {
+            row.structured_data().unwrap_or(Value::Null)
+        } else {
+            Value::Null
+        };
         let error = match (&row.error, &row.cast_error) {
             (Some(error), _) => Some(error.clone()),
             (None, Some(cast)) => Some(format!("the answer does not fit its types: {cast}")),

@@ -14,7 +14,7 @@ use crate::binding::{BindingChange, Server, key_fingerprint, new_salt};
 use crate::canonical::hex;
 use crate::error::LedgerError;
 use crate::identity::{KeyAssigner, RowKey};
-use crate::lock::LedgerLock;
+use crate::lock::{LedgerLock, LockError};
 use crate::run::RunReport;
 use crate::state::{ErrorClass, RowState};
 use crate::store::{
@@ -270,6 +270,32 @@ impl std::fmt::Debug for Ledger {
     }
 }
 
+/// Refuses a ledger file with more than one name (hard links): SQLite keeps the latest commits
+/// in a file named after the path (`<ledger>-wal`) until they are copied into the ledger, so a
+/// run killed under one name and resumed under another would not see them, and would submit
+/// again rows it already paid for.
+fn single_name(path: &Path) -> Result<(), LedgerError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(metadata) = std::fs::metadata(path)
+            && metadata.is_file()
+            && metadata.nlink() > 1
+        {
+            return Err(LedgerError::Usage {
+                message: format!(
+                    "the ledger {} has {} names (hard links): its latest commits live in a file named after one of them (`-wal`), so a run under another name could miss them and pay twice. Keep one name: remove the other links (or copy the file while no run uses it)",
+                    path.display(),
+                    metadata.nlink()
+                ),
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 fn unix_seconds() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -324,12 +350,21 @@ impl Ledger {
         template: Template,
         options: OpenOptions,
     ) -> Result<Ledger, LedgerError> {
-        let lock = LedgerLock::acquire(&LedgerLock::path_for(path))?;
-        let store =
-            SqliteStore::open(path, options.durability).map_err(|source| LedgerError::Store {
-                path: path.to_owned(),
-                source,
-            })?;
+        // One lock whatever the spelling: a symlink, `./x/../`, relative or absolute.
+        let lock = LedgerLock::acquire(&LedgerLock::path_for(&crate::lock::resolved(path)))?;
+        single_name(path)?;
+        let store = SqliteStore::open(path, options.durability).map_err(|source| {
+            if source.message == crate::store::BUSY {
+                LedgerError::Locked(LockError::HeldByUnknown {
+                    path: path.to_owned(),
+                })
+            } else {
+                LedgerError::Store {
+                    path: path.to_owned(),
+                    source,
+                }
+            }
+        })?;
         Ledger::with_store(
             path,
             Box::new(store),
@@ -403,6 +438,17 @@ impl Ledger {
                     &fingerprint,
                 ) {
                     if store.has_jobs().map_err(fail)? {
+                        // An in-process emulator's answers are made up: they never become a
+                        // server's, and a server's unknown rows never become an emulator's
+                        // to send again, whatever `rebind` says.
+                        if (stored_server == Server::InProcessEmulator)
+                            != (server == Server::InProcessEmulator)
+                        {
+                            return Err(LedgerError::EmulatorAndServer {
+                                path: path.to_owned(),
+                                change,
+                            });
+                        }
                         if !options.rebind || options.inspect {
                             return Err(LedgerError::BindingChanged {
                                 path: path.to_owned(),
@@ -417,17 +463,22 @@ impl Ledger {
                         opened.rebound = Some((change, moved));
                     }
                     // No job or result belongs to the old binding (say, a first run refused
-                    // by a wrong key): take the new one silently.
-                    store
-                        .set_meta(&[
-                            ("server", &server.stored()),
-                            ("key_fingerprint", &fingerprint),
-                        ])
-                        .map_err(fail)?;
+                    // by a wrong key): take the new one silently (a dry run writes nothing).
+                    if !options.inspect {
+                        store
+                            .set_meta(&[
+                                ("server", &server.stored()),
+                                ("key_fingerprint", &fingerprint),
+                            ])
+                            .map_err(fail)?;
+                    }
                 }
             }
         }
-        if server == Server::InProcessEmulator {
+        if options.inspect {
+            // A dry run repairs nothing: rows left `submitting` stay so, and are counted as
+            // finished (they will be `unknown`).
+        } else if server == Server::InProcessEmulator {
             opened.emulator_resent = store
                 .recover(
                     Recovery::EmulatorRestarted,

@@ -469,3 +469,71 @@ async fn fake_status(
 pub fn at(dir: &tempfile::TempDir, name: &str) -> PathBuf {
     dir.path().join(name)
 }
+
+/// A `sixtyfour emulator` process: jobs outlive the CLI runs, and it can be killed and started
+/// again on the same address.
+pub struct External {
+    pub child: Child,
+    pub url: String,
+}
+
+impl External {
+    /// Starts `sixtyfour emulator --addr ADDR ARGS...` and waits for its readiness line.
+    pub fn start(addr: &str, args: &[&str]) -> External {
+        let mut child = Command::new(BIN)
+            .args(["emulator", "--addr", addr])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let url = first
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no address in {first:?}"))
+            .to_owned();
+        External { child, url }
+    }
+
+    /// `host:port`.
+    pub fn addr(&self) -> String {
+        self.url.trim_start_matches("http://").to_owned()
+    }
+
+    /// Every job the emulator created: (task id, canonical `lead_info`).
+    pub async fn jobs(&self) -> Vec<(String, String)> {
+        let jobs: Value = reqwest::get(format!("{}/_emulator/jobs", self.url))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        jobs["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|job| {
+                (
+                    job["task_id"].as_str().unwrap().to_owned(),
+                    lead_key(&job["lead_info"]),
+                )
+            })
+            .collect()
+    }
+
+    /// SIGKILL, and wait for the process to be gone.
+    pub fn kill(self) {
+        drop(self);
+    }
+}
+
+impl Drop for External {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

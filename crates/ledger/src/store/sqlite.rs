@@ -69,6 +69,7 @@ CREATE TABLE IF NOT EXISTS rows (
 );
 CREATE INDEX IF NOT EXISTS rows_by_position ON rows (generation, position);
 CREATE INDEX IF NOT EXISTS rows_by_state ON rows (state);
+CREATE INDEX IF NOT EXISTS rows_by_task_id ON rows (task_id);
 ";
 
 const COLUMNS: &str = "id, content_hash, row_key, lead, generation, position, line, state, task_id, raw_answer, cast_answer, cast_error, error, error_class, attempts, created_at, updated_at";
@@ -114,7 +115,7 @@ impl SqliteStore {
             ))
             .map_err(|e| match e.sqlite_error_code() {
                 Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-                    StoreError::new("another process has the file open")
+                    StoreError::new(super::BUSY)
                 }
                 Some(rusqlite::ErrorCode::NotADatabase) => {
                     StoreError::new("the file is not a ledger (not an SQLite database)")
@@ -126,7 +127,7 @@ impl SqliteStore {
             .execute_batch("BEGIN EXCLUSIVE; COMMIT;")
             .map_err(|e| match e.sqlite_error_code() {
                 Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-                    StoreError::new("another process has the file open")
+                    StoreError::new(super::BUSY)
                 }
                 _ => StoreError::new(format!("cannot lock: {e}")),
             })?;
@@ -559,6 +560,20 @@ impl Store for SqliteStore {
             .prepare_cached(&format!("SELECT {COLUMNS} FROM rows WHERE id = ?1"))
             .and_then(|mut s| s.query_row(params![id], read_row))
             .map_err(err("cannot read a row"))
+    }
+
+    fn task_id_holders(&self, task_id: &str, except: RowId) -> Result<Vec<StoredRow>, StoreError> {
+        let fail = err("cannot read the rows");
+        let mut statement = self
+            .connection
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM rows WHERE task_id = ?1 AND id != ?2"
+            ))
+            .map_err(&fail)?;
+        let rows = statement
+            .query_map(params![task_id, except], read_row)
+            .map_err(&fail)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(&fail)
     }
 
     fn rows(
