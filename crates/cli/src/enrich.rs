@@ -104,7 +104,9 @@ fn dry_run(plan: &Plan, survey: &input::Survey) -> Result<Exit, CliError> {
             Server::InProcessEmulator,
             sixtyfour_emulator::Config::default().api_key,
         ),
-        ServerPlan::Api { base_url, api_key } => (
+        ServerPlan::Api {
+            base_url, api_key, ..
+        } => (
             Server::url(base_url.as_deref().unwrap_or(sixtyfour::DEFAULT_BASE_URL))
                 .map_err(CliError::Usage)?,
             api_key.clone(),

@@ -15,7 +15,7 @@ use crate::output::{OutputFormat, Target};
 use crate::paths::{self, Role};
 
 /// Where requests go.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum ServerPlan {
     /// An emulator started inside this process, with this job latency.
     Emulator(Option<sixtyfour_emulator::Latency>),
@@ -25,7 +25,26 @@ pub enum ServerPlan {
         base_url: Option<String>,
         /// The key.
         api_key: String,
+        /// The file it was read from, if any (never written by the run).
+        key_file: Option<PathBuf>,
     },
+}
+
+/// Never shows the key.
+impl std::fmt::Debug for ServerPlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ServerPlan::Emulator(latency) => f.debug_tuple("Emulator").field(latency).finish(),
+            ServerPlan::Api {
+                base_url, key_file, ..
+            } => f
+                .debug_struct("Api")
+                .field("base_url", base_url)
+                .field("api_key", &"<redacted>")
+                .field("key_file", key_file)
+                .finish(),
+        }
+    }
 }
 
 /// Everything `sixtyfour enrich` will do.
@@ -37,6 +56,8 @@ pub struct Plan {
     pub read: ReadOptions,
     /// What every request asks.
     pub template: Template,
+    /// The fields file (never written by the run).
+    pub fields_file: PathBuf,
     /// The fields, in order (the CSV output's columns).
     pub fields: Vec<String>,
     /// Where results go.
@@ -199,13 +220,15 @@ impl Plan {
         let server = if args.emulator {
             ServerPlan::Emulator(args.emulator_latency)
         } else {
+            let (api_key, key_file) = crate::key::api_key_and_file(args.api_key_file.as_deref())?;
             ServerPlan::Api {
                 base_url: args
                     .base_url
                     .clone()
                     .or_else(|| std::env::var(sixtyfour::BASE_URL_ENV).ok())
                     .filter(|u| !u.trim().is_empty()),
-                api_key: crate::key::api_key(args.api_key_file.as_deref())?,
+                api_key,
+                key_file,
             }
         };
         let local = args.emulator;
@@ -250,6 +273,7 @@ impl Plan {
                 limit: args.limit,
             },
             template,
+            fields_file: args.fields.clone(),
             fields,
             output,
             output_format,
@@ -298,7 +322,8 @@ impl Plan {
         Ok(plan)
     }
 
-    /// The output and the journal can be written and are not the input or each other.
+    /// The output and the journal can be written and are not the input, the fields file, the
+    /// key file or each other.
     pub fn check_paths(&self) -> Result<(), CliError> {
         let input = match &self.source {
             Source::File(path) if path.as_os_str() == "-" => None,
@@ -314,10 +339,31 @@ impl Plan {
                         }
                     )));
                 }
-                Some((path.as_path(), paths::identity(path)))
+                Some(paths::Reads {
+                    what: "the input",
+                    path: path.as_path(),
+                    id: paths::identity(path),
+                })
             }
             Source::Stdin(_) => None,
         };
+        let mut reads: Vec<paths::Reads<'_>> = input.into_iter().collect();
+        reads.push(paths::Reads {
+            what: "the fields file",
+            path: &self.fields_file,
+            id: paths::identity(&self.fields_file),
+        });
+        if let ServerPlan::Api {
+            key_file: Some(key_file),
+            ..
+        } = &self.server
+        {
+            reads.push(paths::Reads {
+                what: "the API key file",
+                path: key_file,
+                id: paths::identity(key_file),
+            });
+        }
         let mut targets = Vec::new();
         if let Target::File(path) = &self.output {
             targets.push((Role::Output, paths::facts(path, true)));
@@ -332,7 +378,7 @@ impl Plan {
             name.push(suffix);
             targets.push((Role::Companion, paths::facts(Path::new(&name), false)));
         }
-        paths::check(input, &targets)?;
+        paths::check(&reads, &targets)?;
         Ok(())
     }
 }
@@ -360,6 +406,21 @@ mod tests {
                 .contains("not a row number")
         );
         assert!(unknown_rows(Some("0"), false).is_err());
+    }
+
+    #[test]
+    fn a_plan_never_shows_the_key() {
+        let server = ServerPlan::Api {
+            base_url: Some("https://api.example".into()),
+            api_key: "sk-live-plan-secret".into(),
+            key_file: Some("key.txt".into()),
+        };
+        let shown = format!("{server:?} {server:#?}");
+        assert!(!shown.contains("sk-live-plan-secret"), "{shown}");
+        assert!(
+            shown.contains("<redacted>") && shown.contains("api.example"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -341,7 +341,8 @@ async fn case_4_a_journal_bound_elsewhere_is_refused_before_any_request() {
     assert_eq!(keyed.stats().total_submits(), submits, "nothing sent again");
 }
 
-/// 5. Output and journal paths are checked before anything is paid for.
+/// 5. Output and journal paths are checked before anything is paid for, and never name a file
+/// the run reads (the input, the fields file, the key file), however spelled.
 #[tokio::test(flavor = "multi_thread")]
 async fn case_5_bad_output_paths_are_refused_before_any_request() {
     let emulator = Emulator::builder().spawn().await.unwrap();
@@ -372,7 +373,20 @@ async fn case_5_bad_output_paths_are_refused_before_any_request() {
             "is the input",
         ),
         (vec!["-o", "out.jsonl", "--journal", "x"], "is a directory"),
+        // The other files a run reads are never written either.
+        (vec!["-o", "fields.json"], "is the fields file"),
+        (vec!["-o", "./x/../fields.json"], "is the fields file"),
+        (
+            vec!["-o", "out.jsonl", "--journal", "fields.json"],
+            "is the fields file",
+        ),
+        (
+            vec!["-o", "key.txt", "--api-key-file", "key.txt"],
+            "is the API key file",
+        ),
     ];
+    std::fs::write(dir.path().join("key.txt"), emulator.api_key()).unwrap();
+    let fields = std::fs::read(dir.path().join("fields.json")).unwrap();
     for (extra, want) in cases {
         let mut args = vec!["leads.csv", "--fields", "fields.json"];
         args.extend(&extra);
@@ -380,10 +394,36 @@ async fn case_5_bad_output_paths_are_refused_before_any_request() {
         assert_eq!(out.status.code(), Some(2), "{extra:?}: {}", stderr(&out));
         assert!(stderr(&out).contains(want), "{extra:?}: {}", stderr(&out));
     }
+    // The key file named by the environment, too.
+    let mut by_env = command(
+        &emulator,
+        dir.path(),
+        &["leads.csv", "--fields", "fields.json", "-o", "key.txt"],
+    );
+    by_env
+        .env_remove("SIXTYFOUR_API_KEY")
+        .env("SIXTYFOUR_API_KEY_FILE", dir.path().join("key.txt"));
+    let out = run(by_env).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is the API key file"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(
         std::fs::read(dir.path().join("leads.csv")).unwrap(),
         original,
         "the input is untouched"
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("fields.json")).unwrap(),
+        fields,
+        "the fields file is untouched"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("key.txt")).unwrap(),
+        emulator.api_key(),
+        "the key file is untouched"
     );
     assert_eq!(emulator.stats().requests, 0);
     let names: Vec<String> = std::fs::read_dir(dir.path())
