@@ -100,6 +100,20 @@ pub struct Writer {
     fields: Vec<String>,
     with_id: bool,
     written: Counts,
+    /// The temporary file was renamed into place (or there is none).
+    done: bool,
+}
+
+/// A run that could not finish its output leaves the previous output as it was and no
+/// temporary file behind (the journal keeps every answer for the next run).
+impl Drop for Writer {
+    fn drop(&mut self) {
+        if !self.done
+            && let Target::File(path) = &self.target
+        {
+            let _ = std::fs::remove_file(Target::temporary(path));
+        }
+    }
 }
 
 impl Writer {
@@ -127,12 +141,14 @@ impl Writer {
             fields,
             with_id,
             written: Counts::default(),
+            done: false,
         };
         match format {
             OutputFormat::Jsonl => writer.json = Some(BufWriter::new(out)),
             OutputFormat::Csv => {
                 let mut csv = csv::Writer::from_writer(out);
-                csv.write_record(csv_header(&writer.input_columns, &writer.fields))
+                let header = csv_header(&writer.input_columns, &writer.fields);
+                csv.write_record(header.iter().map(|name| inert(name)))
                     .map_err(std::io::Error::other)?;
                 writer.csv = Some(csv);
             }
@@ -197,11 +213,11 @@ impl Writer {
             }
             cells.push(cell(raw.get("confidence_score")));
             cells.push(row.state.as_str().to_owned());
-            cells.push(error.unwrap_or_default());
+            cells.push(inert(&error.unwrap_or_default()));
             cells.push(
                 row.task_id
                     .as_ref()
-                    .map(|t| t.to_string())
+                    .map(|t| inert(t.as_str()))
                     .unwrap_or_default(),
             );
             out.write_record(&cells).map_err(std::io::Error::other)?;
@@ -221,16 +237,39 @@ impl Writer {
             file.sync_all()?;
             std::fs::rename(Target::temporary(path), path)?;
         }
+        self.done = true;
         Ok(self.written)
     }
 }
 
-/// A value as one CSV cell: text as is, lists and dicts as JSON text, null empty.
+/// A value as one CSV cell: text as is, lists and dicts as JSON text, null empty; text that a
+/// spreadsheet would run as a formula is neutralised ([`inert`]).
 fn cell(value: Option<&Value>) -> String {
     match value {
         None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
+        Some(Value::String(s)) => inert(s),
+        Some(other) => inert(&other.to_string()),
+    }
+}
+
+/// A cell that a spreadsheet would run as a formula (it begins with `=`, `+`, `-`, `@`, a tab
+/// or a carriage return, and is not a plain number) gets a leading `'`, which spreadsheets
+/// take as "text" and do not show. Answers come from research on the open web, so a value such
+/// as `=HYPERLINK(...)` or `=cmd|...` must not run when the file is opened. The JSONL output
+/// and the journal keep every value exactly.
+pub fn inert(text: &str) -> String {
+    let risky = text
+        .chars()
+        .next()
+        .is_some_and(|c| matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r'));
+    let number = text.parse::<f64>().is_ok()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'));
+    if risky && !number {
+        format!("'{text}")
+    } else {
+        text.to_owned()
     }
 }
 
@@ -324,6 +363,35 @@ mod tests {
             unique.dedup();
             assert_eq!(unique.len(), header.len(), "{header:?}");
         }
+    }
+
+    #[test]
+    fn formulas_are_neutralised_and_numbers_are_not() {
+        let rows = [
+            ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
+            (
+                "=HYPERLINK(\"http://x.example\")",
+                "'=HYPERLINK(\"http://x.example\")",
+            ),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("+1 415 555 0100", "'+1 415 555 0100"),
+            ("-2+3", "'-2+3"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("-5", "-5"),
+            ("+3.25", "+3.25"),
+            ("-1.5e3", "-1.5e3"),
+            ("Ada = Lovelace", "Ada = Lovelace"),
+            ("", ""),
+            ("CEO & Co-Founder", "CEO & Co-Founder"),
+            ("-inf", "'-inf"),
+        ];
+        for (text, want) in rows {
+            assert_eq!(inert(text), want, "{text:?}");
+        }
+        assert_eq!(cell(Some(&json!(-7))), "-7");
+        assert_eq!(cell(Some(&json!(["=1"]))), "[\"=1\"]");
+        assert_eq!(cell(Some(&json!("=1+1"))), "'=1+1");
     }
 
     #[test]

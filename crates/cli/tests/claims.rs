@@ -346,3 +346,84 @@ async fn an_output_that_cannot_be_written_exits_5_and_keeps_the_journal() {
     );
     assert_eq!(jsonl_rows(&dir.path().join("out.jsonl")).len(), 6);
 }
+
+/// An unmounted tmpfs, when the test may mount one.
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    /// A 64 KiB file system at `path`, or `None` (with a note) where mounting is not allowed.
+    fn mount(path: &std::path::Path) -> Option<Tmpfs> {
+        std::fs::create_dir_all(path).unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+            .arg(path)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !mounted {
+            // Past the harness's capture, so that a skipped check is seen.
+            let _ = std::io::Write::write_all(
+                &mut std::io::stderr(),
+                b"note: no tmpfs could be mounted here (not root?): the full-disk check is skipped\n",
+            );
+            return None;
+        }
+        Some(Tmpfs(path.to_owned()))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// The disk fills up while the output is written: exit 5, the previous output untouched, no
+/// temporary file left taking the space, every answer in the journal; the next run writes the
+/// whole output without a submit.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_disk_full_while_writing_the_output_loses_nothing_and_leaves_nothing_half_written() {
+    let (dir, _) = csv_workdir(300);
+    let Some(_small) = Tmpfs::mount(&dir.path().join("small")) else {
+        return;
+    };
+    std::fs::write(dir.path().join("small/out.jsonl"), "the previous output\n").unwrap();
+    let args = |output: &'static str| {
+        vec![
+            "leads.csv",
+            "--fields",
+            "fields.json",
+            "-o",
+            output,
+            "--journal",
+            "kept.journal",
+            "--quiet",
+        ]
+    };
+    let out = run(offline(dir.path(), &args("small/out.jsonl"))).await;
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot write the output small/out.jsonl"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("small/out.jsonl")).unwrap(),
+        "the previous output\n"
+    );
+    assert!(
+        !dir.path().join("small/out.jsonl.partial").exists(),
+        "no half-written file left"
+    );
+    let out = run(offline(dir.path(), &args("out.jsonl"))).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("0 submits in this run"),
+        "{}",
+        stderr(&out)
+    );
+    let rows = jsonl_rows(&dir.path().join("out.jsonl"));
+    assert_eq!(rows.len(), 300);
+    assert!(rows.iter().all(|r| r["status"] == "completed"));
+}

@@ -502,3 +502,54 @@ async fn the_emulator_subcommand_serves_the_api() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// A cell that a spreadsheet would run (`=cmd|...`, `@SUM`, `+1 ...`), from the input or from an
+/// answer, is written to a CSV output with a leading `'`; the JSONL output keeps it exactly.
+#[tokio::test(flavor = "multi_thread")]
+async fn formula_cells_are_inert_in_csv_and_exact_in_jsonl() {
+    let dir = workdir();
+    let formula = "=cmd|' /C calc'!A0";
+    std::fs::write(
+        dir.path().join("leads.csv"),
+        format!("name,company,note\nAda Quill,Kestrel,\"{formula}\"\n"),
+    )
+    .unwrap();
+    // `note` is asked for too: the answer carries the lead's value back.
+    std::fs::write(
+        dir.path().join("fields.json"),
+        r#"{"note": "A note about them", "title": "The individual's job title"}"#,
+    )
+    .unwrap();
+    for output in ["out.csv", "out.jsonl"] {
+        let out = run(offline(
+            dir.path(),
+            &[
+                "leads.csv",
+                "--fields",
+                "fields.json",
+                "-o",
+                output,
+                "--quiet",
+            ],
+        ))
+        .await;
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+    let mut reader = csv::Reader::from_path(dir.path().join("out.csv")).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let record = reader.records().next().unwrap().unwrap();
+    let column = |name: &str| {
+        let i = header.iter().position(|h| h == name).unwrap();
+        record[i].to_owned()
+    };
+    assert_eq!(column("note"), format!("'{formula}"), "the input's cell");
+    assert_eq!(
+        column("enriched.note"),
+        format!("'{formula}"),
+        "the answer's"
+    );
+    assert_eq!(column("confidence_score"), "0.5", "numbers are left alone");
+    let rows = jsonl_rows(&dir.path().join("out.jsonl"));
+    assert_eq!(rows[0]["lead"]["note"], formula);
+    assert_eq!(rows[0]["structured_data"]["note"], formula);
+}
