@@ -869,7 +869,7 @@ async fn a_journal_with_a_second_name_is_refused_after_a_kill() {
 }
 
 /// A symlink, `./x/../` or an absolute path to the journal of a running run: refused at once
-/// (exit 2) naming the holder, and nothing is sent.
+/// (exit 2) naming the holder, and nothing is sent; the library's `Ledger::open` too.
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn every_spelling_of_a_busy_journal_is_refused_naming_its_holder() {
@@ -918,6 +918,28 @@ async fn every_spelling_of_a_busy_journal_is_refused_naming_its_holder() {
             submits,
             "{journal}: nothing sent"
         );
+    }
+    // The library, opening the journal the CLI holds, is refused the same way.
+    let client = sixtyfour::Client::builder()
+        .api_key(emulator.api_key())
+        .base_url(emulator.base_url())
+        .build()
+        .unwrap();
+    let schema = sixtyfour::Schema::builder()
+        .describe("title", "The individual's job title")
+        .build()
+        .unwrap();
+    match sixtyfour_ledger::Ledger::open(
+        &dir.path().join("link.sqlite"),
+        &client,
+        &schema,
+        sixtyfour_ledger::OpenOptions::api_key(emulator.api_key()),
+    ) {
+        Err(sixtyfour_ledger::LedgerError::Locked(sixtyfour_ledger::LockError::Held {
+            holder,
+            ..
+        })) => assert_eq!(holder.pid, pid),
+        other => panic!("{other:?}"),
     }
     signal(&first, "KILL");
     let _ = tokio::task::spawn_blocking(move || first.wait_with_output())

@@ -1,0 +1,182 @@
+//! `kill -9` at each step of a row's life, then the same command again: a fake API holds each
+//! step open (the submit read but no job made; the job made but not answered; the first poll)
+//! and says when a run reached it, so the kill lands exactly there. After the resume every lead
+//! has at most one job at the server, and every row that shows a task id holds its own lead's.
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use common::*;
+use serde_json::{Value, json};
+
+/// Where the fake holds a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// Submits are read and never answered; no job is made.
+    BeforeJob,
+    /// Submits make their job and are never answered.
+    AfterJob,
+    /// Submits are answered; polls are never answered.
+    AtFirstPoll,
+    /// Everything is answered; jobs are completed at once.
+    Open,
+}
+
+struct Gate {
+    step: Mutex<Step>,
+    /// Requests held so far.
+    held: Mutex<usize>,
+    /// Task id to lead (canonical), in order of creation.
+    jobs: Mutex<Vec<(String, String)>>,
+    results: Mutex<HashMap<String, Value>>,
+}
+
+async fn submit(State(gate): State<Arc<Gate>>, body: axum::body::Bytes) -> Response {
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let step = *gate.step.lock().unwrap();
+    if step == Step::BeforeJob {
+        *gate.held.lock().unwrap() += 1;
+        return std::future::pending().await;
+    }
+    let lead = body["lead_info"].clone();
+    let id = {
+        let mut jobs = gate.jobs.lock().unwrap();
+        let id = format!("job-{}", jobs.len() + 1);
+        jobs.push((id.clone(), lead_key(&lead)));
+        id
+    };
+    gate.results.lock().unwrap().insert(
+        id.clone(),
+        json!({"notes": "held", "structured_data": {"email": lead.get("email").cloned().unwrap_or(json!("")), "title": format!("answer for {}", lead_key(&lead))}, "references": {}, "confidence_score": 5.0}),
+    );
+    if step == Step::AfterJob {
+        *gate.held.lock().unwrap() += 1;
+        return std::future::pending().await;
+    }
+    axum::Json(json!({"task_id": id, "status": "pending"})).into_response()
+}
+
+async fn status(State(gate): State<Arc<Gate>>, UrlPath(id): UrlPath<String>) -> Response {
+    let known = gate.results.lock().unwrap().contains_key(&id);
+    // The key check asks about an id no job has: answered at once.
+    if known && *gate.step.lock().unwrap() == Step::AtFirstPoll {
+        *gate.held.lock().unwrap() += 1;
+        return std::future::pending().await;
+    }
+    match gate.results.lock().unwrap().get(&id).cloned() {
+        Some(result) => {
+            axum::Json(json!({"status": "completed", "result": result})).into_response()
+        }
+        None => (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({"detail": "Job not found"})),
+        )
+            .into_response(),
+    }
+}
+
+async fn start(step: Step) -> (Arc<Gate>, String) {
+    let gate = Arc::new(Gate {
+        step: Mutex::new(step),
+        held: Mutex::new(0),
+        jobs: Mutex::new(Vec::new()),
+        results: Mutex::new(HashMap::new()),
+    });
+    let app = Router::new()
+        .route("/enrich-lead-async", post(submit))
+        .route("/job-status/{id}", get(status))
+        .with_state(Arc::clone(&gate));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (gate, url)
+}
+
+/// Runs 3 rows (all in flight at once) until the fake holds them at `step`, kills the run,
+/// opens the gate and runs the same command again; returns the resumed run's rows, its exit
+/// code, and the jobs at the server.
+async fn kill_at(step: Step) -> (Vec<Value>, Option<i32>, Vec<(String, String)>) {
+    let (gate, url) = start(step).await;
+    let (dir, _) = csv_workdir(3);
+    let args = ["leads.csv", "--fields", "fields.json", "-o", "out.jsonl"];
+    let child = spawn(command_for(&url, "fake-key", dir.path(), &args));
+    wait_until(
+        &format!("3 requests held at {step:?}"),
+        Duration::from_secs(120),
+        || *gate.held.lock().unwrap() >= 3,
+    )
+    .await;
+    signal(&child, "KILL");
+    let _ = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap();
+    *gate.step.lock().unwrap() = Step::Open;
+    let out = run(command_for(&url, "fake-key", dir.path(), &args)).await;
+    let rows = jsonl_rows(&dir.path().join("out.jsonl"));
+    assert_eq!(rows.len(), 3, "{}", stderr(&out));
+    let jobs = gate.jobs.lock().unwrap().clone();
+    // Never a second job for a lead, and a shown task id is the row's own lead's job.
+    for row in &rows {
+        let own = lead_key(&row["lead"]);
+        let made = jobs.iter().filter(|(_, lead)| *lead == own).count();
+        assert!(made <= 1, "{step:?}: {made} jobs for {row}");
+        if let Some(task) = row["task_id"].as_str() {
+            assert!(
+                jobs.iter().any(|(id, lead)| id == task && *lead == own),
+                "{step:?}: {row}"
+            );
+        }
+    }
+    (rows, out.status.code(), jobs)
+}
+
+/// Killed while the submits were under way and no job existed: the rows are `unknown` (the
+/// run cannot know the server made nothing), nothing is sent again, and no job appears.
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_before_the_server_made_the_jobs() {
+    let (rows, code, jobs) = kill_at(Step::BeforeJob).await;
+    assert_eq!(code, Some(3));
+    assert!(jobs.is_empty(), "{jobs:?}");
+    for row in &rows {
+        assert_eq!(row["status"], "unknown", "{row}");
+        assert_eq!(row["error_class"], "interrupted", "{row}");
+    }
+}
+
+/// Killed after the server made the jobs and before their task ids came back: `unknown`, and
+/// not paid for again.
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_after_the_server_made_the_jobs_before_their_ids_came_back() {
+    let (rows, code, jobs) = kill_at(Step::AfterJob).await;
+    assert_eq!(code, Some(3));
+    assert_eq!(jobs.len(), 3);
+    for row in &rows {
+        assert_eq!(row["status"], "unknown", "{row}");
+        assert_eq!(row["error_class"], "interrupted", "{row}");
+    }
+}
+
+/// Killed between the recorded task ids and the first poll: the next run waits for those jobs
+/// and completes every row with its own lead's answer, with no second submit.
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_between_the_recorded_task_ids_and_the_first_poll() {
+    let (rows, code, jobs) = kill_at(Step::AtFirstPoll).await;
+    assert_eq!(code, Some(0));
+    assert_eq!(jobs.len(), 3);
+    for row in &rows {
+        assert_eq!(row["status"], "completed", "{row}");
+        assert_eq!(
+            row["structured_data"]["title"],
+            format!("answer for {}", lead_key(&row["lead"])),
+            "{row}"
+        );
+    }
+}
