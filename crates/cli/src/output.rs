@@ -1,5 +1,6 @@
 //! Writing results from the journal in input order, as JSON Lines or CSV, to a temporary file
-//! that is synced and renamed into place (a reader never sees half an output), or to stdout.
+//! that is locked, synced and renamed into place (a reader never sees half an output, two
+//! writers never mix theirs), or to stdout.
 //! The rows written are counted as they are written, so the summary always matches the file.
 
 use std::fs::File;
@@ -127,7 +128,23 @@ impl Writer {
     ) -> std::io::Result<Self> {
         let (out, file): (Box<dyn Write>, Option<File>) = match &target {
             Target::File(path) => {
-                let file = File::create(Target::temporary(path))?;
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create(true)
+                    .truncate(false)
+                    .open(Target::temporary(path))?;
+                // Two runs writing one output (each with its own journal) would interleave
+                // their bytes in one temporary file: the second one is refused.
+                match file.try_lock() {
+                    Ok(()) => {}
+                    Err(std::fs::TryLockError::WouldBlock) => {
+                        return Err(std::io::Error::other(
+                            "another run is writing this output right now: wait for it to finish, or name another output (the journal keeps every answer)",
+                        ));
+                    }
+                    Err(std::fs::TryLockError::Error(err)) => return Err(err),
+                }
+                file.set_len(0)?;
                 (Box::new(file.try_clone()?), Some(file))
             }
             Target::Stdout => (Box::new(std::io::stdout()), None),

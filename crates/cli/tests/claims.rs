@@ -427,3 +427,52 @@ async fn a_disk_full_while_writing_the_output_loses_nothing_and_leaves_nothing_h
     assert_eq!(rows.len(), 300);
     assert!(rows.iter().all(|r| r["status"] == "completed"));
 }
+
+/// Two runs writing one output at once (each with its own journal) would mix their bytes in
+/// one temporary file: the one that finds the output being written exits 5 and changes
+/// nothing; its answers are in its journal, and the next run writes them.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_output_being_written_by_another_run_is_left_to_it() {
+    let (dir, _) = csv_workdir(4);
+    std::fs::write(dir.path().join("out.jsonl"), "the other run's output\n").unwrap();
+    let partial = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(dir.path().join("out.jsonl.partial"))
+        .unwrap();
+    partial.try_lock().unwrap();
+    std::io::Write::write_all(&mut &partial, b"half of the other run's rows").unwrap();
+    let args = [
+        "leads.csv",
+        "--fields",
+        "fields.json",
+        "-o",
+        "out.jsonl",
+        "--quiet",
+    ];
+    let out = run(offline(dir.path(), &args)).await;
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("another run is writing this output"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("out.jsonl.partial")).unwrap(),
+        "half of the other run's rows"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("out.jsonl")).unwrap(),
+        "the other run's output\n"
+    );
+    drop(partial);
+    let out = run(offline(dir.path(), &args)).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("0 submits in this run"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(jsonl_rows(&dir.path().join("out.jsonl")).len(), 4);
+}
