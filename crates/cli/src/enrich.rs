@@ -93,7 +93,15 @@ pub async fn enrich(args: EnrichArgs) -> Result<Exit, CliError> {
     drop(ledger);
     drop(connection);
     let exit = Exit::for_run(&run, &written);
-    report::summary(&run, &written, elapsed, &plan.output.name(), exit);
+    let deadline_reached = plan.deadline.is_some_and(|d| started.elapsed() >= d);
+    report::summary(
+        &run,
+        &written,
+        elapsed,
+        &plan.output.name(),
+        exit,
+        deadline_reached,
+    );
     Ok(exit)
 }
 

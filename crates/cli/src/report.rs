@@ -92,8 +92,17 @@ pub fn synced(report: &SyncReport, ledger: &Ledger, verbose: bool) {
     }
 }
 
-/// The summary, and what to do next.
-pub fn summary(report: &RunReport, written: &Counts, elapsed: Duration, output: &str, exit: Exit) {
+/// The summary, and what to do next. `deadline_reached` says whether the run's deadline had
+/// come when it ended (a run can stop earlier for it: a wait the server asked for would have
+/// outlasted it).
+pub fn summary(
+    report: &RunReport,
+    written: &Counts,
+    elapsed: Duration,
+    output: &str,
+    exit: Exit,
+    deadline_reached: bool,
+) {
     let memory = peak_memory_mib()
         .map(|m| format!(", peak memory {m:.1} MiB"))
         .unwrap_or_default();
@@ -132,7 +141,13 @@ pub fn summary(report: &RunReport, written: &Counts, elapsed: Duration, output: 
         );
     }
     if report.deadline_passed {
-        eprintln!("the deadline passed before every row was done");
+        if deadline_reached {
+            eprintln!("the deadline passed before every row was done");
+        } else {
+            eprintln!(
+                "stopped before the deadline: a wait the server asked for (Retry-After) or the rate limit would have ended after it; rows not sent stay pending"
+            );
+        }
     }
     if written.unknown > 0 {
         eprintln!(
