@@ -26,6 +26,8 @@ enum Step {
     AfterJob,
     /// Submits are answered; polls are never answered.
     AtFirstPoll,
+    /// Submits make their job and are answered once `release` says so.
+    Slow,
     /// Everything is answered; jobs are completed at once.
     Open,
 }
@@ -37,6 +39,7 @@ struct Gate {
     /// Task id to lead (canonical), in order of creation.
     jobs: Mutex<Vec<(String, String)>>,
     results: Mutex<HashMap<String, Value>>,
+    release: tokio::sync::watch::Sender<bool>,
 }
 
 async fn submit(State(gate): State<Arc<Gate>>, body: axum::body::Bytes) -> Response {
@@ -60,6 +63,11 @@ async fn submit(State(gate): State<Arc<Gate>>, body: axum::body::Bytes) -> Respo
     if step == Step::AfterJob {
         *gate.held.lock().unwrap() += 1;
         return std::future::pending().await;
+    }
+    if step == Step::Slow {
+        let mut released = gate.release.subscribe();
+        *gate.held.lock().unwrap() += 1;
+        let _ = released.wait_for(|open| *open).await;
     }
     axum::Json(json!({"task_id": id, "status": "pending"})).into_response()
 }
@@ -89,6 +97,7 @@ async fn start(step: Step) -> (Arc<Gate>, String) {
         held: Mutex::new(0),
         jobs: Mutex::new(Vec::new()),
         results: Mutex::new(HashMap::new()),
+        release: tokio::sync::watch::channel(false).0,
     });
     let app = Router::new()
         .route("/enrich-lead-async", post(submit))
@@ -176,6 +185,70 @@ async fn killed_between_the_recorded_task_ids_and_the_first_poll() {
         assert_eq!(
             row["structured_data"]["title"],
             format!("answer for {}", lead_key(&row["lead"])),
+            "{row}"
+        );
+    }
+}
+
+/// SIGTERM (what a scheduler or `timeout` sends) drains like a first Ctrl-C: no new rows, and
+/// the submits under way get their answers recorded, so that the next run waits for those
+/// jobs instead of finding them `unknown`.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_lets_the_submits_under_way_settle() {
+    let (gate, url) = start(Step::Slow).await;
+    let (dir, _) = csv_workdir(5);
+    let args = [
+        "leads.csv",
+        "--fields",
+        "fields.json",
+        "-o",
+        "out.jsonl",
+        "-j",
+        "3",
+    ];
+    let mut command = command_for(&url, "fake-key", dir.path(), &args);
+    command
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    let lines = Lines::follow(&mut child);
+    wait_until("3 submits held", Duration::from_secs(120), || {
+        *gate.held.lock().unwrap() >= 3
+    })
+    .await;
+    signal(&child, "TERM");
+    wait_until("the drain", Duration::from_secs(60), || {
+        lines.any(|l| l.contains("letting requests in flight settle"))
+    })
+    .await;
+    gate.release.send_replace(true);
+    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(status.code(), Some(130), "{}", lines.text());
+    let rows = jsonl_rows(&dir.path().join("out.jsonl"));
+    let states: Vec<&str> = rows.iter().map(|r| r["status"].as_str().unwrap()).collect();
+    assert_eq!(
+        states.iter().filter(|s| **s == "submitted").count(),
+        3,
+        "the three submits under way were recorded: {states:?}"
+    );
+    assert_eq!(
+        states.iter().filter(|s| **s == "pending").count(),
+        2,
+        "{states:?}"
+    );
+    *gate.step.lock().unwrap() = Step::Open;
+    let out = run(command_for(&url, "fake-key", dir.path(), &args)).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let jobs = gate.jobs.lock().unwrap().clone();
+    assert_eq!(jobs.len(), 5, "one job per row: {jobs:?}");
+    for row in jsonl_rows(&dir.path().join("out.jsonl")) {
+        let task = row["task_id"].as_str().unwrap();
+        assert!(
+            jobs.iter()
+                .any(|(id, lead)| id == task && *lead == lead_key(&row["lead"])),
             "{row}"
         );
     }
