@@ -94,15 +94,7 @@ pub async fn enrich(args: EnrichArgs) -> Result<Exit, CliError> {
     drop(ledger);
     drop(connection);
     let exit = Exit::for_run(&run, &written);
-    let deadline_reached = plan.deadline.is_some_and(|d| started.elapsed() >= d);
-    report::summary(
-        &run,
-        &written,
-        elapsed,
-        &plan.output.name(),
-        exit,
-        deadline_reached,
-    );
+    report::summary(&run, &written, elapsed, &plan.output.name(), exit);
     Ok(exit)
 }
 

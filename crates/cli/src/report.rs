@@ -92,17 +92,8 @@ pub fn synced(report: &SyncReport, ledger: &Ledger, verbose: bool) {
     }
 }
 
-/// The summary, and what to do next. `deadline_reached` says whether the run's deadline had
-/// come when it ended (a run can stop earlier for it: a wait the server asked for would have
-/// outlasted it).
-pub fn summary(
-    report: &RunReport,
-    written: &Counts,
-    elapsed: Duration,
-    output: &str,
-    exit: Exit,
-    deadline_reached: bool,
-) {
+/// The summary, and what to do next.
+pub fn summary(report: &RunReport, written: &Counts, elapsed: Duration, output: &str, exit: Exit) {
     let memory = peak_memory_mib()
         .map(|m| format!(", peak memory {m:.1} MiB"))
         .unwrap_or_default();
@@ -141,13 +132,11 @@ pub fn summary(
         );
     }
     if report.deadline_passed {
-        if deadline_reached {
-            eprintln!("the deadline passed before every row was done");
-        } else {
-            eprintln!(
-                "stopped before the deadline: a wait the server asked for (Retry-After) or the rate limit would have ended after it; rows not sent stay pending"
-            );
-        }
+        // A run stops for its deadline when it comes, when it is too near for a submit, and
+        // when a wait the server asked for would outlast it (which can be long before it).
+        eprintln!(
+            "stopped by the deadline before every row was done: it came, or a wait the server asked for (Retry-After) or the rate limit would have outlasted it; rows not sent stay pending"
+        );
     }
     if written.unknown > 0 {
         eprintln!(

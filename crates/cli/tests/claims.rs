@@ -26,7 +26,7 @@ async fn past_the_deadline_exit_3_and_the_same_command_without_it_resumes() {
     let out = run(command(&emulator, dir.path(), &with_deadline)).await;
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("the deadline passed"),
+        stderr(&out).contains("stopped by the deadline"),
         "{}",
         stderr(&out)
     );

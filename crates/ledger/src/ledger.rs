@@ -66,14 +66,17 @@ impl OpenOptions {
     }
 
     /// Moves a ledger bound to another server or key to this one: finished rows are kept,
-    /// rows whose jobs live on the old binding become `unknown`.
+    /// rows whose jobs live on the old binding become `unknown`. Never between an in-process
+    /// emulator and a server ([`LedgerError::EmulatorAndServer`]): the emulator's answers are
+    /// made up.
     pub fn rebind(mut self, rebind: bool) -> Self {
         self.rebind = rebind;
         self
     }
 
     /// Opens to look only (a dry run): the binding is still checked, and nothing is written:
-    /// no repair of a stopped run, no new binding. Run nothing with a ledger opened so.
+    /// no repair of a stopped run (rows left `submitting` stay so), no new binding. Run nothing
+    /// with a ledger opened so.
     pub fn inspect(mut self, inspect: bool) -> Self {
         self.inspect = inspect;
         self
@@ -304,9 +307,9 @@ fn unix_seconds() -> u64 {
 
 impl Ledger {
     /// Opens (or creates) the ledger at `path` for requests made with `client`: takes the
-    /// lock beside it (refused at once, naming the holder, when another process has it),
-    /// checks the binding to the client's server and the key in `options`, and repairs what a
-    /// stopped run left.
+    /// lock beside it (refused at once, naming the holder, when another process has it, however
+    /// the path is spelled), refuses a file with two names (hard links), checks the binding to
+    /// the client's server and the key in `options`, and repairs what a stopped run left.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
