@@ -460,6 +460,19 @@ fn help_documents_the_exit_codes() {
     ] {
         assert!(help.contains(name), "{name} missing from --help");
     }
+    // The defaults the README states.
+    let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    for (flag, default) in [
+        ("--jobs", "[default: 16]"),
+        ("--job-timeout", "[default: 20m]"),
+        ("--status-every", "[default: 5s]"),
+    ] {
+        let at = flat.find(flag).unwrap_or_else(|| panic!("{flag}: {help}"));
+        let next = flat[at + flag.len()..]
+            .find(" --")
+            .map_or(flat.len(), |n| at + flag.len() + n);
+        assert!(flat[at..next].contains(default), "{flag} {default}: {help}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

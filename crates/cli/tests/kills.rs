@@ -253,3 +253,41 @@ async fn sigterm_lets_the_submits_under_way_settle() {
         );
     }
 }
+
+/// After a stop, submits under way get 10 s to answer (`RunOptions::drain_grace`); a submit
+/// still unanswered then is recorded `unknown` (a job may exist), and the run ends by itself.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_submit_unanswered_through_the_drain_grace_is_unknown() {
+    let (gate, url) = start(Step::AfterJob).await;
+    let (dir, _) = csv_workdir(2);
+    let args = ["leads.csv", "--fields", "fields.json", "-o", "out.jsonl"];
+    let child = spawn(command_for(&url, "fake-key", dir.path(), &args));
+    wait_until("2 submits held", Duration::from_secs(120), || {
+        *gate.held.lock().unwrap() >= 2
+    })
+    .await;
+    let stopped = std::time::Instant::now();
+    signal(&child, "INT");
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        stopped.elapsed() >= Duration::from_secs(10),
+        "the grace is 10 s: {:?}",
+        stopped.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    for row in jsonl_rows(&dir.path().join("out.jsonl")) {
+        assert_eq!(row["status"], "unknown", "{row}");
+        assert_eq!(row["error_class"], "maybe-submitted", "{row}");
+        assert!(
+            row["error"]
+                .as_str()
+                .unwrap()
+                .contains("interrupted while the submit was under way"),
+            "{row}"
+        );
+    }
+    assert_eq!(gate.jobs.lock().unwrap().len(), 2);
+}

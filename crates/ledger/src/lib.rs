@@ -95,6 +95,11 @@
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+/// The README's code blocks, compiled as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 mod api;
 mod binding;
 mod canonical;

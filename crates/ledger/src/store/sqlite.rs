@@ -772,6 +772,53 @@ mod tests {
         assert_eq!(store.counts(3).unwrap().total(), 0);
     }
 
+    /// The `submitting` mark is committed with `synchronous = FULL` and the commits around it
+    /// without: read from the statements SQLite runs.
+    #[test]
+    fn the_submitting_mark_alone_is_committed_with_full_sync() {
+        static LOG: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+        fn log(sql: &str) {
+            LOG.lock().unwrap().push(sql.trim().to_owned());
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let mut store =
+            SqliteStore::open(&dir.path().join("l.sqlite"), Durability::SubmitsFull).unwrap();
+        store
+            .sync(
+                1,
+                &mut [row("a", 1), row("b", 2)].into_iter(),
+                &Resend::default(),
+                true,
+            )
+            .unwrap();
+        let ids: Vec<RowId> = store.work(1).unwrap().iter().map(|w| w.id).collect();
+        store.connection.trace(Some(log));
+        store.mark_submitting(&ids).unwrap();
+        store
+            .record(
+                ids[0],
+                &Change::Submitted {
+                    task_id: "t-a".into(),
+                },
+            )
+            .unwrap();
+        store.connection.trace(None);
+        let log = LOG.lock().unwrap().clone();
+        let at = |what: &str, from: usize| {
+            log.iter()
+                .skip(from)
+                .position(|s| s.contains(what))
+                .map(|i| i + from)
+                .unwrap_or_else(|| panic!("no `{what}` after {from} in {log:#?}"))
+        };
+        let full = at("PRAGMA synchronous = FULL", 0);
+        let mark = at("state = 'submitting'", full);
+        let commit = at("COMMIT", mark);
+        let normal = at("PRAGMA synchronous = NORMAL", commit);
+        let submitted = at("state = 'submitted'", normal);
+        assert!(full < mark && mark < commit && commit < normal && normal < submitted);
+    }
+
     #[test]
     fn a_second_connection_is_refused_while_the_first_is_open() {
         let dir = tempfile::tempdir().unwrap();
