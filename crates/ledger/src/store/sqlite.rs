@@ -777,8 +777,10 @@ mod tests {
     #[test]
     fn the_submitting_mark_alone_is_committed_with_full_sync() {
         static LOG: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
-        fn log(sql: &str) {
-            LOG.lock().unwrap().push(sql.trim().to_owned());
+        fn log(event: rusqlite::trace::TraceEvent<'_>) {
+            if let rusqlite::trace::TraceEvent::Stmt(_, sql) = event {
+                LOG.lock().unwrap().push(sql.trim().to_owned());
+            }
         }
         let dir = tempfile::tempdir().unwrap();
         let mut store =
@@ -792,7 +794,10 @@ mod tests {
             )
             .unwrap();
         let ids: Vec<RowId> = store.work(1).unwrap().iter().map(|w| w.id).collect();
-        store.connection.trace(Some(log));
+        store.connection.trace_v2(
+            rusqlite::trace::TraceEventCodes::SQLITE_TRACE_STMT,
+            Some(log),
+        );
         store.mark_submitting(&ids).unwrap();
         store
             .record(
@@ -802,7 +807,9 @@ mod tests {
                 },
             )
             .unwrap();
-        store.connection.trace(None);
+        store
+            .connection
+            .trace_v2(rusqlite::trace::TraceEventCodes::SQLITE_TRACE_STMT, None);
         let log = LOG.lock().unwrap().clone();
         let at = |what: &str, from: usize| {
             log.iter()
