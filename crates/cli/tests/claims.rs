@@ -223,6 +223,26 @@ async fn retry_failed_and_resubmit_unknown_send_exactly_the_rows_they_name() {
         assert_eq!(added, usize::from(failed.contains(&key)), "{row}");
     }
 
+    // Naming rows that are not unknown is a usage mistake (exit 2) that names each of them,
+    // and nothing is sent.
+    let completed = rows
+        .iter()
+        .find(|r| r["status"] == "completed")
+        .map(|r| r["row"].to_string())
+        .unwrap();
+    let named = format!("--resubmit-unknown={completed},999");
+    let mut wrong = args.to_vec();
+    wrong.push(&named);
+    let out = run(command(&emulator, dir.path(), &wrong)).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("row {completed} is completed, not unknown"))
+            && stderr(&out).contains("row 999 is not in this input"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(jobs_per_lead(&emulator), jobs, "nothing sent");
+
     let mut resend = args.to_vec();
     resend.push("--resubmit-unknown");
     let out = run(command(&emulator, dir.path(), &resend)).await;

@@ -605,7 +605,15 @@ impl Ledger {
         if let Some(failure) = failure {
             return Err(failure);
         }
-        let counts = result.map_err(|source| self.store_error(source))?;
+        let counts = result.map_err(|source| {
+            if source.message.starts_with(crate::store::RESEND_REFUSED) {
+                LedgerError::Usage {
+                    message: source.message,
+                }
+            } else {
+                self.store_error(source)
+            }
+        })?;
         if !options.dry_run {
             self.generation = generation;
         }

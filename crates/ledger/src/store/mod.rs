@@ -12,6 +12,9 @@ use crate::state::{ErrorClass, RowState};
 /// The message of a store that another connection holds.
 pub(crate) const BUSY: &str = "another process has the file open";
 
+/// How a sync refused rows named to be sent again (a usage mistake, not a storage failure).
+pub(crate) const RESEND_REFUSED: &str = "cannot resubmit as asked";
+
 /// A row's storage id.
 pub type RowId = i64;
 

@@ -415,7 +415,8 @@ impl Store for SqliteStore {
                 }
                 if !problems.is_empty() {
                     return Err(StoreError::new(format!(
-                        "cannot resubmit as asked: {}",
+                        "{}: {}",
+                        super::RESEND_REFUSED,
                         problems.join("; ")
                     )));
                 }
