@@ -128,11 +128,13 @@ impl Writer {
     ) -> std::io::Result<Self> {
         let (out, file): (Box<dyn Write>, Option<File>) = match &target {
             Target::File(path) => {
-                let file = std::fs::OpenOptions::new()
-                    .write(true)
-                    .create(true)
-                    .truncate(false)
-                    .open(Target::temporary(path))?;
+                let mut options = std::fs::OpenOptions::new();
+                options.write(true).create(true).truncate(false);
+                // Leads and answers are personal data: a new output is its owner's to read; one
+                // that exists keeps the permissions it was given.
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+                let file = options.open(Target::temporary(path))?;
                 // Two runs writing one output (each with its own journal) would interleave
                 // their bytes in one temporary file: the second one is refused.
                 match file.try_lock() {
@@ -145,6 +147,11 @@ impl Writer {
                     Err(std::fs::TryLockError::Error(err)) => return Err(err),
                 }
                 file.set_len(0)?;
+                let permissions = match std::fs::metadata(path) {
+                    Ok(existing) => existing.permissions(),
+                    Err(_) => private(file.metadata()?.permissions()),
+                };
+                file.set_permissions(permissions)?;
                 (Box::new(file.try_clone()?), Some(file))
             }
             Target::Stdout => (Box::new(std::io::stdout()), None),
@@ -257,6 +264,19 @@ impl Writer {
         self.done = true;
         Ok(self.written)
     }
+}
+
+/// Permissions for the owner alone.
+fn private(permissions: std::fs::Permissions) -> std::fs::Permissions {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mut permissions = permissions;
+        permissions.set_mode(0o600);
+        permissions
+    }
+    #[cfg(not(unix))]
+    permissions
 }
 
 /// A value as one CSV cell: text as is, lists and dicts as JSON text, null empty; text that a

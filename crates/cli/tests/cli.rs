@@ -566,3 +566,38 @@ async fn formula_cells_are_inert_in_csv_and_exact_in_jsonl() {
     assert_eq!(rows[0]["lead"]["note"], formula);
     assert_eq!(rows[0]["structured_data"]["note"], formula);
 }
+
+/// Leads and answers are personal data: a new output and journal are their owner's alone; an
+/// output that exists keeps the permissions it was given.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_output_and_journal_are_their_owners_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode =
+        |path: std::path::PathBuf| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let dir = workdir();
+    let (csv, _, _) = leads(3);
+    std::fs::write(dir.path().join("leads.csv"), csv).unwrap();
+    std::fs::write(dir.path().join("fields.json"), FIELDS).unwrap();
+    let args = [
+        "leads.csv",
+        "--fields",
+        "fields.json",
+        "-o",
+        "out.csv",
+        "--quiet",
+    ];
+    let out = run(offline(dir.path(), &args)).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(mode(dir.path().join("out.csv")), 0o600);
+    assert_eq!(mode(dir.path().join("out.csv.journal.sqlite")), 0o600);
+    assert_eq!(mode(dir.path().join("out.csv.journal.sqlite.lock")), 0o600);
+    std::fs::set_permissions(
+        dir.path().join("out.csv"),
+        std::fs::Permissions::from_mode(0o640),
+    )
+    .unwrap();
+    let out = run(offline(dir.path(), &args)).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(mode(dir.path().join("out.csv")), 0o640);
+}

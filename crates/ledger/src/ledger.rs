@@ -299,6 +299,24 @@ fn single_name(path: &Path) -> Result<(), LedgerError> {
     Ok(())
 }
 
+/// Creates a missing ledger file readable by its owner only: it holds leads and answers, which
+/// are personal data (SQLite gives its `-wal` file the same permissions). An existing file
+/// keeps its own.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(err) => Err(err),
+    }
+}
+
 fn unix_seconds() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -356,6 +374,10 @@ impl Ledger {
         // One lock whatever the spelling: a symlink, `./x/../`, relative or absolute.
         let lock = LedgerLock::acquire(&LedgerLock::path_for(&crate::lock::resolved(path)))?;
         single_name(path)?;
+        create_private(path).map_err(|source| LedgerError::Store {
+            path: path.to_owned(),
+            source: StoreError::new(format!("cannot create the file: {source}")),
+        })?;
         let store = SqliteStore::open(path, options.durability).map_err(|source| {
             if source.message == crate::store::BUSY {
                 LedgerError::Locked(LockError::HeldByUnknown {

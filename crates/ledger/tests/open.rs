@@ -246,3 +246,26 @@ fn a_ledger_never_moves_between_an_emulator_and_a_server_even_when_rebound() {
     .unwrap();
     assert_eq!(moved.opened().rebound.as_ref().map(|(_, n)| *n), Some(2));
 }
+
+/// Leads and answers are personal data: a new ledger, its `-wal` and its lock file are their
+/// owner's alone; a ledger file that exists keeps the permissions it was given.
+#[cfg(unix)]
+#[test]
+fn a_new_ledger_is_its_owners_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("private.ledger");
+    let mut ledger = open(&path, server(), OpenOptions::api_key("sk-one")).unwrap();
+    ledger.sync(rows(), &SyncOptions::default()).unwrap();
+    assert_eq!(mode(&path), 0o600);
+    assert_eq!(mode(&dir.path().join("private.ledger-wal")), 0o600);
+    assert_eq!(mode(&dir.path().join("private.ledger.lock")), 0o600);
+    drop(ledger);
+
+    let shared = dir.path().join("shared.ledger");
+    drop(open(&shared, server(), OpenOptions::api_key("sk-one")).unwrap());
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o640)).unwrap();
+    drop(open(&shared, server(), OpenOptions::api_key("sk-one")).unwrap());
+    assert_eq!(mode(&shared), 0o640);
+}
