@@ -95,12 +95,7 @@ pub struct Plan {
 /// Reads and checks the `struct` payload file.
 pub fn load_fields(path: &Path) -> Result<Schema, CliError> {
     let bad = |message: String| CliError::Usage(message);
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        bad(format!(
-            "cannot read the fields file {}: {e}",
-            path.display()
-        ))
-    })?;
+    let text = read_small(path, "the fields file")?;
     let value: Value = serde_json::from_str(&text).map_err(|e| {
         bad(format!(
             "{}: line {}: not valid JSON: {e}",
@@ -116,6 +111,32 @@ pub fn load_fields(path: &Path) -> Result<Schema, CliError> {
         )));
     }
     Ok(schema)
+}
+
+/// The most bytes read from a small JSON file the user names (the fields, a lead): far more
+/// than any `struct` object, and a bound on what a wrong path (`/dev/zero`) can cost.
+pub const SMALL_FILE_LIMIT: u64 = 8 << 20;
+
+/// Reads a small text file whole, refusing one larger than [`SMALL_FILE_LIMIT`].
+pub fn read_small(path: &Path, what: &str) -> Result<String, CliError> {
+    use std::io::Read;
+    let unreadable =
+        |e: std::io::Error| CliError::Usage(format!("cannot read {what} {}: {e}", path.display()));
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .map_err(unreadable)?
+        .take(SMALL_FILE_LIMIT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > SMALL_FILE_LIMIT {
+        return Err(CliError::Usage(format!(
+            "{what} {} is larger than {} MiB: name the JSON file itself",
+            path.display(),
+            SMALL_FILE_LIMIT >> 20
+        )));
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| CliError::Usage(format!("{what} {} is not UTF-8 text", path.display())))
 }
 
 fn default_output(input: &Path) -> PathBuf {
@@ -406,6 +427,17 @@ mod tests {
                 .contains("not a row number")
         );
         assert!(unknown_rows(Some("0"), false).is_err());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn an_endless_fields_file_is_refused_after_a_bounded_read() {
+        let err = load_fields(Path::new("/dev/zero")).unwrap_err().to_string();
+        assert!(err.contains("is larger than 8 MiB"), "{err}");
+        let err = load_fields(Path::new("/nonexistent/fields.json"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("cannot read the fields file"), "{err}");
     }
 
     #[test]
