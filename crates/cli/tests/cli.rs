@@ -601,3 +601,44 @@ async fn a_new_output_and_journal_are_their_owners_alone() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(mode(dir.path().join("out.csv")), 0o640);
 }
+
+/// On a terminal (a pseudo-terminal from `script`), the run shows an indicatif bar with done /
+/// total, in flight, failed, unknown, rate and ETA, instead of the plain status line, and ends
+/// with the summary.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_terminal_shows_the_progress_bar() {
+    if Command::new("script").arg("--version").output().is_err() {
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            b"note: no `script` here to make a terminal: the progress bar check is skipped\n",
+        );
+        return;
+    }
+    let dir = workdir();
+    let (csv, _, _) = leads(6);
+    std::fs::write(dir.path().join("leads.csv"), csv).unwrap();
+    std::fs::write(dir.path().join("fields.json"), FIELDS).unwrap();
+    let line = format!(
+        "{BIN} enrich leads.csv --fields fields.json -o out.jsonl --emulator --emulator-latency 500ms -j 2 --status-every 100ms"
+    );
+    let mut command = Command::new("script");
+    command
+        .args(["-qec", &line, "/dev/null"])
+        .current_dir(dir.path())
+        .env_remove("RUST_LOG")
+        .env("TERM", "xterm");
+    let out = run(command).await;
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        screen.contains("/6 ") && screen.contains("in flight, 0 failed, 0 unknown"),
+        "{screen}"
+    );
+    assert!(screen.contains("/s, ETA"), "{screen}");
+    assert!(
+        !screen.contains("done, "),
+        "a terminal gets the bar, not the status line: {screen}"
+    );
+    assert!(screen.contains("6 rows: 6 completed"), "{screen}");
+}
