@@ -264,3 +264,35 @@ async fn task_ids_are_percent_encoded_in_paths() {
     }
     assert_eq!(paths.lock().unwrap().len(), 4);
 }
+
+/// A 2xx submit answer whose task id cannot be valid (`..`, 300 characters, a space, nothing,
+/// not a string) started a job whose id is unknown: `MaybeSubmitted`, never a request with it.
+#[tokio::test]
+async fn a_submit_answered_with_an_impossible_task_id_may_have_started_a_job() {
+    let long = "x".repeat(300);
+    for id in [
+        json!(".."),
+        json!(long),
+        json!("two words"),
+        json!(""),
+        json!(7),
+    ] {
+        let hits = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::clone(&hits);
+        let answer = json!({"task_id": id, "status": "pending"});
+        let base = serve(axum::Router::new().fallback(move || {
+            let seen = Arc::clone(&seen);
+            let answer = answer.clone();
+            async move {
+                seen.fetch_add(1, Ordering::SeqCst);
+                axum::Json(answer)
+            }
+        }))
+        .await;
+        let err = within("submit", client(&base).submit(&request()))
+            .await
+            .unwrap_err();
+        assert!(err.is_maybe_submitted(), "{id}: {err:?}");
+        assert_eq!(hits.load(Ordering::SeqCst), 1, "{id}: one request only");
+    }
+}
