@@ -128,6 +128,38 @@ async fn kill_at(step: Step) -> (Vec<Value>, Option<i32>, Vec<(String, String)>)
         .await
         .unwrap();
     *gate.step.lock().unwrap() = Step::Open;
+    // A dry run in between sends nothing and repairs nothing in the journal.
+    let states = || {
+        let journal =
+            rusqlite::Connection::open(dir.path().join("out.jsonl.journal.sqlite")).unwrap();
+        let mut statement = journal
+            .prepare("SELECT state FROM rows ORDER BY position")
+            .unwrap();
+        statement
+            .query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap()
+    };
+    let before = states();
+    let held = if step == Step::AtFirstPoll {
+        "submitted"
+    } else {
+        "submitting"
+    };
+    assert_eq!(before, [held; 3], "{step:?}");
+    let jobs = gate.jobs.lock().unwrap().len();
+    let mut dry = args.to_vec();
+    dry.push("--dry-run");
+    let out = run(command_for(&url, "fake-key", dir.path(), &dry)).await;
+    assert_eq!(out.status.code(), Some(0), "{step:?}: {}", stderr(&out));
+    assert_eq!(states(), before, "{step:?}: the dry run wrote nothing");
+    assert_eq!(
+        gate.jobs.lock().unwrap().len(),
+        jobs,
+        "{step:?}: nothing sent"
+    );
+
     let out = run(command_for(&url, "fake-key", dir.path(), &args)).await;
     let rows = jsonl_rows(&dir.path().join("out.jsonl"));
     assert_eq!(rows.len(), 3, "{}", stderr(&out));
