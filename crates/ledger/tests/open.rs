@@ -269,3 +269,67 @@ fn a_new_ledger_is_its_owners_alone() {
     drop(open(&shared, server(), OpenOptions::api_key("sk-one")).unwrap());
     assert_eq!(mode(&shared), 0o640);
 }
+
+/// Bytes that are not a ledger, a damaged ledger, and a ledger of a later format: each is
+/// refused with a message naming the file, before any request, and nothing panics.
+#[test]
+fn damaged_and_foreign_files_are_refused_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.ledger");
+    {
+        let mut ledger = open(&good, server(), OpenOptions::api_key("sk-one")).unwrap();
+        let many: Vec<Result<InputRow, LedgerError>> = (0..400)
+            .map(|i| Ok(InputRow::from_lead(&json!({ "name": format!("Lead {i}") })).unwrap()))
+            .collect();
+        ledger.sync(many, &SyncOptions::default()).unwrap();
+    }
+    let bytes = std::fs::read(&good).unwrap();
+    // Every page but the first (the header and the schema) overwritten.
+    let mut damaged = bytes.clone();
+    for byte in &mut damaged[4096..] {
+        *byte = 0xa5;
+    }
+    let later = dir.path().join("later.ledger");
+    std::fs::write(&later, &bytes).unwrap();
+    {
+        let mut store = SqliteStore::open(&later, Durability::Full).unwrap();
+        store
+            .set_meta(&[("format", "sixtyfour-ledger/99")])
+            .unwrap();
+    }
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "text.ledger",
+            b"name,company\nAda,Kestrel\n".repeat(300),
+            "not a ledger",
+        ),
+        ("damaged.ledger", damaged, "malformed"),
+        ("cut.ledger", bytes[..3000].to_vec(), "malformed"),
+    ];
+    for (name, content, want) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        let api = Arc::new(Counting::default());
+        let err = Ledger::open_with(
+            &path,
+            Arc::clone(&api) as Arc<dyn Api>,
+            server(),
+            template(),
+            OpenOptions::api_key("sk-one"),
+        )
+        .map(|mut ledger| ledger.sync(rows(), &SyncOptions::default()).map(|_| ()))
+        .and_then(|synced| synced)
+        .unwrap_err();
+        assert!(
+            err.to_string().contains(want) && err.to_string().contains(name),
+            "{name}: {err}"
+        );
+        assert_eq!(api.0.load(Ordering::SeqCst), 0);
+    }
+    let err = open(&later, server(), OpenOptions::api_key("sk-one")).unwrap_err();
+    assert!(
+        err.to_string().contains("sixtyfour-ledger/99")
+            && err.to_string().contains("does not read"),
+        "{err}"
+    );
+}
