@@ -43,11 +43,9 @@ async fn past_the_deadline_exit_3_and_the_same_command_without_it_resumes() {
     for (i, row) in rows.iter().enumerate() {
         assert_eq!(row["structured_data"]["title"], titles[i].as_str());
     }
-    assert_eq!(
-        emulator.stats().total_submits(),
-        6,
-        "resumed by waiting, not by sending again"
-    );
+    // Resumed by waiting, not by sending again: one job per row, each the row's own.
+    assert_eq!(assert_one_job_per_row(&rows, &jobs_per_lead(&emulator)), 6);
+    assert_jobs_per_row(&rows, &jobs_per_lead(&emulator), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -109,16 +107,14 @@ async fn other_fields_or_another_research_plan_are_other_work() {
     let args = ["leads.csv", "--fields", "fields.json", "-o", "out.jsonl"];
     let out = run(command(&emulator, dir.path(), &args)).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(emulator.stats().total_submits(), 4);
+    let rows = jsonl_rows(&dir.path().join("out.jsonl"));
+    assert_jobs_per_row(&rows, &jobs_per_lead(&emulator), 1);
     let mut planned = args.to_vec();
     planned.extend(["--research-plan", "Start from the company website."]);
     let out = run(command(&emulator, dir.path(), &planned)).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(
-        emulator.stats().total_submits(),
-        8,
-        "another plan asks something else"
-    );
+    // Another plan asks something else: every row once more.
+    assert_jobs_per_row(&rows, &jobs_per_lead(&emulator), 2);
     std::fs::write(
         dir.path().join("fields.json"),
         r#"{"title": "The individual's job title"}"#,
@@ -126,16 +122,13 @@ async fn other_fields_or_another_research_plan_are_other_work() {
     .unwrap();
     let out = run(command(&emulator, dir.path(), &args)).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(
-        emulator.stats().total_submits(),
-        12,
-        "other fields ask something else"
-    );
+    // Other fields ask something else.
+    assert_jobs_per_row(&rows, &jobs_per_lead(&emulator), 3);
     // Back to the first question: already answered.
     std::fs::write(dir.path().join("fields.json"), FIELDS).unwrap();
     let out = run(command(&emulator, dir.path(), &args)).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(emulator.stats().total_submits(), 12);
+    assert_jobs_per_row(&rows, &jobs_per_lead(&emulator), 3);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -227,6 +227,26 @@ pub fn assert_one_job_per_row(rows: &[Value], jobs: &HashMap<String, Vec<String>
     copies.keys().map(|k| jobs.get(k).map_or(0, Vec::len)).sum()
 }
 
+/// Every row's lead has exactly `n` jobs per copy of it in the rows (counted at the server,
+/// per lead: a row paid twice cannot hide behind a row never sent).
+pub fn assert_jobs_per_row(rows: &[Value], jobs: &HashMap<String, Vec<String>>, n: usize) {
+    let mut copies: HashMap<String, usize> = HashMap::new();
+    for row in rows {
+        *copies.entry(lead_key(&row["lead"])).or_insert(0) += 1;
+    }
+    for row in rows {
+        let key = lead_key(&row["lead"]);
+        let made = jobs.get(&key).map_or(0, Vec::len);
+        assert_eq!(
+            made,
+            n * copies[&key],
+            "row {}: jobs {:?}",
+            row["row"],
+            jobs.get(&key)
+        );
+    }
+}
+
 /// Waits for `condition`, checking every 20 ms, for at most `limit`.
 pub async fn wait_until(what: &str, limit: Duration, mut condition: impl FnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + limit;
