@@ -14,15 +14,16 @@ use sixtyfour_emulator::{Emulator, Faults, Latency};
 #[tokio::test(flavor = "multi_thread")]
 async fn past_the_deadline_exit_3_and_the_same_command_without_it_resumes() {
     let emulator = Emulator::builder()
-        .latency(Latency::Fixed(Duration::from_secs(5)))
+        .latency(Latency::Fixed(Duration::from_secs(20)))
         .spawn()
         .await
         .unwrap();
     let (dir, titles) = csv_workdir(6);
     let args = ["leads.csv", "--fields", "fields.json", "-o", "out.jsonl"];
-    // No submit starts within a second of the deadline: 2 s leave time to send them all.
+    // No submit starts within a second of the deadline: 8 s leave time to send all six even on
+    // a loaded machine, and the jobs take 20 s, so none is done when the deadline comes.
     let mut with_deadline = args.to_vec();
-    with_deadline.extend(["--deadline", "2s"]);
+    with_deadline.extend(["--deadline", "8s"]);
     let out = run(command(&emulator, dir.path(), &with_deadline)).await;
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(

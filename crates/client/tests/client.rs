@@ -542,10 +542,11 @@ async fn enrich_all_never_exceeds_its_concurrency() {
 
 #[tokio::test]
 async fn a_batch_under_the_rate_limit_meets_no_429() {
-    // 100 requests per minute, a minute scaled to 500 ms.
+    // 100 requests per minute, a minute scaled to 5 s: a request every 50 ms, so a late
+    // scheduler bunches arrivals by seconds before the server's burst is spent.
     let emulator = Emulator::builder()
         .rate_limit(Some(100))
-        .time_scale(1.0 / 120.0)
+        .time_scale(1.0 / 12.0)
         .latency(Latency::Fixed(Duration::from_secs(12)))
         .spawn()
         .await
@@ -562,7 +563,7 @@ async fn a_batch_under_the_rate_limit_meets_no_429() {
             max_attempts: 1,
             ..RetryPolicy::default()
         })
-        .rate_limit(Some(RateLimit::new(100, ms(500))))
+        .rate_limit(Some(RateLimit::new(100, ms(5_000))))
         .build()
         .unwrap();
     let requests: Vec<EnrichRequest> = (0..30)

@@ -117,7 +117,7 @@ async fn a_429_pauses_every_request_of_the_client() {
             if counter.fetch_add(1, Ordering::SeqCst) == 0 {
                 (
                     StatusCode::TOO_MANY_REQUESTS,
-                    [(header::RETRY_AFTER, "2")],
+                    [(header::RETRY_AFTER, "8")],
                     "slow down",
                 )
                     .into_response()
@@ -134,8 +134,9 @@ async fn a_429_pauses_every_request_of_the_client() {
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    // Taken before the 429 arrives: the pause it starts ends 2 s after that, so at least 2 s
-    // after this instant, however slowly the machine runs.
+    // Taken before the 429 arrives: the pause it starts ends 8 s after that, so at least 8 s
+    // after this instant, however slowly the machine runs. The next call has 7 s to start
+    // inside the pause.
     let before_429 = Instant::now();
     let first = client
         .job_status(&TaskId::new("a").unwrap())
@@ -152,11 +153,11 @@ async fn a_429_pauses_every_request_of_the_client() {
     assert!(matches!(err, Error::NotSent { .. }), "{err:?}");
     assert_eq!(hits.load(Ordering::SeqCst), 1);
 
-    // Without a deadline it waits out the server's 2 s, then goes.
+    // Without a deadline it waits out the server's 8 s, then goes.
     let status = client.job_status(&TaskId::new("c").unwrap()).await.unwrap();
     assert_eq!(status.state, sixtyfour::JobState::Processing);
     assert!(
-        before_429.elapsed() >= Duration::from_secs(2),
+        before_429.elapsed() >= Duration::from_secs(8),
         "{:?}",
         before_429.elapsed()
     );

@@ -249,6 +249,7 @@ impl Keyring {
 pub struct Keys {
     ring: RwLock<Arc<Keyring>>,
     source: Option<(PathBuf, RwLock<Option<SystemTime>>)>,
+    failed_reloads: std::sync::atomic::AtomicU64,
 }
 
 impl Keys {
@@ -257,6 +258,7 @@ impl Keys {
         Keys {
             ring: RwLock::new(Arc::new(ring)),
             source: None,
+            failed_reloads: Default::default(),
         }
     }
 
@@ -268,6 +270,7 @@ impl Keys {
         Ok(Keys {
             ring: RwLock::new(Arc::new(ring)),
             source: Some((path, RwLock::new(modified))),
+            failed_reloads: Default::default(),
         })
     }
 
@@ -283,10 +286,20 @@ impl Keys {
             return Ok(false);
         };
         let stamp = std::fs::metadata(path).and_then(|m| m.modified()).ok();
-        let ring = Keyring::load(path)?;
+        let ring = Keyring::load(path).inspect_err(|_| {
+            self.failed_reloads
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        })?;
         *self.ring.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(ring);
         *modified.write().unwrap_or_else(|p| p.into_inner()) = stamp;
         Ok(true)
+    }
+
+    /// How many reloads failed (the file could not be read or did not parse) since the start;
+    /// `/metrics` shows it as `sixtyfour_keys_reload_failures_total`.
+    pub fn failed_reloads(&self) -> u64 {
+        self.failed_reloads
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Reloads if the file's modification time changed since the last load.
@@ -455,6 +468,7 @@ sha256 = "{}"
         assert!(keys.current().authenticate("first").is_none());
         std::fs::write(&path, "not toml [").unwrap();
         assert!(keys.reload().is_err());
+        assert_eq!(keys.failed_reloads(), 1);
         assert!(keys.current().authenticate("second").is_some());
         std::fs::remove_dir_all(&dir).ok();
     }

@@ -268,11 +268,33 @@ async fn the_keys_file_reloads_without_a_restart() {
         api.status("sk-first", "x").await.0,
         StatusCode::UNAUTHORIZED
     );
-    // A broken file keeps the keys in force.
+    // A broken file keeps the keys in force: once the server has tried to read it (its failed
+    // reloads show in /metrics), the second key still works.
+    assert_eq!(reload_failures(&api).await, 0);
     write(&path, "[[keys]\nname =");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    wait_for("a failed reload", Duration::from_secs(30), || async {
+        (reload_failures(&api).await > 0).then_some(())
+    })
+    .await;
     assert_eq!(api.status("sk-second", "x").await.0, StatusCode::NOT_FOUND);
     server.shutdown().await;
+}
+
+/// `sixtyfour_keys_reload_failures_total` from `/metrics`.
+async fn reload_failures(api: &Api) -> u64 {
+    let text = api
+        .http
+        .get(format!("{}/metrics", api.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix("sixtyfour_keys_reload_failures_total "))
+        .and_then(|value| value.parse().ok())
+        .expect("the counter is in /metrics")
 }
 
 #[tokio::test]

@@ -210,9 +210,22 @@ async fn metrics(State(app): AppState) -> Response {
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain; version=0.0.4"),
         )],
-        app.engine.metrics.render(counts),
+        {
+            let mut text = app.engine.metrics.render(counts);
+            text.push_str(&keys_reload_failures(app.keys.failed_reloads()));
+            text
+        },
     )
         .into_response()
+}
+
+/// The keys file's failed reloads in the Prometheus text format.
+fn keys_reload_failures(count: u64) -> String {
+    format!(
+        "# HELP sixtyfour_keys_reload_failures_total Reloads of the keys file that failed; the keys in force stayed.\n\
+         # TYPE sixtyfour_keys_reload_failures_total counter\n\
+         sixtyfour_keys_reload_failures_total {count}\n"
+    )
 }
 
 /// How often a sync request re-reads its job when no local finish wakes it (the job may run
