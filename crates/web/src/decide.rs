@@ -281,12 +281,15 @@ impl Matching<'_> {
 pub fn is_company_home(page: &PageFacts, company: &str) -> bool {
     let root =
         url::Url::parse(&page.url).is_ok_and(|u| matches!(u.path(), "" | "/" | "/index.html"));
-    root && (page
-        .site
-        .org_name
-        .as_deref()
-        .is_some_and(|o| normalize::same_company(o, company))
-        || normalize::domain_matches_company(&page.url, company))
+    // A subdomain's home is a department's or a product's, not the company's.
+    let owner = normalize::host(&page.url) == normalize::owner_host(&page.url);
+    root && owner
+        && (page
+            .site
+            .org_name
+            .as_deref()
+            .is_some_and(|o| normalize::same_company(o, company))
+            || normalize::domain_matches_company(&page.url, company))
 }
 
 /// Matches every record of every page, learning from the strong ones, then matching again.
@@ -686,14 +689,15 @@ pub fn candidates(kind: FieldKind, matching: &Matching<'_>) -> Vec<Candidate> {
                 .as_deref()
                 .is_some_and(|c| normalize::same_company(c, org))
         {
-            let site = accepted
-                .page
-                .site
-                .org_url
-                .clone()
-                .unwrap_or_else(|| origin(&accepted.page.url));
-            let fact = Fact::new(FieldKind::Website, site.clone(), Source::Site);
-            push(accepted, &fact, site);
+            // A subdomain (a department's or a product's site) is not the company's website.
+            let site = accepted.page.site.org_url.clone().or_else(|| {
+                (normalize::host(&accepted.page.url) == normalize::owner_host(&accepted.page.url))
+                    .then(|| origin(&accepted.page.url))
+            });
+            if let Some(site) = site {
+                let fact = Fact::new(FieldKind::Website, site.clone(), Source::Site);
+                push(accepted, &fact, site);
+            }
         }
     }
     if matches!(kind, FieldKind::Website | FieldKind::Domain)

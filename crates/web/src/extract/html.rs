@@ -59,13 +59,16 @@ pub fn is_block(tag: &str) -> bool {
 }
 
 /// The visible text of an element, a new line at each block boundary.
+///
+/// An `<abbr>` with a `title` reads as its expansion (`<abbr title="Associate Professor">Assoc.
+/// Prof.</abbr>`), and an image inside a heading as its `alt` text (a name set as a logo).
 pub fn text_of(element: ElementRef<'_>) -> String {
     let mut out = String::new();
-    push_text(*element, &mut out);
+    push_text(*element, &mut out, false);
     out
 }
 
-fn push_text(node: ego_tree::NodeRef<'_, Node>, out: &mut String) {
+fn push_text(node: ego_tree::NodeRef<'_, Node>, out: &mut String, in_heading: bool) {
     match node.value() {
         Node::Text(text) => out.push_str(text),
         Node::Element(element) => {
@@ -73,6 +76,22 @@ fn push_text(node: ego_tree::NodeRef<'_, Node>, out: &mut String) {
             if HIDDEN.contains(&tag) {
                 return;
             }
+            if tag == "abbr"
+                && let Some(expansion) = element.attr("title").map(str::trim)
+                && !expansion.is_empty()
+            {
+                out.push_str(expansion);
+                return;
+            }
+            if tag == "img" {
+                if in_heading && let Some(alt) = element.attr("alt") {
+                    out.push(' ');
+                    out.push_str(alt.trim());
+                    out.push(' ');
+                }
+                return;
+            }
+            let in_heading = in_heading || matches!(tag, "h1" | "h2" | "h3" | "h4" | "h5" | "h6");
             // Inline elements that carry a class or an itemprop are styled parts of a card
             // ("name", "position", "city"): read them as lines of their own.
             let styled = element.attr("class").is_some() || element.attr("itemprop").is_some();
@@ -81,7 +100,7 @@ fn push_text(node: ego_tree::NodeRef<'_, Node>, out: &mut String) {
                 out.push('\n');
             }
             for child in node.children() {
-                push_text(child, out);
+                push_text(child, out, in_heading);
             }
             if block {
                 out.push('\n');
@@ -89,7 +108,7 @@ fn push_text(node: ego_tree::NodeRef<'_, Node>, out: &mut String) {
         }
         Node::Document | Node::Fragment => {
             for child in node.children() {
-                push_text(child, out);
+                push_text(child, out, in_heading);
             }
         }
         _ => {}
@@ -280,6 +299,18 @@ mod tests {
             vec!["Jane Doe", "CTO", "Acme", "ab"]
         );
         assert_eq!(title(&doc), "T");
+    }
+
+    #[test]
+    fn abbreviations_read_as_their_expansion() {
+        let doc = Html::parse_document(
+            r#"<ul><li>Jo Lee, <abbr title="Associate Professor">Assoc. Prof.</abbr></li><li><abbr>CS</abbr></li></ul>
+               <h1><img src="l.png" alt="Juno Park"></h1><p><img src="x.png" alt="decoration"></p>"#,
+        );
+        assert_eq!(
+            segments(doc.root_element()),
+            vec!["Jo Lee, Associate Professor", "CS", "Juno Park"]
+        );
     }
 
     #[test]

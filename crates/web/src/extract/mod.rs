@@ -150,11 +150,12 @@ pub struct PageFacts {
 pub fn extract(page: &Page, lead: &Lead) -> PageFacts {
     match page.kind {
         ContentKind::Html => extract_html(&page.final_url, &page.body, lead),
-        ContentKind::Json => extract_json(&page.final_url, &page.body),
+        ContentKind::Json => extract_json_document(&page.final_url, &page.body),
     }
 }
 
-fn extract_json(url: &str, body: &str) -> PageFacts {
+/// Reads a JSON document (schema.org objects or plain person objects).
+pub fn extract_json_document(url: &str, body: &str) -> PageFacts {
     let (title, text) = html::page_text(ContentKind::Json, body);
     let mut facts = PageFacts {
         url: url.to_owned(),

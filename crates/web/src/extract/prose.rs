@@ -545,6 +545,30 @@ fn mention(words: &[&str], matcher: &NameMatcher, about_lead: bool) -> Option<(u
             return Some((i, i + k + 2));
         }
     }
+    // "Okafor, Adaeze N." (a directory's order), with initials, middle names and an honorific
+    // after the first name.
+    for i in 0..folded.len().saturating_sub(1) {
+        if folded[i] == matcher.last()
+            && words[i].ends_with(',')
+            && folded[i + 1] == matcher.first()
+        {
+            let mut end = i + 2;
+            while end < words.len() && end < i + 4 {
+                let word = words[end].trim_matches(['(', ')', ',']);
+                let initial = word.trim_end_matches('.').chars().count() == 1
+                    && word.chars().next().is_some_and(char::is_uppercase);
+                let middle = word.chars().next().is_some_and(char::is_uppercase)
+                    && word.chars().all(|c| c.is_alphabetic() || c == '-')
+                    && !vocab::is_title_word(word)
+                    && !words[end - 1].ends_with([',', ')']);
+                if !(initial || middle || crate::lead::is_honorific(word)) {
+                    break;
+                }
+                end += 1;
+            }
+            return Some((i, end));
+        }
+    }
     if about_lead
         && let Some(first) = folded.first()
         && matches!(first.as_str(), "he" | "she" | "they" | "i" | "im")
