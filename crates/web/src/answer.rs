@@ -273,6 +273,9 @@ fn decide_one(
             };
         }
     }
+    if kind == FieldKind::Name {
+        decision.value = decision.value.map(|n| crate::lead::display_name(&n));
+    }
     DecisionOut {
         value: decision.value.map(Value::String),
         confidence: decision.confidence,

@@ -653,6 +653,10 @@ pub fn candidates(kind: FieldKind, matching: &Matching<'_>) -> Vec<Candidate> {
             other => other,
         };
         for fact in accepted.record.values(wanted) {
+            if kind == FieldKind::Location {
+                push(accepted, fact, crate::extract::vocab::tidy_place(&fact.value));
+                continue;
+            }
             if kind == FieldKind::Email
                 && fact.source == Source::Card
                 && !email_fits(&fact.value, identity)

@@ -172,6 +172,36 @@ pub fn name_words(value: &str) -> Vec<String> {
         .collect()
 }
 
+/// A person's name as an answer: without honorifics and post-nominals, in "First Last" order
+/// (`Okafor, Adaeze N. (Dr)` is `Adaeze N. Okafor`).
+///
+/// ```
+/// assert_eq!(sixtyfour_web::lead::display_name("Dr. Oren Abernathy"), "Oren Abernathy");
+/// assert_eq!(sixtyfour_web::lead::display_name("Okafor, Adaeze N."), "Adaeze N. Okafor");
+/// ```
+pub fn display_name(name: &str) -> String {
+    let reordered = match name.split_once(',') {
+        Some((last, rest))
+            if !rest.contains(',')
+                && (1..=2).contains(&last.split_whitespace().count())
+                && (1..=4).contains(&rest.split_whitespace().count())
+                && !rest.split_whitespace().all(is_honorific) =>
+        {
+            format!("{} {}", rest.trim(), last.trim())
+        }
+        _ => name.to_owned(),
+    };
+    let words: Vec<&str> = reordered
+        .split_whitespace()
+        .map(|w| w.trim_matches(['(', ')', ',']))
+        .filter(|w| !w.is_empty() && !is_honorific(w))
+        .collect();
+    if words.len() < 2 {
+        return name.trim().to_owned();
+    }
+    words.join(" ")
+}
+
 /// Words around a name that are not part of it: honorifics, post-nominals, generations.
 pub fn is_honorific(word: &str) -> bool {
     matches!(

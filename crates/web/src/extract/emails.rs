@@ -71,9 +71,58 @@ pub fn decode(value: &str) -> Option<String> {
     in_text(&value).into_iter().next()
 }
 
+/// True when an address's local part names the person: it holds their first or last name
+/// (three letters or more), or their initials with the last or first name (`jhalloran`,
+/// `adaq`). Honorifics and initials in the name are skipped.
+pub fn local_fits_name(address: &str, name: &str) -> bool {
+    let address = normalize::email(address);
+    let local: String = address
+        .split('@')
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect();
+    let words: Vec<String> = crate::lead::name_words(name)
+        .into_iter()
+        .filter(|w| !crate::lead::is_honorific(w))
+        .collect();
+    let (Some(first), Some(last)) = (words.first(), words.last()) else {
+        return false;
+    };
+    if words.len() < 2 || local.is_empty() {
+        return false;
+    }
+    let initial = |w: &str| w.chars().next().map(String::from).unwrap_or_default();
+    let long_enough = |w: &str| w.chars().count() >= 3;
+    (long_enough(first) && local.contains(first.as_str()))
+        || (long_enough(last) && local.contains(last.as_str()))
+        || local == format!("{}{}", initial(first), last)
+        || local == format!("{}{}", first, initial(last))
+        || words.iter().any(|w| long_enough(w) && local.contains(w.as_str()) && w != first)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_that_name_a_person() {
+        for (address, name, want) in [
+            ("kenji@heronworks.test", "Kenji Mori-Whitfield", true),
+            ("nadia.pl@gazette.example", "Nadia Petrova-Lund", true),
+            ("j.halloran@northmere.example", "Dr James Halloran", true),
+            ("aq@quill.example", "Ada Quill", false),
+            ("adaq@quill.example", "Ada Quill", true),
+            ("press@quill.example", "Ada Quill", false),
+            ("hamid@ledgerline.example", "Camille Beauchamp-Ortiz", false),
+            ("bo@lind.example", "Bo Lind", false),
+            ("lind@lind.example", "Bo Lind", true),
+            ("x@y.example", "Cher", false),
+        ] {
+            assert_eq!(local_fits_name(address, name), want, "{address} / {name}");
+        }
+    }
 
     #[test]
     fn obfuscations() {

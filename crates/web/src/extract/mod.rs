@@ -195,6 +195,7 @@ pub fn extract_html(url: &str, body: &str, lead: &Lead) -> PageFacts {
     out.site.org_url = found.org_url;
     let mut date = found.date;
 
+    out.records.extend(jsonld::read_data_scripts(&document));
     out.records.extend(microdata::read(&document));
 
     let tags = meta::read(&document);
@@ -239,25 +240,44 @@ pub fn extract_html(url: &str, body: &str, lead: &Lead) -> PageFacts {
                     .filter_map(ElementRef::wrap)
                     .find(|e| e.value().name() == "dt")
             });
-            let Some(card) = html::card_of(element).or(definition.filter(|_| term.is_some()))
-            else {
+            // The block about the address's owner: a definition, else the nearest repeated
+            // block (or short block) whose lines name someone the address fits, else the first
+            // one naming anyone.
+            let mut scopes = email_scopes(element);
+            if let Some(dd) = definition.filter(|_| term.is_some())
+                && !scopes.iter().any(|s| s.id() == dd.id())
+            {
+                scopes.insert(usize::from(!scopes.is_empty()), dd);
+            }
+            let named: Vec<(ElementRef<'_>, Option<(String, bool)>)> = scopes
+                .iter()
+                .map(|scope| {
+                    let mut segments = html::segments(*scope);
+                    if let Some(term) = term {
+                        segments.insert(0, html::segments(term).join(" "));
+                    }
+                    (*scope, name_for_email(&segments, email))
+                })
+                .collect();
+            let chosen = named
+                .iter()
+                .find(|(_, name)| name.as_ref().is_some_and(|(_, fits)| *fits))
+                .or_else(|| named.iter().find(|(_, name)| name.is_some()))
+                .map(|(scope, name)| (*scope, name.as_ref().map(|(n, _)| n.clone())));
+            let Some((card, name)) = chosen else {
+                email_without_name = true;
                 continue;
             };
             if card_ids.contains(&card.id()) {
                 continue;
             }
             card_ids.push(card.id());
-            let mut segments = html::segments(card);
-            if let Some(term) = term {
-                segments.insert(0, html::segments(term).join(" "));
-            }
             let mut record = Record::default();
-            match segments.iter().find(|s| looks_like_person_name(s)) {
-                Some(name) => record.push(Fact::new(FieldKind::Name, name.clone(), Source::Card)),
-                None => email_without_name = true,
+            if let Some(name) = &name {
+                record.push(Fact::new(FieldKind::Name, name.clone(), Source::Card));
             }
             record.push(Fact::new(FieldKind::Email, email, Source::Card));
-            let matcher = record.first(FieldKind::Name).and_then(NameMatcher::new);
+            let matcher = name.as_deref().and_then(NameMatcher::new);
             if let Some(matcher) = &matcher {
                 record.extend(scope_facts(card, matcher, url, false));
             } else {
@@ -396,7 +416,15 @@ fn email_mentions<'a>(document: &'a Html, email: &str) -> Vec<ElementRef<'a>> {
         .collect()
 }
 
-/// A line that reads as a person's name: two to four capitalised words, no title, no place.
+/// Words of links and buttons, never part of a name ("Email Kenji", "View Profile").
+const INTERFACE_WORDS: &[&str] = &[
+    "email", "mail", "contact", "call", "view", "read", "more", "follow", "message", "profile",
+    "linkedin", "github", "twitter", "website", "home", "about", "team", "our", "meet", "bio",
+    "the", "download", "share", "connect", "visit", "see", "hello", "hi", "welcome", "by",
+];
+
+/// A line that reads as a person's name: two to four capitalised words, no title, no place, no
+/// link words.
 pub fn looks_like_person_name(line: &str) -> bool {
     let words: Vec<&str> = line.split_whitespace().collect();
     (2..=4).contains(&words.len())
@@ -408,6 +436,67 @@ pub fn looks_like_person_name(line: &str) -> bool {
         && !vocab::looks_like_title(line)
         && !vocab::is_known_place(line)
         && !words.iter().any(|w| vocab::is_title_word(w))
+        && !words
+            .iter()
+            .any(|w| INTERFACE_WORDS.contains(&w.trim_end_matches('.').to_lowercase().as_str()))
+}
+
+/// The blocks that may be about the owner of an address shown at `element`: its card and the
+/// cards around that (up to three), then the nearest short block.
+fn email_scopes(element: ElementRef<'_>) -> Vec<ElementRef<'_>> {
+    let mut out: Vec<ElementRef<'_>> = Vec::new();
+    let mut next = html::card_of(element);
+    while let Some(card) = next {
+        if out.len() >= 3 {
+            break;
+        }
+        out.push(card);
+        next = html::parent(card).and_then(html::card_of);
+    }
+    if let Some(block) = html::small_block(element)
+        && !out.iter().any(|c| c.id() == block.id())
+    {
+        out.push(block);
+    }
+    out
+}
+
+/// The name of the person an address in these lines belongs to, and whether the address fits
+/// it (`kenji@...` and "Kenji Mori-Whitfield"): a line that is a name the address fits, else a
+/// name inside a sentence that the address fits ("contact Hamid Farouk, hamid@..."), else the
+/// first line that is a name.
+pub fn name_for_email(segments: &[String], email: &str) -> Option<(String, bool)> {
+    let lines: Vec<&str> = segments
+        .iter()
+        .map(|s| s.trim_end_matches([',', ';', ':']).trim())
+        .filter(|s| looks_like_person_name(s))
+        .collect();
+    if let Some(line) = lines.iter().find(|l| emails::local_fits_name(email, l)) {
+        return Some(((*line).to_owned(), true));
+    }
+    for segment in segments {
+        let words: Vec<&str> = segment.split_whitespace().collect();
+        for start in 0..words.len() {
+            for len in (2..=4).rev() {
+                let Some(window) = words.get(start..start + len) else {
+                    continue;
+                };
+                // Only the last word may end a clause.
+                if window[..len - 1]
+                    .iter()
+                    .any(|w| w.ends_with([',', '.', ';', ':']) && w.len() > 2)
+                {
+                    continue;
+                }
+                let candidate = window.join(" ");
+                let candidate = candidate.trim_end_matches([',', '.', ';', ':']);
+                if looks_like_person_name(candidate) && emails::local_fits_name(email, candidate) {
+                    return Some((candidate.to_owned(), true));
+                }
+            }
+        }
+    }
+    lines.first().map(|l| ((*l).to_owned(), false))
 }
 
 /// The name a page's first heading or `og:title` gives (before a separator), when it reads as

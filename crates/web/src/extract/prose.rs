@@ -222,7 +222,12 @@ pub fn company_span(words: &[&str]) -> Option<String> {
             && words
                 .get(i + 1)
                 .is_some_and(|n| n.chars().next().is_some_and(char::is_uppercase));
-        if out.is_empty() && NOT_COMPANY.contains(&core.to_lowercase().as_str()) {
+        // "The Byte Gazette": a capitalised "The" before capitalised words names a company.
+        let proper_the = core == "The"
+            && words.get(i + 1).is_some_and(|n| {
+                n.chars().next().is_some_and(char::is_uppercase) && !vocab::is_title_word(n)
+            });
+        if out.is_empty() && NOT_COMPANY.contains(&core.to_lowercase().as_str()) && !proper_the {
             return None;
         }
         if !(starts_upper || connector) || out.len() >= 6 {
@@ -846,6 +851,15 @@ pub fn read_segments(segments: &[String], matcher: &NameMatcher, about_lead: boo
         let mentions = matcher.mentioned_in(segment);
         if words.len() <= 14 && (about_lead || mentions) {
             let stripped = strip_name(segment, matcher);
+            // "Professor Siobhan MacNeill", "Dr Rohan Iyer": a name line, not a title.
+            if mentions
+                && !stripped.is_empty()
+                && stripped
+                    .split_whitespace()
+                    .all(|w| crate::lead::is_honorific(w.trim_matches(['(', ')', ','])))
+            {
+                continue;
+            }
             let count = stripped.split_whitespace().count();
             let inner_punctuation = stripped.trim_end_matches('.').contains(['.', '!', '?']);
             if !stripped.is_empty()
@@ -931,7 +945,8 @@ fn company_line(line: &str, matcher: &NameMatcher) -> Option<String> {
     {
         return None;
     }
-    if words.iter().any(|w| w.chars().any(|c| c.is_ascii_digit())) {
+    if words.iter().any(|w| w.chars().any(|c| c.is_ascii_digit())) || label_kind(line).is_some()
+    {
         return None;
     }
     const INTERFACE: &[&str] = &[
@@ -994,6 +1009,12 @@ fn dedupe(facts: Vec<Fact>) -> Vec<Fact> {
     out
 }
 
+/// Words that open a byline ("By", "Words:", "Written by").
+const BYLINE_CUES: &[&str] = &[
+    "by", "words", "written", "story", "text", "reporting", "report", "posted", "author",
+    "interview", "photos", "photo",
+];
+
 /// A line with the lead's name and the separators around it removed.
 fn strip_name(segment: &str, matcher: &NameMatcher) -> String {
     let words: Vec<&str> = segment.split_whitespace().collect();
@@ -1003,7 +1024,13 @@ fn strip_name(segment: &str, matcher: &NameMatcher) -> String {
     if end - start < 2 {
         return segment.trim().to_owned();
     }
-    let mut rest: Vec<&str> = words[..start].to_vec();
+    // "By Ada Quill, Staff Writer": the byline's cue is not part of the line's facts.
+    let byline = words[..start].iter().all(|w| BYLINE_CUES.contains(&clean(w).as_str()));
+    let mut rest: Vec<&str> = if byline {
+        Vec::new()
+    } else {
+        words[..start].to_vec()
+    };
     let last = words[end - 1];
     let tail = last.trim_start_matches(|c: char| c.is_alphanumeric() || c == '\'' || c == '-');
     if !tail.trim_matches([',', ':', '.', ')']).is_empty() {
@@ -1035,18 +1062,19 @@ fn line_facts(line: &str) -> Vec<Fact> {
         .trim_start_matches(|c: char| !c.is_alphanumeric())
         .trim();
     let mut out = Vec::new();
-    let proper = cleaned.split_whitespace().all(|w| {
+    let place = vocab::tidy_place(cleaned);
+    let proper = place.split_whitespace().all(|w| {
         w.chars().next().is_some_and(char::is_uppercase)
             || matches!(w, "de" | "of" | "am" | "upon" | "la" | "del")
     });
     if proper
-        && cleaned.split_whitespace().count() <= 5
-        && is_known_place(cleaned)
-        && !looks_like_title(cleaned)
+        && place.split_whitespace().count() <= 5
+        && is_known_place(&place)
+        && !looks_like_title(&place)
     {
         out.push(Fact::new(
             FieldKind::Location,
-            cleaned.trim_end_matches('.'),
+            place.trim_end_matches('.'),
             Source::Card,
         ));
         return out;

@@ -151,6 +151,23 @@ const HEADS: &[&str] = &[
     "cartographer",
     "surveyor",
     "inspector",
+    "correspondent",
+    "columnist",
+    "presenter",
+    "solicitor",
+    "barrister",
+    "roboticist",
+    "investigator",
+    "dean",
+    "provost",
+    "chancellor",
+    "rector",
+    "registrar",
+    "councillor",
+    "councilor",
+    "mayor",
+    "senator",
+    "student",
     "sre",
     "devops",
     "ux",
@@ -389,6 +406,37 @@ const MODIFIERS: &[&str] = &[
     "ecommerce",
     "events",
     "sre",
+    "pastry",
+    "phd",
+    "doctoral",
+    "postdoctoral",
+    "graduate",
+    "undergraduate",
+    "visiting",
+    "emeritus",
+    "emerita",
+    "adjunct",
+    "teaching",
+    "contributing",
+    "freelance",
+    "county",
+    "department",
+    "departmental",
+    "laboratory",
+    "lab",
+    "civil",
+    "computer",
+    "distinguished",
+    "honorary",
+    "nursing",
+    "sous",
+    "news",
+    "features",
+    "physics",
+    "chemistry",
+    "biology",
+    "mathematics",
+    "city",
 ];
 
 /// Words that never belong to a title (they end the title phrase).
@@ -909,6 +957,48 @@ const PLACES: &[&str] = &[
     "tampa",
     "orlando",
 ];
+
+/// A place as a person would write it: without "Greater" and "Metropolitan Area" around a
+/// known city, and without a bracketed note ("Lisbon, Portugal (remote)" is "Lisbon, Portugal").
+///
+/// ```
+/// use sixtyfour_web::extract::vocab::tidy_place;
+///
+/// assert_eq!(tidy_place("Greater Pittsburgh Region"), "Pittsburgh");
+/// assert_eq!(tidy_place("Lisbon, Portugal (remote)"), "Lisbon, Portugal");
+/// assert_eq!(tidy_place("Bay Area"), "Bay Area");
+/// ```
+pub fn tidy_place(text: &str) -> String {
+    let mut place = text.trim().to_owned();
+    if let Some(open) = place.find('(')
+        && open > 0
+        && place.trim_end().ends_with(')')
+    {
+        place = place[..open].trim_end().trim_end_matches(',').trim().to_owned();
+    }
+    let Some((first, rest)) = place.split_once(',').map_or(Some((place.as_str(), "")), Some)
+    else {
+        return place;
+    };
+    let mut core = first.trim();
+    if let Some(stripped) = core.strip_prefix("Greater ") {
+        core = stripped;
+    }
+    for suffix in [" Bay Area", " Metropolitan Area", " Metro Area", " Area", " Region"] {
+        if let Some(stripped) = core.strip_suffix(suffix) {
+            core = stripped;
+            break;
+        }
+    }
+    if core != first.trim() && PLACES.contains(&crate::lead::fold(core).as_str()) {
+        return if rest.is_empty() {
+            core.to_owned()
+        } else {
+            format!("{core},{rest}")
+        };
+    }
+    place
+}
 
 /// True when the text is a place this list knows (any comma part, case-insensitive).
 pub fn is_known_place(text: &str) -> bool {
