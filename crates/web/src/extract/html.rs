@@ -115,6 +115,55 @@ fn push_text(node: ego_tree::NodeRef<'_, Node>, out: &mut String, in_heading: bo
     }
 }
 
+/// The visible text of an element without the subtrees of `skip` (elements read apart).
+pub fn text_except(element: ElementRef<'_>, skip: &[ego_tree::NodeId]) -> String {
+    let mut out = String::new();
+    push_text_except(*element, &mut out, skip);
+    out
+}
+
+fn push_text_except(node: ego_tree::NodeRef<'_, Node>, out: &mut String, skip: &[ego_tree::NodeId]) {
+    if skip.contains(&node.id()) {
+        out.push('\n');
+        return;
+    }
+    match node.value() {
+        Node::Element(element) => {
+            let tag = element.name();
+            if HIDDEN.contains(&tag) {
+                return;
+            }
+            if !node.descendants().any(|d| skip.contains(&d.id())) {
+                if let Some(e) = ElementRef::wrap(node) {
+                    // The text of `e` as a block or inline, like `push_text`.
+                    let mut inner = String::new();
+                    push_text(*e, &mut inner, false);
+                    out.push_str(&inner);
+                }
+                return;
+            }
+            let styled = element.attr("class").is_some() || element.attr("itemprop").is_some();
+            let block = is_block(tag) || styled;
+            if block {
+                out.push('\n');
+            }
+            for child in node.children() {
+                push_text_except(child, out, skip);
+            }
+            if block {
+                out.push('\n');
+            }
+        }
+        Node::Text(text) => out.push_str(text),
+        Node::Document | Node::Fragment => {
+            for child in node.children() {
+                push_text_except(child, out, skip);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The non-empty lines of an element's visible text, white space collapsed.
 pub fn segments(element: ElementRef<'_>) -> Vec<String> {
     lines(&text_of(element))
@@ -198,7 +247,7 @@ pub fn is_repeated(element: ElementRef<'_>) -> bool {
 }
 
 /// Inline elements, never a card of their own.
-const INLINE: &[&str] = &[
+pub const INLINE: &[&str] = &[
     "a", "span", "strong", "em", "b", "i", "small", "abbr", "cite", "code", "time", "sup", "sub",
     "u", "mark", "label", "img", "br", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "td", "th",
 ];

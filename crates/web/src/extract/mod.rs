@@ -613,6 +613,10 @@ fn is_team_page(url: &str, title: &str) -> bool {
         "team",
         "people",
         "staff",
+        "faculty",
+        "directory",
+        "authors",
+        "contributors",
         "leadership",
         "about",
         "who-we-are",
@@ -640,12 +644,19 @@ fn is_team_page(url: &str, title: &str) -> bool {
         "crew",
         "company",
     ];
+    if links::profile_kind(url).is_some() {
+        return false;
+    }
     words.iter().any(|w| path.contains(w))
         || meta::split_parts(title).iter().any(|part| {
             let part = part.trim().to_lowercase();
-            starts
-                .iter()
-                .any(|w| part == *w || part.starts_with(&format!("{w} ")))
+            // "Staff directory" is a team page; "Staff Engineer" is someone's title.
+            starts.iter().any(|w| {
+                part == *w
+                    || part
+                        .strip_prefix(&format!("{w} "))
+                        .is_some_and(|rest| !vocab::looks_like_title(rest) && !vocab::looks_like_title(&part))
+            })
         })
 }
 
@@ -663,7 +674,34 @@ fn site_from_title(title: &str, url: &str) -> Option<String> {
         .find(|part| !part.is_empty() && normalize::domain_matches_company(&host, part))
 }
 
-/// Facts of a scope (a card, or the whole page when it is about the lead).
+/// The entries of a dated list in a scope (a profile's experience: each role with its date
+/// range): the deepest list items, repeated blocks and rows whose text holds a date range.
+fn dated_entries(scope: ElementRef<'_>) -> Vec<ElementRef<'_>> {
+    let Some(all) = selector("*") else {
+        return Vec::new();
+    };
+    let dated: Vec<ElementRef<'_>> = scope
+        .select(&all)
+        .filter(|e| {
+            let tag = e.value().name();
+            (tag == "li" || tag == "tr" || (!html::INLINE.contains(&tag) && html::is_repeated(*e)))
+                && prose::has_date_range(&html::segments(*e).join(" "))
+        })
+        .collect();
+    dated
+        .iter()
+        .filter(|e| {
+            !dated
+                .iter()
+                .any(|inner| inner.id() != e.id() && e.descendants().any(|d| d.id() == inner.id()))
+        })
+        .copied()
+        .collect()
+}
+
+/// Facts of a scope (a card, or the whole page when it is about the lead). On a whole page,
+/// each entry of a dated list is read on its own: everything in an entry whose range has ended
+/// (its title, company and place) is former.
 fn scope_facts(
     scope: ElementRef<'_>,
     matcher: &NameMatcher,
@@ -673,7 +711,26 @@ fn scope_facts(
     let mut facts = Vec::new();
     facts.extend(links::read(scope, url, whole_page));
     facts.extend(tables::labelled(scope));
-    let segs = html::segments(scope);
+    let entries = if whole_page {
+        dated_entries(scope)
+    } else {
+        Vec::new()
+    };
+    for entry in &entries {
+        let segs = html::segments(*entry);
+        let text = segs.join(" ");
+        let ended = prose::ended_range(&text) && !prose::is_current_range(&text);
+        facts.extend(
+            prose::read_segments(&segs, matcher, true)
+                .into_iter()
+                .map(|f| {
+                    let former = f.former || ended;
+                    f.former(former)
+                }),
+        );
+    }
+    let skip: Vec<_> = entries.iter().map(|e| e.id()).collect();
+    let segs = html::lines(&html::text_except(scope, &skip));
     facts.extend(
         emails::in_text(&segs.join("\n"))
             .into_iter()

@@ -56,8 +56,14 @@ fn has_former_marker(words: &[&str]) -> bool {
     })
 }
 
+/// True when the text holds a dated range, ended or running to now ("2016 - 2019", "Mar 2022
+/// - Present").
+pub fn has_date_range(text: &str) -> bool {
+    ended_range(text) || (is_current_range(text) && YEAR.as_ref().is_some_and(|r| r.is_match(text)))
+}
+
 /// True when the text says a range runs to now ("2021 - Present", "since 2020").
-fn is_current_range(text: &str) -> bool {
+pub fn is_current_range(text: &str) -> bool {
     let lower = text.to_lowercase();
     ["present", "now", "today", "current"]
         .iter()
