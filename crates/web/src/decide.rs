@@ -106,6 +106,8 @@ pub struct Identity {
     company: Option<String>,
     domain: Option<String>,
     former_companies: Vec<String>,
+    /// True when the lead's own records call the company the lead gave a past one.
+    company_former: bool,
 }
 
 impl Identity {
@@ -127,6 +129,14 @@ impl Identity {
                 .map(|u| normalize::url(u)),
         );
         identity
+    }
+
+    /// True when only the name is known: no company, domain, address or profile.
+    fn name_only(&self) -> bool {
+        self.company.is_none()
+            && self.domain.is_none()
+            && self.emails.is_empty()
+            && self.profiles.is_empty()
     }
 
     fn company_matches(&self, company: &str) -> bool {
@@ -217,7 +227,14 @@ pub fn match_record(identity: &Identity, record: &Record, page: &PageFacts) -> M
             .company
             .as_deref()
             .is_some_and(|c| normalize::domain_matches_company(&host, c));
+    // The person moved on: the record calls the lead's company a past one.
+    let moved_on = record
+        .values(FieldKind::Company)
+        .any(|f| f.former && identity.company_matches(&f.value));
     match record_company(record, page) {
+        Some(_) if moved_on && !other_work_email && !other_profile => {
+            Match::Lead(MatchLevel::NameAndCompany)
+        }
         Some(company) if identity.company.is_some() || identity.domain.is_some() => {
             if identity.company_matches(company)
                 || on_company_site
@@ -356,7 +373,59 @@ pub fn match_pages<'a>(lead: &Lead, pages: &'a [PageFacts]) -> Matching<'a> {
             identity.former_companies.push(fact.value.clone());
         }
     }
-    let (mut accepted, namesakes) = run_matching(&identity, pages);
+    // The company the lead gave is a past one when strong records call it former and none
+    // says it is current: the records' current company is the lead's now.
+    if let Some(given) = identity.company.clone() {
+        let strong = || {
+            first
+                .0
+                .iter()
+                .filter(|a| a.level >= MatchLevel::NameAndCompany)
+        };
+        let called_former = strong().any(|a| {
+            a.record
+                .values(FieldKind::Company)
+                .any(|f| f.former && normalize::same_company(&f.value, &given))
+        });
+        let called_current = strong().any(|a| {
+            a.record.values(FieldKind::Company).any(|f| {
+                !f.former && f.source != Source::Site && normalize::same_company(&f.value, &given)
+            })
+        });
+        if called_former && !called_current {
+            identity.company_former = true;
+            let now = strong()
+                .filter(|a| {
+                    a.record
+                        .values(FieldKind::Company)
+                        .any(|f| f.former && normalize::same_company(&f.value, &given))
+                })
+                .find_map(|a| {
+                    a.record
+                        .values(FieldKind::Company)
+                        .find(|f| !f.former && f.source != Source::Site)
+                        .map(|f| f.value.clone())
+                });
+            if let Some(now) = now {
+                identity.former_companies.push(given);
+                identity.company = Some(now);
+                identity.company_former = false;
+                identity.domain = identity.domain.take().filter(|d| {
+                    identity
+                        .company
+                        .as_deref()
+                        .is_some_and(|c| normalize::domain_matches_company(d, c))
+                });
+            }
+        }
+    }
+    let (mut accepted, mut namesakes) = run_matching(&identity, pages);
+    if identity.name_only() {
+        let ambiguous = ambiguous_people(&accepted, &identity.former_companies);
+        if ambiguous {
+            namesakes += accepted.len();
+        }
+    }
     if namesakes > 0 {
         accepted.retain(|a| a.level > MatchLevel::NameOnly);
     }
@@ -366,6 +435,36 @@ pub fn match_pages<'a>(lead: &Lead, pages: &'a [PageFacts]) -> Matching<'a> {
         namesakes,
         identity,
     }
+}
+
+/// True when records matched by the name alone describe different people: one places the
+/// person at a company and another at a different one (neither a past company of the lead), or
+/// one has no company and differs from another on both the title and the place.
+fn ambiguous_people(accepted: &[Accepted<'_>], former: &[String]) -> bool {
+    struct Sketch {
+        company: Option<String>,
+        title: Option<String>,
+        place: Option<String>,
+    }
+    let sketches: Vec<Sketch> = accepted
+        .iter()
+        .filter(|a| a.level == MatchLevel::NameOnly)
+        .map(|a| Sketch {
+            company: record_company(a.record, a.page)
+                .filter(|c| !former.iter().any(|f| normalize::same_company(f, c)))
+                .map(normalize::company),
+            title: a.record.first(FieldKind::Title).map(title_key),
+            place: a.record.first(FieldKind::Location).map(normalize::city),
+        })
+        .collect();
+    let differ = |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(x), Some(y)) if x != y);
+    sketches.iter().enumerate().any(|(i, a)| {
+        sketches[i + 1..].iter().any(|b| match (&a.company, &b.company) {
+            (Some(x), Some(y)) => !normalize::same_company(x, y),
+            (Some(_), None) | (None, Some(_)) => differ(&a.title, &b.title) && differ(&a.place, &b.place),
+            (None, None) => false,
+        })
+    })
 }
 
 fn run_matching<'a>(identity: &Identity, pages: &'a [PageFacts]) -> (Vec<Accepted<'a>>, usize) {
@@ -504,6 +603,7 @@ pub fn decide_field(kind: FieldKind, candidates: &[Candidate]) -> FieldDecision 
         against: BTreeMap<String, f64>,
         best_level: Option<MatchLevel>,
         only_prose: bool,
+        only_site: bool,
     }
     let mut groups: BTreeMap<String, Group> = BTreeMap::new();
     for c in candidates {
@@ -518,6 +618,7 @@ pub fn decide_field(kind: FieldKind, candidates: &[Candidate]) -> FieldDecision 
             against: BTreeMap::new(),
             best_level: None,
             only_prose: true,
+            only_site: true,
         });
         if c.former {
             let slot = group.against.entry(c.url.clone()).or_default();
@@ -528,6 +629,7 @@ pub fn decide_field(kind: FieldKind, candidates: &[Candidate]) -> FieldDecision 
         *slot = slot.max(w);
         group.best_level = group.best_level.max(Some(c.level));
         group.only_prose &= matches!(c.source, Source::Prose | Source::Llm);
+        group.only_site &= c.source == Source::Site;
         let better_display = w > group.display.1 + 1e-9
             || (kind == FieldKind::Location
                 && (w - group.display.1).abs() < 1e-9
@@ -541,6 +643,9 @@ pub fn decide_field(kind: FieldKind, candidates: &[Candidate]) -> FieldDecision 
         .filter(|g| !g.pages.is_empty())
         .map(|g| {
             let support: f64 = g.pages.values().sum();
+            // A page that says outright that a value is past outweighs pages that only
+            // imply it (a company inherited from the site a name is on).
+            let factor = if g.only_site { 1.0 } else { 0.5 };
             let against: f64 = g
                 .against
                 .iter()
@@ -548,7 +653,7 @@ pub fn decide_field(kind: FieldKind, candidates: &[Candidate]) -> FieldDecision 
                     if g.pages.contains_key(url) {
                         0.0
                     } else {
-                        0.5 * w
+                        factor * w
                     }
                 })
                 .sum();
@@ -685,6 +790,7 @@ pub fn candidates(kind: FieldKind, matching: &Matching<'_>) -> Vec<Candidate> {
             }
         }
         if matches!(kind, FieldKind::Website | FieldKind::Domain)
+            && !identity.company_former
             && accepted.level >= MatchLevel::NameAndCompany
             && accepted.page.site.team_page
             && let Some(org) = accepted.page.site.org_name.as_deref()
@@ -705,6 +811,7 @@ pub fn candidates(kind: FieldKind, matching: &Matching<'_>) -> Vec<Candidate> {
         }
     }
     if matches!(kind, FieldKind::Website | FieldKind::Domain)
+        && !identity.company_former
         && let (Some(company), Some(level)) = (identity.company.as_deref(), matching.best_level())
     {
         for page in matching
@@ -727,7 +834,7 @@ pub fn candidates(kind: FieldKind, matching: &Matching<'_>) -> Vec<Candidate> {
             });
         }
     }
-    if matches!(kind, FieldKind::Website | FieldKind::Domain) {
+    if matches!(kind, FieldKind::Website | FieldKind::Domain) && !identity.company_former {
         let email_domain = out_email_domain(matching);
         if let Some((domain, level, url)) = email_domain {
             out.push(Candidate {

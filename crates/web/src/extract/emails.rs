@@ -68,6 +68,16 @@ pub fn decode(value: &str) -> Option<String> {
     if normalize::is_email(&value) {
         return (!is_role_mailbox(&value)).then_some(value);
     }
+    // A labelled address with spaces around its `@` ("ada @ quill.example").
+    if let Some((local, domain)) = value.split_once('@')
+        && !local.trim().contains(char::is_whitespace)
+        && !domain.trim().contains(char::is_whitespace)
+    {
+        let joined = format!("{}@{}", local.trim(), domain.trim());
+        if normalize::is_email(&joined) {
+            return (!is_role_mailbox(&joined)).then_some(joined);
+        }
+    }
     in_text(&value).into_iter().next()
 }
 
@@ -155,6 +165,10 @@ mod tests {
             Some("ada@quill.example")
         );
         assert_eq!(decode("mailto:info@quill.example"), None);
+        assert_eq!(
+            decode("ada.q\u{a0}@\u{a0}quill.example").as_deref(),
+            Some("ada.q@quill.example")
+        );
         assert_eq!(
             decode("ada [at] quill [dot] example").as_deref(),
             Some("ada@quill.example")

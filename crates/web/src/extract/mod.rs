@@ -7,6 +7,7 @@
 //! the lead's name, or it is the lead's profile). Which records are really the lead is decided
 //! later ([`crate::decide`]), from the emails, profile URLs, names and companies they carry.
 
+pub mod address;
 pub mod dates;
 pub mod emails;
 pub mod html;

@@ -545,23 +545,24 @@ fn trim_title(words: &[&str]) -> String {
 /// Where the lead is mentioned in a sentence's words: `(start, end)`.
 fn mention(words: &[&str], matcher: &NameMatcher, about_lead: bool) -> Option<(usize, usize)> {
     let folded: Vec<String> = words.iter().map(|w| clean(w)).collect();
-    for (i, word) in folded.iter().enumerate() {
-        if word == matcher.first()
-            && let Some(k) = folded
-                .iter()
-                .skip(i + 1)
-                .take(3)
-                .position(|w| w == matcher.last())
-        {
-            return Some((i, i + k + 2));
+    // A hyphenated token ("Mori-Whitfield", "Mei-Lin") names by its first and last parts.
+    let parts: Vec<Vec<String>> = words.iter().map(|w| crate::lead::name_words(w)).collect();
+    let is_first = |i: usize| parts[i].first().is_some_and(|p| p == matcher.first());
+    let is_last = |i: usize| parts[i].last().is_some_and(|p| p == matcher.last());
+    for i in 0..words.len() {
+        if is_first(i) {
+            if parts[i].len() > 1 && is_last(i) {
+                return Some((i, i + 1));
+            }
+            if let Some(k) = (i + 1..words.len().min(i + 4)).find(|&j| is_last(j)) {
+                return Some((i, k + 1));
+            }
         }
     }
     // "Okafor, Adaeze N." (a directory's order), with initials, middle names and an honorific
     // after the first name.
     for i in 0..folded.len().saturating_sub(1) {
-        if folded[i] == matcher.last()
-            && words[i].ends_with(',')
-            && folded[i + 1] == matcher.first()
+        if is_last(i) && words[i].ends_with(',') && is_first(i + 1)
         {
             let mut end = i + 2;
             while end < words.len() && end < i + 4 {
@@ -594,11 +595,11 @@ fn mention(words: &[&str], matcher: &NameMatcher, about_lead: bool) -> Option<(u
                 .get(i + 1)
                 .is_some_and(|n| n.chars().next().is_some_and(char::is_uppercase))
     };
-    if let Some(i) = (0..folded.len()).find(|&i| folded[i] == matcher.last() && alone(i)) {
+    if let Some(i) = (0..folded.len()).find(|&i| is_last(i) && alone(i)) {
         return Some((i, i + 1));
     }
     if about_lead
-        && let Some(i) = (0..folded.len()).find(|&i| folded[i] == matcher.first() && alone(i))
+        && let Some(i) = (0..folded.len()).find(|&i| is_first(i) && alone(i))
     {
         return Some((i, i + 1));
     }
@@ -662,6 +663,7 @@ fn sentence_facts(sentence: &str, matcher: &NameMatcher, about_lead: bool) -> Ve
             while c > 0
                 && (before[c - 1].chars().next().is_some_and(char::is_uppercase)
                     || before[c - 1] == "&")
+                && !FORMER.contains(&clean(before[c - 1]).as_str())
                 && t - c < 5
             {
                 c -= 1;
@@ -867,7 +869,15 @@ pub fn read_segments(segments: &[String], matcher: &NameMatcher, about_lead: boo
                 continue;
             }
             let count = stripped.split_whitespace().count();
-            let inner_punctuation = stripped.trim_end_matches('.').contains(['.', '!', '?']);
+            // Dots inside an address or a link do not end a sentence.
+            let plain: Vec<&str> = stripped
+                .split_whitespace()
+                .filter(|w| !w.contains('@') && !w.contains("://") && !w.starts_with("www."))
+                .collect();
+            let inner_punctuation = plain
+                .join(" ")
+                .trim_end_matches('.')
+                .contains(['.', '!', '?']);
             if !stripped.is_empty()
                 && count <= 12
                 && !inner_punctuation
@@ -1038,7 +1048,9 @@ fn strip_name(segment: &str, matcher: &NameMatcher) -> String {
         words[..start].to_vec()
     };
     let last = words[end - 1];
-    let tail = last.trim_start_matches(|c: char| c.is_alphanumeric() || c == '\'' || c == '-');
+    let tail = last
+        .rfind(char::is_alphanumeric)
+        .map_or(last, |i| &last[i + last[i..].chars().next().map_or(1, char::len_utf8)..]);
     if !tail.trim_matches([',', ':', '.', ')']).is_empty() {
         rest.push(tail);
     }
@@ -1199,6 +1211,19 @@ pub fn labelled_fact(kind: FieldKind, value: &str) -> Vec<Fact> {
             vec![Fact::new(FieldKind::Phone, value, Source::Labelled)]
         }
         FieldKind::Phone | FieldKind::Name => Vec::new(),
+        FieldKind::Location => {
+            // "Office: Kings Building 2.14" is a room; an address gives its town.
+            let place = if value.contains('\n') || value.chars().any(|c| c.is_ascii_digit()) {
+                super::address::town_of(value)
+            } else {
+                let place = vocab::tidy_place(value.trim_end_matches('.'));
+                (place.split_whitespace().count() <= 6).then_some(place)
+            };
+            place
+                .map(|p| Fact::new(FieldKind::Location, p, Source::Labelled))
+                .into_iter()
+                .collect()
+        }
         other => vec![Fact::new(
             other,
             value.trim_end_matches('.'),

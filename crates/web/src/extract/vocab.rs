@@ -578,7 +578,8 @@ pub fn label_kind(label: &str) -> Option<FieldKind> {
         "company" | "employer" | "organization" | "organisation" | "works at"
         | "current company" | "affiliation" | "firm" => FieldKind::Company,
         "location" | "city" | "based in" | "office" | "based" | "base" | "region" | "home base"
-        | "where" | "hometown" | "lives in" => FieldKind::Location,
+        | "where" | "hometown" | "lives in" | "address" | "postal address" | "mailing address"
+        | "office address" => FieldKind::Location,
         "linkedin" | "linkedin profile" | "linkedin url" => FieldKind::Linkedin,
         "github" | "github profile" | "code" => FieldKind::Github,
         "website" | "web" | "homepage" | "home page" | "blog" | "site" | "personal site"
