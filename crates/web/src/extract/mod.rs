@@ -685,8 +685,11 @@ fn dated_entries(scope: ElementRef<'_>) -> Vec<ElementRef<'_>> {
         .select(&all)
         .filter(|e| {
             let tag = e.value().name();
+            let segments = html::segments(*e);
+            // An entry holds a role and its range, not the range alone.
             (tag == "li" || tag == "tr" || (!html::INLINE.contains(&tag) && html::is_repeated(*e)))
-                && prose::has_date_range(&html::segments(*e).join(" "))
+                && segments.len() >= 2
+                && prose::has_date_range(&segments.join(" "))
         })
         .collect();
     dated
