@@ -546,6 +546,7 @@ const TITLE_SYNONYMS: &[(&str, &str)] = &[
     ("chief people officer", "cpo"),
     ("chief data officer", "cdo"),
     ("chief information security officer", "ciso"),
+    ("chief executive", "ceo"),
     ("senior vice president", "svp"),
     ("executive vice president", "evp"),
     ("vice president", "vp"),
@@ -567,6 +568,20 @@ pub fn title_key(value: &str) -> String {
     let mut words: Vec<&str> = key.split_whitespace().filter(|w| *w != "and").collect();
     words.sort_unstable();
     words.join(" ")
+}
+
+/// The roles a title joins with "and", "&" or "/" ("Founder & CEO" is `ceo`, `founder`), each
+/// by its [`title_key`].
+pub fn title_parts(value: &str) -> Vec<String> {
+    let mut parts: Vec<String> = value
+        .split(['&', '/', ','])
+        .flat_map(|p| p.split(" and "))
+        .map(title_key)
+        .filter(|k| !k.is_empty())
+        .collect();
+    parts.sort();
+    parts.dedup();
+    parts
 }
 
 /// One field's decision.
@@ -660,6 +675,26 @@ pub fn decide_field(kind: FieldKind, candidates: &[Candidate]) -> FieldDecision 
             ((support - against).max(0.0), g)
         })
         .collect();
+    // A title that is part of another ("CEO" of "Founder & CEO") agrees with it: its support
+    // counts for the fuller title too.
+    if kind == FieldKind::Title {
+        let keys: Vec<(Vec<String>, f64)> = scored
+            .iter()
+            .map(|(support, g)| (title_parts(&g.display.0), *support))
+            .collect();
+        for (i, (support, _)) in scored.iter_mut().enumerate() {
+            let (mine, _) = &keys[i];
+            let extra: f64 = keys
+                .iter()
+                .enumerate()
+                .filter(|(j, (theirs, _))| {
+                    *j != i && theirs.len() < mine.len() && theirs.iter().all(|p| mine.contains(p))
+                })
+                .map(|(_, (_, s))| *s)
+                .sum();
+            *support += extra;
+        }
+    }
     scored.sort_by(|a, b| {
         b.0.total_cmp(&a.0)
             .then_with(|| a.1.display.0.cmp(&b.1.display.0))
@@ -680,7 +715,17 @@ pub fn decide_field(kind: FieldKind, candidates: &[Candidate]) -> FieldDecision 
             rejected: scored.iter().map(|(_, g)| g.display.0.clone()).collect(),
         };
     }
-    let others: f64 = scored.iter().skip(1).map(|(s, _)| s).sum();
+    let best_parts = title_parts(&best.display.0);
+    let others: f64 = scored
+        .iter()
+        .skip(1)
+        .filter(|(_, g)| {
+            // Parts of the winning title agree with it.
+            let parts = title_parts(&g.display.0);
+            kind != FieldKind::Title || !parts.iter().all(|p| best_parts.contains(p))
+        })
+        .map(|(s, _)| s)
+        .sum();
     let share = best_support / (best_support + others);
     let mut confidence = best.best_level.map_or(0.0, MatchLevel::base_confidence);
     confidence += (4.0 * (best.pages.len() as f64 - 1.0)).min(12.0);

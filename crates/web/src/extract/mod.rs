@@ -208,6 +208,7 @@ pub fn extract_html(url: &str, body: &str, lead: &Lead) -> PageFacts {
         out.site.org_name = tags
             .site_name
             .clone()
+            .or_else(|| site_from_copyright(&out.text, url))
             .or_else(|| site_from_title(&title, url))
             .filter(|org| {
                 person.as_deref() != Some(org.as_str())
@@ -659,6 +660,29 @@ fn is_team_page(url: &str, title: &str) -> bool {
                         .is_some_and(|rest| !vocab::looks_like_title(rest) && !vocab::looks_like_title(&part))
             })
         })
+}
+
+/// The site's name from its copyright line (`© 2024 Bluefin Analytics, Inc.`), when that name
+/// matches the host (`getbluefin.example`).
+fn site_from_copyright(text: &str, url: &str) -> Option<String> {
+    text.lines().find_map(|line| {
+        let lower = line.to_lowercase();
+        let at = ["©", "(c)", "copyright"]
+            .iter()
+            .filter_map(|mark| lower.find(mark).map(|i| i + mark.len()))
+            .min()?;
+        let rest = line.get(at..)?;
+        let words: Vec<&str> = rest
+            .split_whitespace()
+            .skip_while(|w| {
+                w.chars().all(|c| c.is_ascii_digit() || "-–—,".contains(c))
+                    || w.eq_ignore_ascii_case("copyright")
+                    || *w == "©"
+            })
+            .collect();
+        let name = prose::company_span(&words)?;
+        normalize::domain_matches_company(url, &name).then_some(name)
+    })
 }
 
 /// The site's name from a title like `Team | Acme Robotics`, when the last part matches the

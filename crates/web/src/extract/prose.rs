@@ -114,6 +114,17 @@ pub fn split_title_company(text: &str) -> Option<(String, Option<String>)> {
             return looks_like_title(&title).then_some((title, None));
         }
         if looks_like_title(left) {
+            // "Professor, Department of Physics": a unit of the organisation, not its name.
+            let unit = right.split_whitespace().next().is_some_and(|w| {
+                matches!(
+                    clean(w).as_str(),
+                    "department" | "school" | "faculty" | "division" | "institute" | "centre"
+                        | "center" | "office" | "college" | "dept"
+                )
+            });
+            if unit {
+                return Some((left.to_owned(), None));
+            }
             if separator == ", "
                 && (looks_like_title(right) || right.split_whitespace().all(vocab::is_title_word))
             {
