@@ -231,10 +231,10 @@ pub fn match_record(identity: &Identity, record: &Record, page: &PageFacts) -> M
     let moved_on = record
         .values(FieldKind::Company)
         .any(|f| f.former && identity.company_matches(&f.value));
+    if moved_on && !other_work_email && !other_profile {
+        return Match::Lead(MatchLevel::NameAndCompany);
+    }
     match record_company(record, page) {
-        Some(_) if moved_on && !other_work_email && !other_profile => {
-            Match::Lead(MatchLevel::NameAndCompany)
-        }
         Some(company) if identity.company.is_some() || identity.domain.is_some() => {
             if identity.company_matches(company)
                 || on_company_site
@@ -733,6 +733,10 @@ pub fn decide_field(kind: FieldKind, candidates: &[Candidate]) -> FieldDecision 
     if best.only_prose {
         confidence -= 8.0;
     }
+    // The company's place stands in for the person's: less sure than a place said of them.
+    if kind == FieldKind::Location && best.only_site {
+        confidence -= 14.0;
+    }
     let confidence = confidence.clamp(0.0, 100.0).round() as u8;
     let value = (confidence >= MIN_CONFIDENCE).then(|| best.display.0.clone());
     FieldDecision {
@@ -879,6 +883,12 @@ pub fn candidates(kind: FieldKind, matching: &Matching<'_>) -> Vec<Candidate> {
             });
         }
     }
+    if kind == FieldKind::Location
+        && out.iter().all(|c| c.former)
+        && let Some(candidate) = company_location(matching)
+    {
+        out.push(candidate);
+    }
     if matches!(kind, FieldKind::Website | FieldKind::Domain) && !identity.company_former {
         let email_domain = out_email_domain(matching);
         if let Some((domain, level, url)) = email_domain {
@@ -894,6 +904,50 @@ pub fn candidates(kind: FieldKind, matching: &Matching<'_>) -> Vec<Candidate> {
         }
     }
     out
+}
+
+/// The place of the lead's company, for a lead no page places (the field asks for the
+/// person's "and/or company location"): the place the company's own page gives on the very
+/// page that lists the lead (a directory's footer address, an about page's "headquartered
+/// in"), one candidate, from the pages that agree most. A company's place stated only on
+/// other pages is not taken for the person's.
+fn company_location(matching: &Matching<'_>) -> Option<Candidate> {
+    if matching.identity.company_former {
+        return None;
+    }
+    let mut places: BTreeMap<String, (String, String, MatchLevel, usize)> = BTreeMap::new();
+    for accepted in &matching.accepted {
+        let page = accepted.page;
+        let Some(place) = page.site.location.as_deref() else {
+            continue;
+        };
+        let Some(company) = record_company(accepted.record, page) else {
+            continue;
+        };
+        let ours = page
+            .site
+            .org_name
+            .as_deref()
+            .is_some_and(|o| normalize::same_company(o, company));
+        if !ours || accepted.record.whole_page {
+            continue;
+        }
+        let entry = places
+            .entry(normalize::city(place))
+            .or_insert_with(|| (place.to_owned(), page.url.clone(), accepted.level, 0));
+        entry.2 = entry.2.max(accepted.level);
+        entry.3 += 1;
+    }
+    let (value, url, level, _) = places.into_values().max_by_key(|(_, _, _, n)| *n)?;
+    Some(Candidate {
+        value,
+        url,
+        date: None,
+        level,
+        source: Source::Site,
+        former: false,
+        authority: 1.0,
+    })
 }
 
 /// The domain of the lead's work email, when it belongs to the company.

@@ -19,6 +19,8 @@ pub struct Found {
     pub org_name: Option<String>,
     /// Its URL.
     pub org_url: Option<String>,
+    /// Its place (`address`, `location`).
+    pub org_location: Option<String>,
     /// The newest `dateModified`, else the newest `datePublished`, as `yyyymmdd`.
     pub date: Option<u32>,
 }
@@ -96,6 +98,12 @@ const ORGANIZATIONS: &[&str] = &[
     "newsmediaorganization",
     "onlinebusiness",
     "company",
+    "collegeoruniversity",
+    "governmentorganization",
+    "medicalorganization",
+    "researchorganization",
+    "sportsorganization",
+    "newsorganization",
 ];
 
 fn walk(
@@ -146,6 +154,8 @@ fn walk(
             {
                 found.org_name = text(object.get("name"));
                 found.org_url = text(object.get("url"));
+                found.org_location = location(object.get("address"))
+                    .or_else(|| location(object.get("location")));
             }
             for (key, child) in object {
                 if key.starts_with('@') && key != "@graph" {

@@ -128,6 +128,8 @@ pub struct Site {
     pub org_url: Option<String>,
     /// True when the page lists an organisation's people (a team, people or about page).
     pub team_page: bool,
+    /// Where the organisation is, as its own page says (an address, "headquartered in").
+    pub location: Option<String>,
 }
 
 /// Everything read from one page.
@@ -224,6 +226,13 @@ pub fn extract_html(url: &str, body: &str, lead: &Lead) -> PageFacts {
         .as_deref()
         .is_some_and(|o| normalize::domain_matches_company(url, o));
     out.site.team_page = is_team_page(url, &title) || (home && own_site);
+    if own_site && let Some(org) = out.site.org_name.clone() {
+        out.site.location = found
+            .org_location
+            .clone()
+            .map(|p| vocab::tidy_place(&p))
+            .or_else(|| site_location(&document, &out.text, &org, &title));
+    }
 
     let own_profile = [&lead.linkedin, &lead.github, &lead.website]
         .into_iter()
@@ -660,6 +669,37 @@ fn is_team_page(url: &str, title: &str) -> bool {
                         .is_some_and(|rest| !vocab::looks_like_title(rest) && !vocab::looks_like_title(&part))
             })
         })
+}
+
+/// Where an organisation is, from its own page: a sentence about it ("Acme is headquartered
+/// in Lisbon", "Our workshop is in Pittsburgh", "Acme is a Boston company"), a postal address
+/// in an `<address>` or the footer, or a place in the page title ("Acme — bakery, Portland").
+fn site_location(document: &Html, text: &str, org: &str, title: &str) -> Option<String> {
+    let org_words = org.split_whitespace().count();
+    for line in text.lines() {
+        for sentence in prose::sentences(line) {
+            let words: Vec<&str> = sentence.split_whitespace().collect();
+            let head = words.iter().take(3).map(|w| w.to_lowercase()).collect::<Vec<_>>();
+            let about_org = normalize::same_company(&words.iter().take(org_words).copied().collect::<Vec<_>>().join(" "), org)
+                || head.first().is_some_and(|w| matches!(w.as_str(), "we" | "our" | "we're"));
+            if about_org
+                && let Some(place) = prose::org_location_in(&words)
+            {
+                return Some(place);
+            }
+        }
+    }
+    let blocks = selector("address, footer")
+        .map(|s| document.select(&s).map(|e| html::segments(e).join("
+")).collect::<Vec<_>>())
+        .unwrap_or_default();
+    if let Some(town) = blocks.iter().find_map(|b| address::town_of(b)) {
+        return Some(town);
+    }
+    meta::split_parts(title).iter().skip(1).find_map(|part| {
+        let last = part.rsplit(',').next()?.trim();
+        (vocab::is_known_place(last) && !normalize::same_company(last, org)).then(|| last.to_owned())
+    })
 }
 
 /// The site's name from its copyright line (`© 2024 Bluefin Analytics, Inc.`), when that name

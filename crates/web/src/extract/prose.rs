@@ -347,6 +347,51 @@ fn location_in(words: &[&str]) -> Option<String> {
     None
 }
 
+/// Phrases that put an organisation in a place.
+const ORG_PLACE_CUES: &[&[&str]] = &[
+    &["headquartered", "in"],
+    &["headquarters", "in"],
+    &["based", "in"],
+    &["located", "in"],
+    &["is", "in"],
+    &["are", "in"],
+    &["offices", "in"],
+    &["office", "in"],
+];
+
+/// Where a sentence about an organisation puts it: after "headquartered in", "based in", "is
+/// in" (a known place, or a place with its region), or "a Boston, Massachusetts company".
+pub fn org_location_in(words: &[&str]) -> Option<String> {
+    let lower: Vec<String> = words.iter().map(|w| clean(w)).collect();
+    for i in 0..words.len() {
+        for cue in ORG_PLACE_CUES {
+            if lower.len() >= i + cue.len()
+                && cue.iter().enumerate().all(|(k, c)| lower[i + k] == *c)
+                && let Some(place) = place_span(&words[i + cue.len()..])
+                && is_known_place(&place)
+            {
+                return Some(place);
+            }
+        }
+        // "is a Boston, Massachusetts company"
+        if matches!(lower[i].as_str(), "a" | "an")
+            && let Some(place) = place_span(&words[i + 1..])
+            && is_known_place(&place)
+            && words
+                .get(i + 1 + place.split_whitespace().count())
+                .is_some_and(|w| {
+                    matches!(
+                        clean(w).as_str(),
+                        "company" | "startup" | "firm" | "business" | "agency" | "studio" | "maker"
+                    )
+                })
+        {
+            return Some(place);
+        }
+    }
+    location_in(words).filter(|p| is_known_place(p))
+}
+
 /// Head words that are also verbs or plain words ("lead", "head", "partner").
 const AMBIGUOUS_HEADS: &[&str] = &[
     "lead",
@@ -858,12 +903,25 @@ pub fn sentences(text: &str) -> Vec<String> {
 /// "she"/"he"/"I" sentences are about the lead.
 pub fn read_segments(segments: &[String], matcher: &NameMatcher, about_lead: bool) -> Vec<Fact> {
     let mut out = Vec::new();
+    let mut skip_next = false;
     for (index, segment) in segments.iter().enumerate() {
+        if std::mem::take(&mut skip_next) {
+            continue;
+        }
         if let Some(caps) = LABELLED.as_ref().and_then(|r| r.captures(segment))
             && let (Some(label), Some(value)) = (caps.name("label"), caps.name("value"))
             && let Some(kind) = label_kind(label.as_str())
         {
             out.extend(labelled_fact(kind, value.as_str()));
+            continue;
+        }
+        // "Location:" on a line of its own, its value on the next one.
+        if let Some(label) = segment.trim().strip_suffix(':').or_else(|| segment.trim().strip_suffix('：'))
+            && let Some(kind) = label_kind(label)
+            && let Some(value) = segments.get(index + 1)
+        {
+            out.extend(labelled_fact(kind, value));
+            skip_next = true;
             continue;
         }
         let words: Vec<&str> = segment.split_whitespace().collect();
