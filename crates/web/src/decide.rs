@@ -445,6 +445,7 @@ fn ambiguous_people(accepted: &[Accepted<'_>], former: &[String]) -> bool {
         company: Option<String>,
         title: Option<String>,
         place: Option<String>,
+        host: String,
     }
     let sketches: Vec<Sketch> = accepted
         .iter()
@@ -455,12 +456,14 @@ fn ambiguous_people(accepted: &[Accepted<'_>], former: &[String]) -> bool {
                 .map(normalize::company),
             title: a.record.first(FieldKind::Title).map(title_key),
             place: a.record.first(FieldKind::Location).map(normalize::city),
+            host: normalize::owner_host(&a.page.url),
         })
         .collect();
     let differ = |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(x), Some(y)) if x != y);
     sketches.iter().enumerate().any(|(i, a)| {
+        // Two names of one organisation (a lab and its university) share a domain.
         sketches[i + 1..].iter().any(|b| match (&a.company, &b.company) {
-            (Some(x), Some(y)) => !normalize::same_company(x, y),
+            (Some(x), Some(y)) => !normalize::same_company(x, y) && a.host != b.host,
             (Some(_), None) | (None, Some(_)) => differ(&a.title, &b.title) && differ(&a.place, &b.place),
             (None, None) => false,
         })
@@ -619,10 +622,24 @@ pub fn decide_field(kind: FieldKind, candidates: &[Candidate]) -> FieldDecision 
         best_level: Option<MatchLevel>,
         only_prose: bool,
         only_site: bool,
+        forms: BTreeMap<String, f64>,
     }
+    // "Northmere" and "Northmere University" are one company: shorter names join the longest
+    // name they are a form of.
+    let keys: Vec<String> = candidates.iter().map(|c| value_key(kind, &c.value)).collect();
+    let canonical = |key: &str| -> String {
+        if kind != FieldKind::Company {
+            return key.to_owned();
+        }
+        keys.iter()
+            .filter(|k| k.len() > key.len() && normalize::same_company(k, key))
+            .max_by_key(|k| k.len())
+            .cloned()
+            .unwrap_or_else(|| key.to_owned())
+    };
     let mut groups: BTreeMap<String, Group> = BTreeMap::new();
     for c in candidates {
-        let key = value_key(kind, &c.value);
+        let key = canonical(&value_key(kind, &c.value));
         if key.is_empty() {
             continue;
         }
@@ -634,6 +651,7 @@ pub fn decide_field(kind: FieldKind, candidates: &[Candidate]) -> FieldDecision 
             best_level: None,
             only_prose: true,
             only_site: true,
+            forms: BTreeMap::new(),
         });
         if c.former {
             let slot = group.against.entry(c.url.clone()).or_default();
@@ -645,12 +663,16 @@ pub fn decide_field(kind: FieldKind, candidates: &[Candidate]) -> FieldDecision 
         group.best_level = group.best_level.max(Some(c.level));
         group.only_prose &= matches!(c.source, Source::Prose | Source::Llm);
         group.only_site &= c.source == Source::Site;
-        let better_display = w > group.display.1 + 1e-9
+        // The form with the most support is shown; a place in its fullest form on a tie.
+        let form = group.forms.entry(c.value.clone()).or_default();
+        *form += w;
+        let form = *form;
+        let better_display = form > group.display.1 + 1e-9
             || (kind == FieldKind::Location
-                && (w - group.display.1).abs() < 1e-9
+                && (form - group.display.1).abs() < 1e-9
                 && c.value.len() > group.display.0.len());
         if better_display {
-            group.display = (c.value.clone(), w);
+            group.display = (c.value.clone(), form);
         }
     }
     let mut scored: Vec<(f64, &Group)> = groups

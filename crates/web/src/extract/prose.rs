@@ -847,6 +847,28 @@ fn sentence_facts(sentence: &str, matcher: &NameMatcher, about_lead: bool) -> Ve
         }
     }
     flush(&mut clause, first_clause, &mut out);
+    // "joined as a Lecturer in 2009 and was promoted to Professor": the later title is the
+    // current one.
+    let promoted = after.iter().position(|w| {
+        matches!(clean(w).as_str(), "promoted" | "became" | "becoming" | "rose")
+    });
+    if let Some(at) = promoted {
+        let later = &after[at + 1..];
+        let later_title = later
+            .iter()
+            .position(|w| !LEAD_IN.contains(&clean(w).as_str()))
+            .and_then(|skip| title_prefix(&later[skip..]).map(|n| trim_title(&later[skip..skip + n])));
+        if let Some(later_title) = later_title {
+            for fact in out.iter_mut().filter(|f| f.kind == FieldKind::Title) {
+                if fact.value != later_title {
+                    fact.former = true;
+                }
+            }
+            if !out.iter().any(|f| f.kind == FieldKind::Title && f.value == later_title) {
+                out.push(Fact::new(FieldKind::Title, later_title, Source::Prose));
+            }
+        }
+    }
     out
 }
 
