@@ -623,6 +623,7 @@ pub fn decide_field(kind: FieldKind, candidates: &[Candidate]) -> FieldDecision 
         only_prose: bool,
         only_site: bool,
         forms: BTreeMap<String, f64>,
+        own_names: HashSet<String>,
     }
     // "Northmere" and "Northmere University" are one company: shorter names join the longest
     // name they are a form of.
@@ -631,11 +632,18 @@ pub fn decide_field(kind: FieldKind, candidates: &[Candidate]) -> FieldDecision 
         if kind != FieldKind::Company {
             return key.to_owned();
         }
-        keys.iter()
+        // The longer name with the most support, when several extend this one.
+        let mut longer: BTreeMap<&str, usize> = BTreeMap::new();
+        for k in keys
+            .iter()
             .filter(|k| k.len() > key.len() && normalize::same_company(k, key))
-            .max_by_key(|k| k.len())
-            .cloned()
-            .unwrap_or_else(|| key.to_owned())
+        {
+            *longer.entry(k.as_str()).or_default() += 1;
+        }
+        longer
+            .into_iter()
+            .max_by(|a, b| a.1.cmp(&b.1).then(b.0.len().cmp(&a.0.len())))
+            .map_or_else(|| key.to_owned(), |(k, _)| k.to_owned())
     };
     let mut groups: BTreeMap<String, Group> = BTreeMap::new();
     for c in candidates {
@@ -652,6 +660,7 @@ pub fn decide_field(kind: FieldKind, candidates: &[Candidate]) -> FieldDecision 
             only_prose: true,
             only_site: true,
             forms: BTreeMap::new(),
+            own_names: HashSet::new(),
         });
         if c.former {
             let slot = group.against.entry(c.url.clone()).or_default();
@@ -664,6 +673,9 @@ pub fn decide_field(kind: FieldKind, candidates: &[Candidate]) -> FieldDecision 
         group.only_prose &= matches!(c.source, Source::Prose | Source::Llm);
         group.only_site &= c.source == Source::Site;
         // The form with the most support is shown; a place in its fullest form on a tie.
+        if matches!(c.source, Source::Site | Source::JsonLd | Source::Microdata) {
+            group.own_names.insert(c.value.clone());
+        }
         let form = group.forms.entry(c.value.clone()).or_default();
         *form += w;
         let form = *form;
@@ -673,6 +685,21 @@ pub fn decide_field(kind: FieldKind, candidates: &[Candidate]) -> FieldDecision 
                 && c.value.len() > group.display.0.len());
         if better_display {
             group.display = (c.value.clone(), form);
+        }
+    }
+    // A company is shown in its fullest form ("Northmere University" over "Northmere") when
+    // that form is how its own site names it, or has at least half the support of the best.
+    if kind == FieldKind::Company {
+        for group in groups.values_mut() {
+            let best = group.forms.values().copied().fold(0.0, f64::max);
+            if let Some((form, support)) = group
+                .forms
+                .iter()
+                .filter(|(f, s)| **s >= 0.5 * best || group.own_names.contains(*f))
+                .max_by_key(|(f, _)| f.len())
+            {
+                group.display = (form.clone(), *support);
+            }
         }
     }
     let mut scored: Vec<(f64, &Group)> = groups

@@ -390,6 +390,10 @@ pub fn extract_html(url: &str, body: &str, lead: &Lead) -> PageFacts {
             record.extend(prose::read_segments(&parts, &matcher, true));
         }
         record.extend(links::own_url_facts(url));
+        // `<link rel="me">` in the head names the person's other profiles.
+        if let Some(head) = selector("head").and_then(|s| document.select(&s).next()) {
+            record.extend(links::read(head, url, true));
+        }
         if let Some(body) = selector("body").and_then(|s| document.select(&s).next()) {
             record.extend(scope_facts(body, &matcher, url, true));
         }
@@ -584,6 +588,10 @@ fn is_about(
     if own_profile {
         return true;
     }
+    // "Hi! I'm Wen Ravenscroft.": the person introduces themselves on their own page.
+    if introduces(matcher, &html::text_of(document.root_element())) {
+        return true;
+    }
     let leading = |t: &str| {
         t.split([
             '|', '-', '\u{2013}', '\u{2014}', '\u{00b7}', ',', ':', '(', '/',
@@ -612,6 +620,36 @@ fn is_about(
             || meta::split_parts(&t)
                 .iter()
                 .any(|part| matcher.is_name(part.trim()))
+    })
+}
+
+/// True when the text has the person introduce themselves: "I'm Ada Quill", "I am Ada
+/// Quill", "My name is Ada Quill" (a first-person page by them).
+fn introduces(matcher: &NameMatcher, text: &str) -> bool {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words.iter().enumerate().any(|(i, w)| {
+        let cue = match w.to_lowercase().trim_matches(|c: char| !c.is_alphanumeric() && c != '\'' && c != '\u{2019}') {
+            "i'm" | "i\u{2019}m" | "im" => 1,
+            "i" if words.get(i + 1).is_some_and(|n| n.eq_ignore_ascii_case("am")) => 2,
+            "name" if i > 0
+                && words[i - 1].eq_ignore_ascii_case("my")
+                && words.get(i + 1).is_some_and(|n| n.eq_ignore_ascii_case("is")) =>
+            {
+                2
+            }
+            _ => 0,
+        };
+        cue > 0 && {
+            let rest: Vec<&str> = words.iter().skip(i + cue).take(4).copied().collect();
+            // The name right after the cue, up to a middle name or initial.
+            (2..=4).any(|n| {
+                rest.len() >= n && {
+                    let candidate = rest[..n].join(" ");
+                    let candidate = candidate.trim_end_matches(|c: char| !c.is_alphanumeric());
+                    matcher.is_name(candidate)
+                }
+            })
+        }
     })
 }
 

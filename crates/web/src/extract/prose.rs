@@ -455,6 +455,7 @@ const LEAD_IN: &[&str] = &[
     "once",
     "still",
     "who",
+    "where",
     "acting",
     "company's",
     "companys",
@@ -533,6 +534,28 @@ fn clause_facts(words: &[&str], former_context: bool, source: Source) -> Vec<Fac
         if let Some(company) = company_span(&words[at + 2..]) {
             out.push(Fact::new(FieldKind::Company, company, source).former(former));
         }
+        return out;
+    }
+    // "who leads the design team at Acme": the company, and no title.
+    let lead_verb = lower.iter().position(|w| {
+        matches!(
+            w.as_str(),
+            "leads" | "lead" | "heads" | "head" | "runs" | "manages" | "oversees" | "directs"
+                | "led" | "headed" | "ran" | "managed" | "oversaw" | "directed"
+        )
+    });
+    if let Some(verb) = lead_verb
+        && lower[..verb]
+            .iter()
+            .all(|w| matches!(w.as_str(), "who" | "which" | "currently" | "now" | "also" | "i" | "she" | "he" | "they" | "still"))
+        && let Some(at) = lower[verb..].iter().position(|w| w == "at")
+        && let Some(company) = company_span(&words[verb + at + 1..])
+    {
+        let past = matches!(
+            lower[verb].as_str(),
+            "led" | "headed" | "ran" | "managed" | "oversaw" | "directed"
+        );
+        out.push(Fact::new(FieldKind::Company, company, source).former(former || past));
         return out;
     }
     let start = words
@@ -828,13 +851,7 @@ fn sentence_facts(sentence: &str, matcher: &NameMatcher, about_lead: bool) -> Ve
     let mut clause: Vec<&str> = Vec::new();
     let mut first_clause = true;
     let appositive = words[..end].last().is_some_and(|w| w.ends_with(','));
-    let flush = |clause: &mut Vec<&str>, first: bool, out: &mut Vec<Fact>| {
-        if !clause.is_empty() {
-            let facts = clause_facts(clause, first && former_before, Source::Prose);
-            out.extend(facts);
-        }
-        clause.clear();
-    };
+    let mut previous: Vec<&str> = Vec::new();
     for word in after {
         clause.push(word);
         if word.ends_with(',') || word.ends_with(';') {
@@ -842,11 +859,11 @@ fn sentence_facts(sentence: &str, matcher: &NameMatcher, about_lead: bool) -> Ve
             if first_clause && appositive && clause.len() <= 6 && title_prefix(&clause).is_some() {
                 continue;
             }
-            flush(&mut clause, first_clause, &mut out);
+            flush_clause(&mut clause, &mut previous, first_clause && former_before, &mut out);
             first_clause = false;
         }
     }
-    flush(&mut clause, first_clause, &mut out);
+    flush_clause(&mut clause, &mut previous, first_clause && former_before, &mut out);
     // "joined as a Lecturer in 2009 and was promoted to Professor": the later title is the
     // current one.
     let promoted = after.iter().position(|w| {
@@ -870,6 +887,32 @@ fn sentence_facts(sentence: &str, matcher: &NameMatcher, about_lead: bool) -> Ve
         }
     }
     out
+}
+
+/// Reads one clause after a name into `out`, and keeps it as the clause before the next.
+fn flush_clause<'w>(
+    clause: &mut Vec<&'w str>,
+    previous: &mut Vec<&'w str>,
+    former_context: bool,
+    out: &mut Vec<Fact>,
+) {
+    if !clause.is_empty() {
+        let facts = clause_facts(clause, former_context, Source::Prose);
+        // "at Acme, where I'm a Staff Engineer": the company of the clause before.
+        let starts_where = clause.first().is_some_and(|w| clean(w) == "where");
+        if starts_where
+            && let Some(title) = facts.iter().find(|f| f.kind == FieldKind::Title)
+            && let Some(at) = previous
+                .iter()
+                .rposition(|w| matches!(clean(w).as_str(), "at" | "for"))
+            && let Some(company) = company_span(&previous[at + 1..])
+        {
+            let former = title.former;
+            out.push(Fact::new(FieldKind::Company, company, Source::Prose).former(former));
+        }
+        out.extend(facts);
+    }
+    *previous = std::mem::take(clause);
 }
 
 /// Sentences of a text (split after `.`, `!`, `?` before a capital, abbreviations kept).
