@@ -297,8 +297,10 @@ pub fn extract_html(url: &str, body: &str, lead: &Lead) -> PageFacts {
             out.records.push(record);
         }
     }
-    // The lead's own profile names them even when the lead gave no name.
-    let page_name = heading_name(&document, &tags);
+    // The lead's own profile names them even when the lead gave no name; a page showing their
+    // address may name them only in its title.
+    let page_name = heading_name(&document, &tags)
+        .or_else(|| email_without_name.then(|| title_person(&title)).flatten());
     // A page headed by a person's name that shows the lead's email outside any named card is
     // that person's page.
     let email_page = email_without_name && page_name.is_some();
@@ -520,16 +522,31 @@ fn heading_name(document: &Html, tags: &meta::MetaTags) -> Option<String> {
     let heading = selector("h1")
         .and_then(|s| document.select(&s).next())
         .map(|h| html::segments(h).into_iter().next().unwrap_or_default());
+    let first_part = |t: &String| {
+        meta::split_parts(t)
+            .first()
+            .map(|s| s.trim().to_owned())
+            .unwrap_or_default()
+    };
     [heading, tags.og_title.clone()]
-        .into_iter()
+        .iter()
         .flatten()
-        .map(|t| {
-            meta::split_parts(&t)
-                .first()
-                .map(|s| s.trim().to_owned())
-                .unwrap_or_default()
-        })
+        .map(first_part)
         .find(|t| looks_like_person_name(t))
+}
+
+/// The person a page's title names in one of its parts ("Contact · Seun Adebayo": a personal
+/// site's page names its owner).
+fn title_person(title: &str) -> Option<String> {
+    let parts = meta::split_parts(title);
+    if parts.len() < 2 {
+        return None;
+    }
+    parts
+        .iter()
+        .map(|p| p.trim())
+        .find(|p| looks_like_person_name(p))
+        .map(str::to_owned)
 }
 
 /// The lead's name as the page writes it (with its accents), else as the lead gives it.

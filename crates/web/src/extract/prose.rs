@@ -236,9 +236,10 @@ pub fn company_span(words: &[&str]) -> Option<String> {
             .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit());
         let connector = matches!(core, "&" | "and" | "of" | "de" | "for" | "+")
             && i > 0
-            && words
-                .get(i + 1)
-                .is_some_and(|n| n.chars().next().is_some_and(char::is_uppercase));
+            && words.get(i + 1).is_some_and(|n| {
+                n.chars().next().is_some_and(char::is_uppercase)
+                    && !matches!(n.trim_end_matches([',', '.']), "I" | "I'm" | "I\u{2019}m")
+            });
         // "The Byte Gazette": a capitalised "The" before capitalised words names a company.
         let proper_the = core == "The"
             && words.get(i + 1).is_some_and(|n| {
@@ -540,7 +541,8 @@ fn clause_facts(words: &[&str], former_context: bool, source: Source) -> Vec<Fac
     let lead_verb = lower.iter().position(|w| {
         matches!(
             w.as_str(),
-            "leads" | "lead" | "heads" | "head" | "runs" | "manages" | "oversees" | "directs"
+            "leads" | "lead" | "heads" | "head" | "runs" | "run" | "manages" | "manage"
+                | "oversees" | "oversee" | "directs" | "direct"
                 | "led" | "headed" | "ran" | "managed" | "oversaw" | "directed"
         )
     });
