@@ -382,17 +382,26 @@ pub fn match_pages<'a>(lead: &Lead, pages: &'a [PageFacts]) -> Matching<'a> {
                 .iter()
                 .filter(|a| a.level >= MatchLevel::NameAndCompany)
         };
-        let called_former = strong().any(|a| {
+        let calls_former = |a: &&Accepted<'_>| {
             a.record
                 .values(FieldKind::Company)
                 .any(|f| f.former && normalize::same_company(&f.value, &given))
-        });
-        let called_current = strong().any(|a| {
-            a.record.values(FieldKind::Company).any(|f| {
-                !f.former && f.source != Source::Site && normalize::same_company(&f.value, &given)
+        };
+        let former_count = strong().filter(calls_former).count();
+        // A profile's career history is the authority on which role is past.
+        let former_on_profile = strong()
+            .filter(calls_former)
+            .any(|a| a.record.whole_page && crate::extract::links::profile_kind(&a.page.url).is_some());
+        let current_count = strong()
+            .filter(|a| {
+                a.record.values(FieldKind::Company).any(|f| {
+                    !f.former
+                        && f.source != Source::Site
+                        && normalize::same_company(&f.value, &given)
+                })
             })
-        });
-        if called_former && !called_current {
+            .count();
+        if former_count > 0 && (former_on_profile || former_count > current_count) {
             identity.company_former = true;
             let now = strong()
                 .filter(|a| {
