@@ -869,8 +869,10 @@ pub fn candidates(kind: FieldKind, matching: &Matching<'_>) -> Vec<Candidate> {
                 push(accepted, fact, crate::extract::vocab::tidy_place(&fact.value));
                 continue;
             }
+            // An address in a card, or on a page tied by the name alone, must fit the person:
+            // their name in it, or their company's domain.
             if kind == FieldKind::Email
-                && fact.source == Source::Card
+                && (fact.source == Source::Card || accepted.level == MatchLevel::NameOnly)
                 && !email_fits(&fact.value, identity)
             {
                 continue;
