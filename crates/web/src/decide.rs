@@ -447,8 +447,9 @@ pub fn match_pages<'a>(lead: &Lead, pages: &'a [PageFacts]) -> Matching<'a> {
 }
 
 /// True when records matched by the name alone describe different people: one places the
-/// person at a company and another at a different one (neither a past company of the lead), or
-/// one has no company and differs from another on both the title and the place.
+/// person at a company and another at a different one (neither a past company of the lead, on
+/// different sites), or, without a company on one side, they place them in different towns
+/// and share no title.
 fn ambiguous_people(accepted: &[Accepted<'_>], former: &[String]) -> bool {
     struct Sketch {
         company: Option<String>,
@@ -473,8 +474,12 @@ fn ambiguous_people(accepted: &[Accepted<'_>], former: &[String]) -> bool {
         // Two names of one organisation (a lab and its university) share a domain.
         sketches[i + 1..].iter().any(|b| match (&a.company, &b.company) {
             (Some(x), Some(y)) => !normalize::same_company(x, y) && a.host != b.host,
-            (Some(_), None) | (None, Some(_)) => differ(&a.title, &b.title) && differ(&a.place, &b.place),
-            (None, None) => false,
+            // Without a company on one side: other places, and no title in common.
+            (Some(_), None) | (None, Some(_)) | (None, None) => {
+                differ(&a.place, &b.place)
+                    && a.host != b.host
+                    && !matches!((&a.title, &b.title), (Some(x), Some(y)) if x == y)
+            }
         })
     })
 }

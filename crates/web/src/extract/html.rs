@@ -191,12 +191,32 @@ pub fn title(document: &Html) -> String {
     pick("title").or_else(|| pick("h1")).unwrap_or_default()
 }
 
-/// The title and visible text of a page (for JSON, its string values, one per line).
+/// The title and visible text of a page, with the strings of its JSON blocks (for JSON, its
+/// string values, one per line).
 pub fn page_text(kind: ContentKind, body: &str) -> (String, String) {
     match kind {
         ContentKind::Html => {
             let document = Html::parse_document(body);
-            let text = lines(&text_of(document.root_element())).join("\n");
+            let mut text = lines(&text_of(document.root_element())).join("\n");
+            // The strings of JSON blocks (JSON-LD, a static export's page data): people listed
+            // only there are found by a search too.
+            if let Ok(selector) = scraper::Selector::parse("script[type]") {
+                for script in document.select(&selector) {
+                    let kind = script.value().attr("type").unwrap_or("").to_ascii_lowercase();
+                    if !kind.contains("json") {
+                        continue;
+                    }
+                    let raw: String = script.text().collect();
+                    if let Ok(value) = serde_json::from_str::<serde_json::Value>(raw.trim()) {
+                        let mut strings = Vec::new();
+                        json_strings(&value, &mut strings, 0);
+                        for s in strings {
+                            text.push('\n');
+                            text.push_str(&s);
+                        }
+                    }
+                }
+            }
             (title(&document), text)
         }
         ContentKind::Json => {

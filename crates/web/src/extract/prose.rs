@@ -298,6 +298,10 @@ fn place_span(words: &[&str]) -> Option<String> {
 
 /// Phrases that put a person in a place now.
 const PLACE_CUES: &[&[&str]] = &[
+    &["live", "and", "work", "in"],
+    &["work", "and", "live", "in"],
+    &["living", "and", "working", "in"],
+    &["lives", "and", "works", "in"],
     &["based", "in"],
     &["based", "out", "of"],
     &["lives", "in"],
@@ -1090,7 +1094,19 @@ pub fn read_segments(segments: &[String], matcher: &NameMatcher, about_lead: boo
             {
                 out.extend(line_facts(sentence.trim_end_matches('.')));
             }
-            out.extend(sentence_facts(sentence, matcher, about_lead));
+            let facts = sentence_facts(sentence, matcher, about_lead);
+            // On a page about the person, "Portrait photographer based in Porto." places them.
+            if facts.is_empty()
+                && about_lead
+                && let Some(place) = location_in(&sentence.split_whitespace().collect::<Vec<_>>())
+                && mention(&sentence.split_whitespace().collect::<Vec<_>>(), matcher, false).is_none()
+                && !sentence.split_whitespace().next().is_some_and(|w| {
+                    matches!(clean(w).as_str(), "we" | "our" | "the" | "they" | "it" | "its")
+                })
+            {
+                out.push(Fact::new(FieldKind::Location, place, Source::Prose));
+            }
+            out.extend(facts);
         }
     }
     dedupe(out)
