@@ -454,6 +454,7 @@ mod tests {
                 org_name: Some("Quill Works".into()),
                 org_url: None,
                 team_page: true,
+                location: None,
             },
             records: vec![card],
             ..PageFacts::default()

@@ -39,6 +39,7 @@ fn match_levels() {
             org_name: Some("Quill Works".into()),
             org_url: None,
             team_page: true,
+            location: None,
         },
         ..PageFacts::default()
     };

@@ -561,7 +561,6 @@ fn clause_facts(words: &[&str], former_context: bool, source: Source) -> Vec<Fac
             lower[verb].as_str(),
             "led" | "headed" | "ran" | "managed" | "oversaw" | "directed"
         );
-        out.push(Fact::new(FieldKind::Company, company, source).former(former || past));
         // "I run engineering at Acme as VP of Engineering"
         if let Some(as_at) = lower[verb..].iter().position(|w| w == "as") {
             let after: Vec<&str> = words[verb + as_at + 1..]
@@ -570,9 +569,13 @@ fn clause_facts(words: &[&str], former_context: bool, source: Source) -> Vec<Fac
                 .skip_while(|w| LEAD_IN.contains(&clean(w).as_str()))
                 .collect();
             if let Some(n) = title_prefix(&after) {
-                out.push(Fact::new(FieldKind::Title, trim_title(&after[..n]), source).former(former || past));
+                out.push(
+                    Fact::new(FieldKind::Title, trim_title(&after[..n]), source)
+                        .former(former || past),
+                );
             }
         }
+        out.push(Fact::new(FieldKind::Company, company, source).former(former || past));
         return out;
     }
     let start = words
