@@ -389,9 +389,9 @@ pub fn match_pages<'a>(lead: &Lead, pages: &'a [PageFacts]) -> Matching<'a> {
         };
         let former_count = strong().filter(calls_former).count();
         // A profile's career history is the authority on which role is past.
-        let former_on_profile = strong()
-            .filter(calls_former)
-            .any(|a| a.record.whole_page && crate::extract::links::profile_kind(&a.page.url).is_some());
+        let former_on_profile = strong().filter(calls_former).any(|a| {
+            a.record.whole_page && crate::extract::links::profile_kind(&a.page.url).is_some()
+        });
         let current_count = strong()
             .filter(|a| {
                 a.record.values(FieldKind::Company).any(|f| {
@@ -469,18 +469,21 @@ fn ambiguous_people(accepted: &[Accepted<'_>], former: &[String]) -> bool {
             host: normalize::owner_host(&a.page.url),
         })
         .collect();
-    let differ = |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(x), Some(y)) if x != y);
+    let differ =
+        |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(x), Some(y)) if x != y);
     sketches.iter().enumerate().any(|(i, a)| {
         // Two names of one organisation (a lab and its university) share a domain.
-        sketches[i + 1..].iter().any(|b| match (&a.company, &b.company) {
-            (Some(x), Some(y)) => !normalize::same_company(x, y) && a.host != b.host,
-            // Without a company on one side: other places, and no title in common.
-            (Some(_), None) | (None, Some(_)) | (None, None) => {
-                differ(&a.place, &b.place)
-                    && a.host != b.host
-                    && !matches!((&a.title, &b.title), (Some(x), Some(y)) if x == y)
-            }
-        })
+        sketches[i + 1..]
+            .iter()
+            .any(|b| match (&a.company, &b.company) {
+                (Some(x), Some(y)) => !normalize::same_company(x, y) && a.host != b.host,
+                // Without a company on one side: other places, and no title in common.
+                (Some(_), None) | (None, Some(_)) | (None, None) => {
+                    differ(&a.place, &b.place)
+                        && a.host != b.host
+                        && !matches!((&a.title, &b.title), (Some(x), Some(y)) if x == y)
+                }
+            })
     })
 }
 
@@ -641,7 +644,10 @@ pub fn decide_field(kind: FieldKind, candidates: &[Candidate]) -> FieldDecision 
     }
     // "Northmere" and "Northmere University" are one company: shorter names join the longest
     // name they are a form of.
-    let keys: Vec<String> = candidates.iter().map(|c| value_key(kind, &c.value)).collect();
+    let keys: Vec<String> = candidates
+        .iter()
+        .map(|c| value_key(kind, &c.value))
+        .collect();
     let canonical = |key: &str| -> String {
         if kind != FieldKind::Company {
             return key.to_owned();
@@ -871,7 +877,11 @@ pub fn candidates(kind: FieldKind, matching: &Matching<'_>) -> Vec<Candidate> {
         };
         for fact in accepted.record.values(wanted) {
             if kind == FieldKind::Location {
-                push(accepted, fact, crate::extract::vocab::tidy_place(&fact.value));
+                push(
+                    accepted,
+                    fact,
+                    crate::extract::vocab::tidy_place(&fact.value),
+                );
                 continue;
             }
             // An address in a card, or on a page tied by the name alone, must fit the person:

@@ -42,9 +42,27 @@ fn is_street(part: &str) -> bool {
         || part.split_whitespace().any(|w| {
             matches!(
                 w.to_lowercase().trim_matches(['.', ',']),
-                "street" | "st" | "road" | "rd" | "avenue" | "ave" | "lane" | "way" | "drive"
-                    | "boulevard" | "blvd" | "building" | "room" | "floor" | "suite" | "square"
-                    | "place" | "strasse" | "straße" | "campus" | "hall"
+                "street"
+                    | "st"
+                    | "road"
+                    | "rd"
+                    | "avenue"
+                    | "ave"
+                    | "lane"
+                    | "way"
+                    | "drive"
+                    | "boulevard"
+                    | "blvd"
+                    | "building"
+                    | "room"
+                    | "floor"
+                    | "suite"
+                    | "square"
+                    | "place"
+                    | "strasse"
+                    | "straße"
+                    | "campus"
+                    | "hall"
             )
         })
 }
@@ -94,7 +112,10 @@ mod tests {
                 "Department of Computer Science, Northmere University, Kings Road, Norwich NR4 7TJ, United Kingdom",
                 Some("Norwich"),
             ),
-            ("Fenwick Health, Inc. · 1 Congress Street\nBoston, MA 02114", Some("Boston")),
+            (
+                "Fenwick Health, Inc. · 1 Congress Street\nBoston, MA 02114",
+                Some("Boston"),
+            ),
             ("Torstrasse 101\n10119 Berlin\nGermany", Some("Berlin")),
             ("100 King St W, Toronto, ON M5X 1A9", Some("Toronto")),
             ("Lisbon, Portugal", Some("Lisbon")),

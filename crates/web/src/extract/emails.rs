@@ -109,7 +109,9 @@ pub fn local_fits_name(address: &str, name: &str) -> bool {
         || (long_enough(last) && local.contains(last.as_str()))
         || local == format!("{}{}", initial(first), last)
         || local == format!("{}{}", first, initial(last))
-        || words.iter().any(|w| long_enough(w) && local.contains(w.as_str()) && w != first)
+        || words
+            .iter()
+            .any(|w| long_enough(w) && local.contains(w.as_str()) && w != first)
 }
 
 #[cfg(test)]

@@ -122,7 +122,11 @@ pub fn text_except(element: ElementRef<'_>, skip: &[ego_tree::NodeId]) -> String
     out
 }
 
-fn push_text_except(node: ego_tree::NodeRef<'_, Node>, out: &mut String, skip: &[ego_tree::NodeId]) {
+fn push_text_except(
+    node: ego_tree::NodeRef<'_, Node>,
+    out: &mut String,
+    skip: &[ego_tree::NodeId],
+) {
     if skip.contains(&node.id()) {
         out.push('\n');
         return;
@@ -202,7 +206,11 @@ pub fn page_text(kind: ContentKind, body: &str) -> (String, String) {
             // only there are found by a search too.
             if let Ok(selector) = scraper::Selector::parse("script[type]") {
                 for script in document.select(&selector) {
-                    let kind = script.value().attr("type").unwrap_or("").to_ascii_lowercase();
+                    let kind = script
+                        .value()
+                        .attr("type")
+                        .unwrap_or("")
+                        .to_ascii_lowercase();
                     if !kind.contains("json") {
                         continue;
                     }
@@ -326,6 +334,37 @@ pub fn small_block(element: ElementRef<'_>) -> Option<ElementRef<'_>> {
             let length = text_of(*e).split_whitespace().map(str::len).sum::<usize>();
             length <= 400
         })
+}
+
+/// The label of the group a list item belongs to: the text of the item its list is nested
+/// in ("PhD students" in `<li>PhD students<ul><li>Ada</li></ul></li>`), else the heading just
+/// before its list.
+pub fn group_label(item: ElementRef<'_>) -> Option<String> {
+    if item.value().name() != "li" {
+        return None;
+    }
+    let list = parent(item).filter(|l| matches!(l.value().name(), "ul" | "ol"))?;
+    if let Some(outer) = parent(list).filter(|o| o.value().name() == "li") {
+        let mut label = String::new();
+        for child in outer.children() {
+            match ElementRef::wrap(child) {
+                Some(e) if matches!(e.value().name(), "ul" | "ol") => break,
+                Some(e) => label.push_str(&text_of(e)),
+                None => {
+                    if let Some(text) = child.value().as_text() {
+                        label.push_str(text);
+                    }
+                }
+            }
+        }
+        let label = lines(&label).join(" ");
+        return (!label.is_empty()).then_some(label);
+    }
+    let heading = std::iter::successors(list.prev_sibling(), |n| n.prev_sibling())
+        .filter_map(ElementRef::wrap)
+        .next()
+        .filter(|e| heading_level(*e).is_some())?;
+    Some(segments(heading).join(" ")).filter(|l| !l.is_empty())
 }
 
 /// The heading an element is in (or is), when that heading is one of several of its level

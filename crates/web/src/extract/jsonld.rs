@@ -54,7 +54,11 @@ pub fn read_data_scripts(document: &Html) -> Vec<Record> {
     };
     let mut people = Vec::new();
     for script in document.select(&selector) {
-        let kind = script.value().attr("type").unwrap_or("").to_ascii_lowercase();
+        let kind = script
+            .value()
+            .attr("type")
+            .unwrap_or("")
+            .to_ascii_lowercase();
         let kind = kind.split(';').next().unwrap_or("").trim();
         if !matches!(kind, "application/json" | "text/json") {
             continue;
@@ -154,8 +158,8 @@ fn walk(
             {
                 found.org_name = text(object.get("name"));
                 found.org_url = text(object.get("url"));
-                found.org_location = location(object.get("address"))
-                    .or_else(|| location(object.get("location")));
+                found.org_location =
+                    location(object.get("address")).or_else(|| location(object.get("location")));
             }
             for (key, child) in object {
                 if key.starts_with('@') && key != "@graph" {
@@ -341,7 +345,11 @@ fn plain_person(object: &serde_json::Map<String, Value>) -> Option<Record> {
             part(&["firstname", "givenname", "first"]),
             part(&["lastname", "familyname", "surname", "last"]),
         ) {
-            record.push(Fact::new(FieldKind::Name, format!("{first} {last}"), Source::JsonLd));
+            record.push(Fact::new(
+                FieldKind::Name,
+                format!("{first} {last}"),
+                Source::JsonLd,
+            ));
         }
     }
     for value in object.values() {

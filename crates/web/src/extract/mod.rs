@@ -326,6 +326,7 @@ pub fn extract_html(url: &str, body: &str, lead: &Lead) -> PageFacts {
                     Source::Card,
                 ));
                 record.extend(scope_facts(card, &matcher, url, false));
+                apply_group_label(&mut record, card, &out.site);
                 out.records.push(record);
             }
             Some(_) => {}
@@ -402,6 +403,33 @@ pub fn extract_html(url: &str, body: &str, lead: &Lead) -> PageFacts {
         out.records.push(record);
     }
     out
+}
+
+/// What the label of a card's group says of the person: a title the card lacks ("PhD
+/// students"), or that they have left the organisation ("Alumni").
+fn apply_group_label(record: &mut Record, card: ElementRef<'_>, site: &Site) {
+    let Some(label) = html::group_label(card).and_then(|l| vocab::group_label(&l)) else {
+        return;
+    };
+    match label {
+        vocab::GroupLabel::Title(title) if record.first(FieldKind::Title).is_none() => {
+            record.push(Fact::new(FieldKind::Title, title, Source::Site));
+        }
+        vocab::GroupLabel::Title(_) => {}
+        vocab::GroupLabel::Former => {
+            for fact in &mut record.facts {
+                if matches!(fact.kind, FieldKind::Title | FieldKind::Company)
+                    && !fact.former
+                    && fact.source == Source::Site
+                {
+                    fact.former = true;
+                }
+            }
+            if let Some(org) = &site.org_name {
+                record.push(Fact::new(FieldKind::Company, org.clone(), Source::Site).former(true));
+            }
+        }
+    }
 }
 
 /// Elements whose link target or text holds the email address (also obfuscated).
@@ -645,12 +673,23 @@ fn is_about(
 fn introduces(matcher: &NameMatcher, text: &str) -> bool {
     let words: Vec<&str> = text.split_whitespace().collect();
     words.iter().enumerate().any(|(i, w)| {
-        let cue = match w.to_lowercase().trim_matches(|c: char| !c.is_alphanumeric() && c != '\'' && c != '\u{2019}') {
+        let cue = match w
+            .to_lowercase()
+            .trim_matches(|c: char| !c.is_alphanumeric() && c != '\'' && c != '\u{2019}')
+        {
             "i'm" | "i\u{2019}m" | "im" => 1,
-            "i" if words.get(i + 1).is_some_and(|n| n.eq_ignore_ascii_case("am")) => 2,
-            "name" if i > 0
-                && words[i - 1].eq_ignore_ascii_case("my")
-                && words.get(i + 1).is_some_and(|n| n.eq_ignore_ascii_case("is")) =>
+            "i" if words
+                .get(i + 1)
+                .is_some_and(|n| n.eq_ignore_ascii_case("am")) =>
+            {
+                2
+            }
+            "name"
+                if i > 0
+                    && words[i - 1].eq_ignore_ascii_case("my")
+                    && words
+                        .get(i + 1)
+                        .is_some_and(|n| n.eq_ignore_ascii_case("is")) =>
             {
                 2
             }
@@ -719,9 +758,9 @@ fn is_team_page(url: &str, title: &str) -> bool {
             // "Staff directory" is a team page; "Staff Engineer" is someone's title.
             starts.iter().any(|w| {
                 part == *w
-                    || part
-                        .strip_prefix(&format!("{w} "))
-                        .is_some_and(|rest| !vocab::looks_like_title(rest) && !vocab::looks_like_title(&part))
+                    || part.strip_prefix(&format!("{w} ")).is_some_and(|rest| {
+                        !vocab::looks_like_title(rest) && !vocab::looks_like_title(&part)
+                    })
             })
         })
 }
@@ -734,26 +773,47 @@ fn site_location(document: &Html, text: &str, org: &str, title: &str) -> Option<
     for line in text.lines() {
         for sentence in prose::sentences(line) {
             let words: Vec<&str> = sentence.split_whitespace().collect();
-            let head = words.iter().take(3).map(|w| w.to_lowercase()).collect::<Vec<_>>();
-            let about_org = normalize::same_company(&words.iter().take(org_words).copied().collect::<Vec<_>>().join(" "), org)
-                || head.first().is_some_and(|w| matches!(w.as_str(), "we" | "our" | "we're"));
-            if about_org
-                && let Some(place) = prose::org_location_in(&words)
-            {
+            let head = words
+                .iter()
+                .take(3)
+                .map(|w| w.to_lowercase())
+                .collect::<Vec<_>>();
+            let about_org = normalize::same_company(
+                &words
+                    .iter()
+                    .take(org_words)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                org,
+            ) || head
+                .first()
+                .is_some_and(|w| matches!(w.as_str(), "we" | "our" | "we're"));
+            if about_org && let Some(place) = prose::org_location_in(&words) {
                 return Some(place);
             }
         }
     }
     let blocks = selector("address, footer")
-        .map(|s| document.select(&s).map(|e| html::segments(e).join("
-")).collect::<Vec<_>>())
+        .map(|s| {
+            document
+                .select(&s)
+                .map(|e| {
+                    html::segments(e).join(
+                        "
+",
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
         .unwrap_or_default();
     if let Some(town) = blocks.iter().find_map(|b| address::town_of(b)) {
         return Some(town);
     }
     meta::split_parts(title).iter().skip(1).find_map(|part| {
         let last = part.rsplit(',').next()?.trim();
-        (vocab::is_known_place(last) && !normalize::same_company(last, org)).then(|| last.to_owned())
+        (vocab::is_known_place(last) && !normalize::same_company(last, org))
+            .then(|| last.to_owned())
     })
 }
 

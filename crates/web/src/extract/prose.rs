@@ -118,8 +118,16 @@ pub fn split_title_company(text: &str) -> Option<(String, Option<String>)> {
             let unit = right.split_whitespace().next().is_some_and(|w| {
                 matches!(
                     clean(w).as_str(),
-                    "department" | "school" | "faculty" | "division" | "institute" | "centre"
-                        | "center" | "office" | "college" | "dept"
+                    "department"
+                        | "school"
+                        | "faculty"
+                        | "division"
+                        | "institute"
+                        | "centre"
+                        | "center"
+                        | "office"
+                        | "college"
+                        | "dept"
                 )
             });
             if unit {
@@ -545,15 +553,42 @@ fn clause_facts(words: &[&str], former_context: bool, source: Source) -> Vec<Fac
     let lead_verb = lower.iter().position(|w| {
         matches!(
             w.as_str(),
-            "leads" | "lead" | "heads" | "head" | "runs" | "run" | "manages" | "manage"
-                | "oversees" | "oversee" | "directs" | "direct"
-                | "led" | "headed" | "ran" | "managed" | "oversaw" | "directed"
+            "leads"
+                | "lead"
+                | "heads"
+                | "head"
+                | "runs"
+                | "run"
+                | "manages"
+                | "manage"
+                | "oversees"
+                | "oversee"
+                | "directs"
+                | "direct"
+                | "led"
+                | "headed"
+                | "ran"
+                | "managed"
+                | "oversaw"
+                | "directed"
         )
     });
     if let Some(verb) = lead_verb
-        && lower[..verb]
-            .iter()
-            .all(|w| matches!(w.as_str(), "who" | "which" | "currently" | "now" | "also" | "i" | "she" | "he" | "they" | "still"))
+        && lower[..verb].iter().all(|w| {
+            matches!(
+                w.as_str(),
+                "who"
+                    | "which"
+                    | "currently"
+                    | "now"
+                    | "also"
+                    | "i"
+                    | "she"
+                    | "he"
+                    | "they"
+                    | "still"
+            )
+        })
         && let Some(at) = lower[verb..].iter().position(|w| w == "at")
         && let Some(company) = company_span(&words[verb + at + 1..])
     {
@@ -661,8 +696,7 @@ fn mention(words: &[&str], matcher: &NameMatcher, about_lead: bool) -> Option<(u
     // "Okafor, Adaeze N." (a directory's order), with initials, middle names and an honorific
     // after the first name.
     for i in 0..folded.len().saturating_sub(1) {
-        if is_last(i) && words[i].ends_with(',') && is_first(i + 1)
-        {
+        if is_last(i) && words[i].ends_with(',') && is_first(i + 1) {
             let mut end = i + 2;
             while end < words.len() && end < i + 4 {
                 let word = words[end].trim_matches(['(', ')', ',']);
@@ -697,9 +731,7 @@ fn mention(words: &[&str], matcher: &NameMatcher, about_lead: bool) -> Option<(u
     if let Some(i) = (0..folded.len()).find(|&i| is_last(i) && alone(i)) {
         return Some((i, i + 1));
     }
-    if about_lead
-        && let Some(i) = (0..folded.len()).find(|&i| is_first(i) && alone(i))
-    {
+    if about_lead && let Some(i) = (0..folded.len()).find(|&i| is_first(i) && alone(i)) {
         return Some((i, i + 1));
     }
     None
@@ -879,29 +911,47 @@ fn sentence_facts(sentence: &str, matcher: &NameMatcher, about_lead: bool) -> Ve
             if first_clause && appositive && clause.len() <= 6 && title_prefix(&clause).is_some() {
                 continue;
             }
-            flush_clause(&mut clause, &mut previous, first_clause && former_before, &mut out);
+            flush_clause(
+                &mut clause,
+                &mut previous,
+                first_clause && former_before,
+                &mut out,
+            );
             first_clause = false;
         }
     }
-    flush_clause(&mut clause, &mut previous, first_clause && former_before, &mut out);
+    flush_clause(
+        &mut clause,
+        &mut previous,
+        first_clause && former_before,
+        &mut out,
+    );
     // "joined as a Lecturer in 2009 and was promoted to Professor": the later title is the
     // current one.
     let promoted = after.iter().position(|w| {
-        matches!(clean(w).as_str(), "promoted" | "became" | "becoming" | "rose")
+        matches!(
+            clean(w).as_str(),
+            "promoted" | "became" | "becoming" | "rose"
+        )
     });
     if let Some(at) = promoted {
         let later = &after[at + 1..];
         let later_title = later
             .iter()
             .position(|w| !LEAD_IN.contains(&clean(w).as_str()))
-            .and_then(|skip| title_prefix(&later[skip..]).map(|n| trim_title(&later[skip..skip + n])));
+            .and_then(|skip| {
+                title_prefix(&later[skip..]).map(|n| trim_title(&later[skip..skip + n]))
+            });
         if let Some(later_title) = later_title {
             for fact in out.iter_mut().filter(|f| f.kind == FieldKind::Title) {
                 if fact.value != later_title {
                     fact.former = true;
                 }
             }
-            if !out.iter().any(|f| f.kind == FieldKind::Title && f.value == later_title) {
+            if !out
+                .iter()
+                .any(|f| f.kind == FieldKind::Title && f.value == later_title)
+            {
                 out.push(Fact::new(FieldKind::Title, later_title, Source::Prose));
             }
         }
@@ -1001,7 +1051,10 @@ pub fn read_segments(segments: &[String], matcher: &NameMatcher, about_lead: boo
             continue;
         }
         // "Location:" on a line of its own, its value on the next one.
-        if let Some(label) = segment.trim().strip_suffix(':').or_else(|| segment.trim().strip_suffix('：'))
+        if let Some(label) = segment
+            .trim()
+            .strip_suffix(':')
+            .or_else(|| segment.trim().strip_suffix('：'))
             && let Some(kind) = label_kind(label)
             && let Some(value) = segments.get(index + 1)
         {
@@ -1097,14 +1150,51 @@ pub fn read_segments(segments: &[String], matcher: &NameMatcher, about_lead: boo
             {
                 out.extend(line_facts(sentence.trim_end_matches('.')));
             }
-            let facts = sentence_facts(sentence, matcher, about_lead);
+            let mut facts = sentence_facts(sentence, matcher, about_lead);
+            // On a page about the person, a sentence without a subject describes them:
+            // "Currently Principal Designer at Ferncloud, where ...".
+            let sentence_words: Vec<&str> = sentence.split_whitespace().collect();
+            if facts.is_empty() && about_lead && mention(&sentence_words, matcher, false).is_none()
+            {
+                let start = sentence_words
+                    .iter()
+                    .position(|w| {
+                        !matches!(
+                            clean(w).as_str(),
+                            "currently" | "now" | "today" | "presently"
+                        )
+                    })
+                    .unwrap_or(0);
+                if start > 0 && title_prefix(&sentence_words[start..]).is_some() {
+                    let clause: Vec<&str> = sentence_words
+                        .iter()
+                        .copied()
+                        .take_while(|w| !w.ends_with([',', ';']))
+                        .chain(
+                            sentence_words
+                                .iter()
+                                .copied()
+                                .find(|w| w.ends_with([',', ';'])),
+                        )
+                        .collect();
+                    facts = clause_facts(&clause, false, Source::Prose);
+                }
+            }
             // On a page about the person, "Portrait photographer based in Porto." places them.
             if facts.is_empty()
                 && about_lead
                 && let Some(place) = location_in(&sentence.split_whitespace().collect::<Vec<_>>())
-                && mention(&sentence.split_whitespace().collect::<Vec<_>>(), matcher, false).is_none()
+                && mention(
+                    &sentence.split_whitespace().collect::<Vec<_>>(),
+                    matcher,
+                    false,
+                )
+                .is_none()
                 && !sentence.split_whitespace().next().is_some_and(|w| {
-                    matches!(clean(w).as_str(), "we" | "our" | "the" | "they" | "it" | "its")
+                    matches!(
+                        clean(w).as_str(),
+                        "we" | "our" | "the" | "they" | "it" | "its"
+                    )
                 })
             {
                 out.push(Fact::new(FieldKind::Location, place, Source::Prose));
@@ -1127,8 +1217,7 @@ fn company_line(line: &str, matcher: &NameMatcher) -> Option<String> {
     {
         return None;
     }
-    if words.iter().any(|w| w.chars().any(|c| c.is_ascii_digit())) || label_kind(line).is_some()
-    {
+    if words.iter().any(|w| w.chars().any(|c| c.is_ascii_digit())) || label_kind(line).is_some() {
         return None;
     }
     const INTERFACE: &[&str] = &[
@@ -1193,8 +1282,18 @@ fn dedupe(facts: Vec<Fact>) -> Vec<Fact> {
 
 /// Words that open a byline ("By", "Words:", "Written by").
 const BYLINE_CUES: &[&str] = &[
-    "by", "words", "written", "story", "text", "reporting", "report", "posted", "author",
-    "interview", "photos", "photo",
+    "by",
+    "words",
+    "written",
+    "story",
+    "text",
+    "reporting",
+    "report",
+    "posted",
+    "author",
+    "interview",
+    "photos",
+    "photo",
 ];
 
 /// A line with the lead's name and the separators around it removed.
@@ -1207,16 +1306,18 @@ fn strip_name(segment: &str, matcher: &NameMatcher) -> String {
         return segment.trim().to_owned();
     }
     // "By Ada Quill, Staff Writer": the byline's cue is not part of the line's facts.
-    let byline = words[..start].iter().all(|w| BYLINE_CUES.contains(&clean(w).as_str()));
+    let byline = words[..start]
+        .iter()
+        .all(|w| BYLINE_CUES.contains(&clean(w).as_str()));
     let mut rest: Vec<&str> = if byline {
         Vec::new()
     } else {
         words[..start].to_vec()
     };
     let last = words[end - 1];
-    let tail = last
-        .rfind(char::is_alphanumeric)
-        .map_or(last, |i| &last[i + last[i..].chars().next().map_or(1, char::len_utf8)..]);
+    let tail = last.rfind(char::is_alphanumeric).map_or(last, |i| {
+        &last[i + last[i..].chars().next().map_or(1, char::len_utf8)..]
+    });
     if !tail.trim_matches([',', ':', '.', ')']).is_empty() {
         rest.push(tail);
     }

@@ -563,6 +563,55 @@ fn is_abbreviation(word: &str) -> bool {
     matches!(clean(word).as_str(), "sr" | "jr" | "vp" | "co")
 }
 
+/// What the label of a group of people says of each of them: a title when it is a plural one
+/// ("PhD students" is "PhD student"), or that they are past members ("Alumni").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GroupLabel {
+    /// Every member holds this title.
+    Title(String),
+    /// The members have left.
+    Former,
+}
+
+/// Reads a group's label ([`GroupLabel`]).
+///
+/// ```
+/// use sixtyfour_web::extract::vocab::{group_label, GroupLabel};
+///
+/// assert_eq!(group_label("PhD students"), Some(GroupLabel::Title("PhD student".into())));
+/// assert_eq!(group_label("Alumni"), Some(GroupLabel::Former));
+/// assert_eq!(group_label("Faculty"), None);
+/// ```
+pub fn group_label(label: &str) -> Option<GroupLabel> {
+    let label = label.trim().trim_end_matches(':').trim();
+    let lower = label.to_lowercase();
+    if matches!(
+        lower.as_str(),
+        "alumni"
+            | "alumnae"
+            | "alumnus"
+            | "alumna"
+            | "former members"
+            | "past members"
+            | "former staff"
+            | "past staff"
+            | "former students"
+            | "graduated"
+    ) {
+        return Some(GroupLabel::Former);
+    }
+    let words: Vec<&str> = label.split_whitespace().collect();
+    let (last, rest) = words.split_last()?;
+    if words.len() > 4 {
+        return None;
+    }
+    let singular = last.strip_suffix('s').filter(|s| s.len() >= 3)?;
+    let mut title: Vec<&str> = rest.to_vec();
+    title.push(singular);
+    let title = title.join(" ");
+    (is_title_head(singular) && looks_like_title(&title)).then_some(GroupLabel::Title(title))
+}
+
 /// Labels of labelled values (`Email:`, a table header, a definition term) and their meaning.
 pub fn label_kind(label: &str) -> Option<FieldKind> {
     let l = crate::normalize::text(label);
@@ -975,9 +1024,15 @@ pub fn tidy_place(text: &str) -> String {
         && open > 0
         && place.trim_end().ends_with(')')
     {
-        place = place[..open].trim_end().trim_end_matches(',').trim().to_owned();
+        place = place[..open]
+            .trim_end()
+            .trim_end_matches(',')
+            .trim()
+            .to_owned();
     }
-    let Some((first, rest)) = place.split_once(',').map_or(Some((place.as_str(), "")), Some)
+    let Some((first, rest)) = place
+        .split_once(',')
+        .map_or(Some((place.as_str(), "")), Some)
     else {
         return place;
     };
@@ -985,7 +1040,13 @@ pub fn tidy_place(text: &str) -> String {
     if let Some(stripped) = core.strip_prefix("Greater ") {
         core = stripped;
     }
-    for suffix in [" Bay Area", " Metropolitan Area", " Metro Area", " Area", " Region"] {
+    for suffix in [
+        " Bay Area",
+        " Metropolitan Area",
+        " Metro Area",
+        " Area",
+        " Region",
+    ] {
         if let Some(stripped) = core.strip_suffix(suffix) {
             core = stripped;
             break;
