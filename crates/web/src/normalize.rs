@@ -220,6 +220,8 @@ const INITIALS_SKIP: &[&str] = &["of", "and", "the", "for", "de", "at", "in"];
 /// assert!(domain_matches_company("https://getbluefin.example/", "Bluefin Analytics"));
 /// assert!(domain_matches_company("physics.northmere.example", "Northmere University"));
 /// assert!(!domain_matches_company("acme.example", "Zeta Labs"));
+/// assert!(domain_matches_company("harborview-physio.example", "Harborview Physiotherapy"));
+/// assert!(!domain_matches_company("harborview-physio.example", "Harborview Physiotherapy Clinic"));
 /// ```
 pub fn domain_matches_company(domain: &str, company_name: &str) -> bool {
     let label = owner_label(domain);
@@ -272,6 +274,20 @@ pub fn domain_matches_company(domain: &str, company_name: &str) -> bool {
         })
     };
     if fits(&label) {
+        return true;
+    }
+    // "harborview-physio" for "Harborview Physiotherapy": each part of a hyphenated label
+    // starts the name's word in its place, the first whole, all words covered.
+    let shortened = |words: &Vec<String>| {
+        parts.len() >= 2
+            && parts.len() == words.len()
+            && parts[0] == words[0]
+            && parts
+                .iter()
+                .zip(words)
+                .all(|(p, w)| p.len() >= 3 && w.starts_with(p.as_str()))
+    };
+    if forms.iter().any(shortened) {
         return true;
     }
     let initials: String = forms[0]

@@ -139,8 +139,12 @@ pub fn split_title_company(text: &str) -> Option<(String, Option<String>)> {
                 // "VP, Engineering" is one title.
                 return Some((text.to_owned(), None));
             }
+            // After "at", a separator standing alone ends the company: "at Acme · Water and
+            // sanitation". After a separator the whole part must be the company (below).
+            let after_at = matches!(separator, " at " | " @ " | " with ");
             let right_words: Vec<&str> = right
                 .split_whitespace()
+                .take_while(|w| !(after_at && is_separator_token(w)))
                 .filter(|w| w.chars().any(char::is_alphanumeric))
                 .collect();
             // After "|", ",", a dash or a dot the whole part must be the company
@@ -163,6 +167,14 @@ pub fn split_title_company(text: &str) -> Option<(String, Option<String>)> {
         }
     }
     looks_like_title(text).then(|| (text.to_owned(), None))
+}
+
+/// A word that only separates parts of a line: `·`, `|`, a dash, `/`, `•`.
+fn is_separator_token(word: &str) -> bool {
+    matches!(
+        word,
+        "\u{00b7}" | "|" | "-" | "\u{2013}" | "\u{2014}" | "/" | "\u{2022}" | "//"
+    )
 }
 
 fn strip_ranges(text: &str) -> String {
@@ -738,6 +750,43 @@ fn mention(words: &[&str], matcher: &NameMatcher, about_lead: bool) -> Option<(u
 }
 
 /// Facts of one sentence that mentions the lead.
+/// "Acme's head of production" at the start of `words`: the company (capitalised words ending
+/// in a possessive) and the title after it.
+fn possessive_title(words: &[&str]) -> Option<(String, String)> {
+    let owner_end = words.iter().take(5).position(|w| {
+        let w = w.trim_end_matches([',', '.']);
+        w.ends_with("'s")
+            || w.ends_with('\'')
+            || w.ends_with("\u{2019}s")
+            || w.ends_with('\u{2019}')
+    })?;
+    let owner = &words[..=owner_end];
+    if !owner.iter().all(|w| {
+        w.chars()
+            .next()
+            .is_some_and(|c| c.is_uppercase() || c == '&')
+    }) {
+        return None;
+    }
+    let company = company_span(owner).filter(|c| c.split_whitespace().count() == owner.len())?;
+    let rest = &words[owner_end + 1..];
+    // The appositive runs to its comma or the sentence's end: "head of production."
+    let n = rest
+        .iter()
+        .position(|w| w.ends_with([',', ';', '.']))
+        .map_or(rest.len(), |i| i + 1);
+    let n = if n <= 6
+        && rest.first().is_some_and(|w| vocab::is_title_word(w))
+        && rest[..n].iter().any(|w| vocab::is_title_head(w))
+    {
+        n
+    } else {
+        title_prefix(rest)?
+    };
+    let title = trim_title(&rest[..n]);
+    (!title.is_empty()).then_some((company, title))
+}
+
 fn sentence_facts(sentence: &str, matcher: &NameMatcher, about_lead: bool) -> Vec<Fact> {
     let words: Vec<&str> = sentence.split_whitespace().collect();
     let Some((start, end)) = mention(&words, matcher, about_lead) else {
@@ -903,6 +952,12 @@ fn sentence_facts(sentence: &str, matcher: &NameMatcher, about_lead: bool) -> Ve
     let mut clause: Vec<&str> = Vec::new();
     let mut first_clause = true;
     let appositive = words[..end].last().is_some_and(|w| w.ends_with(','));
+    // "says Ada Quill, Acme's head of production": a possessive company, then the title.
+    if appositive && let Some((company, title)) = possessive_title(after) {
+        out.push(Fact::new(FieldKind::Company, company, Source::Prose).former(former_before));
+        out.push(Fact::new(FieldKind::Title, title, Source::Prose).former(former_before));
+        return out;
+    }
     let mut previous: Vec<&str> = Vec::new();
     for word in after {
         clause.push(word);
@@ -1333,6 +1388,41 @@ fn strip_name(segment: &str, matcher: &NameMatcher) -> String {
         .to_owned()
 }
 
+/// The place of a line that is only an office ("Bristol office", "Cardiff Office") or a remote
+/// worker's town ("Remote \u{2013} Lisbon", "Remote, Lisbon").
+fn office_place(line: &str) -> Option<String> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let place: Vec<&str> = match words.as_slice() {
+        [rest @ .., last]
+            if matches!(
+                clean(last).as_str(),
+                "office" | "offices" | "studio" | "campus"
+            ) =>
+        {
+            rest.to_vec()
+        }
+        [first, rest @ ..]
+            if matches!(clean(first).as_str(), "remote" | "hybrid" | "remotely")
+                && (first.ends_with([',', ':'])
+                    || rest.first().is_some_and(|w| is_separator_token(w))) =>
+        {
+            rest.iter()
+                .copied()
+                .skip_while(|w| is_separator_token(w))
+                .collect()
+        }
+        _ => return None,
+    };
+    let place = place.join(" ");
+    let place = place.trim_end_matches(['.', ',']).trim();
+    let proper = !place.is_empty()
+        && place.split_whitespace().count() <= 4
+        && place
+            .split_whitespace()
+            .all(|w| w.chars().next().is_some_and(char::is_uppercase));
+    (proper && vocab::is_known_place(place)).then(|| place.to_owned())
+}
+
 /// Facts of a short line: a place, or a title with an optional company.
 fn line_facts(line: &str) -> Vec<Fact> {
     let words: Vec<&str> = line.split_whitespace().collect();
@@ -1347,6 +1437,12 @@ fn line_facts(line: &str) -> Vec<Fact> {
         .trim_start_matches(|c: char| !c.is_alphanumeric())
         .trim();
     let mut out = Vec::new();
+    // "Bristol office", "Remote \u{2013} Lisbon": the place is the office's, or where the
+    // remote worker is.
+    if let Some(place) = office_place(cleaned) {
+        out.push(Fact::new(FieldKind::Location, place, Source::Card));
+        return out;
+    }
     let place = vocab::tidy_place(cleaned);
     let proper = place.split_whitespace().all(|w| {
         w.chars().next().is_some_and(char::is_uppercase)
@@ -1585,6 +1681,14 @@ mod tests {
                 "Ada Quill, the company's chief technology officer, said so.",
                 vec![t("chief technology officer")],
             ),
+            (
+                "\u{201c}We fire everything here,\u{201d} says Ada Quill, Quill Works\u{2019} head of production.",
+                vec![c("Quill Works"), t("head of production")],
+            ),
+            (
+                "The charity Stepwell has promoted Ada Quill to director of operations.",
+                vec![c("Stepwell"), t("director of operations")],
+            ),
         ];
         for (text, want) in table {
             assert_eq!(facts(text, false), want, "{text}");
@@ -1634,6 +1738,14 @@ mod tests {
                 "Sales Manager, Stockholm",
                 vec![l("Stockholm"), t("Sales Manager")],
             ),
+            (
+                "Executive Director at Quill Works \u{00b7} Water, sanitation and finance",
+                vec![t("Executive Director"), c("Quill Works")],
+            ),
+            ("Bristol office", vec![l("Bristol")]),
+            ("Remote \u{2013} Lisbon", vec![l("Lisbon")]),
+            ("Ada Quill (@aquill) \u{2014} chair; Quill Works", vec![]),
+            ("aquill) \u{2014} chair; Quill Works", vec![]),
         ];
         for (text, want) in table {
             assert_eq!(facts(text, true), want, "{text}");
