@@ -773,23 +773,9 @@ fn site_location(document: &Html, text: &str, org: &str, title: &str) -> Option<
     for line in text.lines() {
         for sentence in prose::sentences(line) {
             let words: Vec<&str> = sentence.split_whitespace().collect();
-            let head = words
-                .iter()
-                .take(3)
-                .map(|w| w.to_lowercase())
-                .collect::<Vec<_>>();
-            let about_org = normalize::same_company(
-                &words
-                    .iter()
-                    .take(org_words)
-                    .copied()
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                org,
-            ) || head
-                .first()
-                .is_some_and(|w| matches!(w.as_str(), "we" | "our" | "we're"));
-            if about_org && let Some(place) = prose::org_location_in(&words) {
+            if sentence_about_org(&words, org, org_words)
+                && let Some(place) = prose::org_location_in(&words)
+            {
                 return Some(place);
             }
         }
@@ -815,6 +801,37 @@ fn site_location(document: &Html, text: &str, org: &str, title: &str) -> Option<
         (vocab::is_known_place(last) && !normalize::same_company(last, org))
             .then(|| last.to_owned())
     })
+}
+
+/// Whether a sentence on an organisation's own page speaks of the organisation: it opens with
+/// its name or "we"/"our", or speaks of "our office" ("... from our office in Sheffield"). A
+/// sentence without a subject ("Based in Sheffield.") may be a person's, on a team page.
+fn sentence_about_org(words: &[&str], org: &str, org_words: usize) -> bool {
+    let lower: Vec<String> = words
+        .iter()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
+        .collect();
+    let named = normalize::same_company(
+        &words
+            .iter()
+            .take(org_words)
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" "),
+        org,
+    );
+    let first = lower.first().map(String::as_str);
+    let ours = lower.windows(2).any(|pair| {
+        pair[0] == "our"
+            && matches!(
+                pair[1].as_str(),
+                "office" | "offices" | "headquarters" | "studio" | "workshop" | "team"
+            )
+    });
+    named || matches!(first, Some("we" | "our" | "we're")) || ours
 }
 
 /// The site's name from its copyright line (`© 2024 Bluefin Analytics, Inc.`), when that name

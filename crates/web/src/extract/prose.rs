@@ -382,6 +382,7 @@ const ORG_PLACE_CUES: &[&[&str]] = &[
     &["are", "in"],
     &["offices", "in"],
     &["office", "in"],
+    &["team", "in"],
 ];
 
 /// Where a sentence about an organisation puts it: after "headquartered in", "based in", "is

@@ -134,3 +134,40 @@ fn json_pages_are_read_as_json_ld() {
     let facts = extract(&p, &Lead::default());
     assert_eq!(facts.records[0].first(FieldKind::Title), Some("CTO"));
 }
+
+#[test]
+fn sentences_about_the_site_organisation() {
+    for (text, about) in [
+        ("Quill Works is headquartered in Lisbon.", true),
+        ("We are a small team in Leeds.", true),
+        ("Based in Sheffield.", false),
+        (
+            "Today a team of fourteen builds robots from our office in Sheffield.",
+            true,
+        ),
+        ("Ada Quill moved to Paris in 2020.", false),
+        ("Customers in Leeds love our robots.", false),
+    ] {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        assert_eq!(
+            sentence_about_org(&words, "Quill Works", 2),
+            about,
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn the_organisation_place_from_its_own_pages() {
+    let l = lead(json!({"name": "Ada Quill", "company": "Quill Works"}));
+    for body in [
+        "<p>Today a team of nine builds robots from our office in Sheffield.</p>",
+        "<p>We are a small team in Sheffield, guided by a volunteer board.</p>",
+    ] {
+        let html = format!(
+            "<html><head><title>About | Quill Works</title></head><body>{body}<p>Talk to Ada Quill, our head of sales.</p></body></html>"
+        );
+        let facts = page("https://quillworks.example/about/", &html, &l);
+        assert_eq!(facts.site.location.as_deref(), Some("Sheffield"), "{body}");
+    }
+}

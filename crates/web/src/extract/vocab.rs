@@ -1007,7 +1007,9 @@ const PLACES: &[&str] = &[
     "tampa",
     "orlando",
     // more towns: the UK and Ireland, Europe, the Americas, Asia, Africa, Oceania
-    "sheffield liverpool newcastle",
+    "sheffield",
+    "liverpool",
+    "newcastle",
     "newcastle upon tyne",
     "nottingham",
     "leicester",
