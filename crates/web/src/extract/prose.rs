@@ -166,7 +166,12 @@ pub fn split_title_company(text: &str) -> Option<(String, Option<String>)> {
             }
         }
     }
-    looks_like_title(text).then(|| (text.to_owned(), None))
+    // A whole line is a title only when nothing in it separates parts: "aquill) \u{2014} chair;
+    // Quill Systems" is a handle, a committee role and a company.
+    let parts = text.contains(';')
+        || text.matches(')').count() != text.matches('(').count()
+        || text.split_whitespace().any(is_separator_token);
+    (!parts && looks_like_title(text)).then(|| (text.to_owned(), None))
 }
 
 /// A word that only separates parts of a line: `·`, `|`, a dash, `/`, `•`.
@@ -1747,6 +1752,7 @@ mod tests {
             ("Remote \u{2013} Lisbon", vec![l("Lisbon")]),
             ("Ada Quill (@aquill) \u{2014} chair; Quill Works", vec![]),
             ("aquill) \u{2014} chair; Quill Works", vec![]),
+            ("aquill) \u{2014} chair; Quill Systems", vec![]),
         ];
         for (text, want) in table {
             assert_eq!(facts(text, true), want, "{text}");
