@@ -83,6 +83,18 @@ pub fn split_title_company(text: &str) -> Option<(String, Option<String>)> {
         .trim()
         .trim_matches(|c: char| c == ',' || c == '(' || c == ')' || c == ';')
         .trim();
+    // "Staff Engineer @acme": a profile bio naming the employer by its handle.
+    if let Some((left, handle)) = text.rsplit_once(" @")
+        && looks_like_title(left.trim())
+        && let Some(handle) = Some(handle.trim_end_matches(['.', ',', ';']))
+        && !handle.is_empty()
+        && handle.len() <= 39
+        && handle
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Some((left.trim().to_owned(), Some(handle.to_owned())));
+    }
     for separator in [
         " at ",
         " @ ",
@@ -1752,6 +1764,10 @@ mod tests {
             ("Remote \u{2013} Lisbon", vec![l("Lisbon")]),
             ("Ada Quill (@aquill) \u{2014} chair; Quill Works", vec![]),
             ("aquill) \u{2014} chair; Quill Works", vec![]),
+            (
+                "Staff Engineer @quillworks",
+                vec![t("Staff Engineer"), c("quillworks")],
+            ),
             ("aquill) \u{2014} chair; Quill Systems", vec![]),
         ];
         for (text, want) in table {
