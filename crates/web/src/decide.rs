@@ -173,7 +173,18 @@ pub fn record_company<'a>(record: &'a Record, page: &'a PageFacts) -> Option<&'a
                 .team_page
                 .then_some(page.site.org_name.as_deref())
                 .flatten()
+                .filter(|org| !own_brand(org, record))
         })
+}
+
+/// A site named for the person ("Juno Castellanos Illustration" on Juno Castellanos's own
+/// site) is their own practice, not a company they work at.
+fn own_brand(org: &str, record: &Record) -> bool {
+    let org = normalize::text(org);
+    record.values(FieldKind::Name).any(|name| {
+        let name = normalize::text(&name.value);
+        name.contains(' ') && (org == name || org.starts_with(&format!("{name} ")))
+    })
 }
 
 /// Matches one record of one page against the identity.

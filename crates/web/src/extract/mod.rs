@@ -299,8 +299,16 @@ pub fn extract_html(url: &str, body: &str, lead: &Lead) -> PageFacts {
     }
     // The lead's own profile names them even when the lead gave no name; a page showing their
     // address may name them only in its title.
-    let page_name = heading_name(&document, &tags)
-        .or_else(|| email_without_name.then(|| title_person(&title)).flatten());
+    let page_name = heading_name(&document, &tags).or_else(|| {
+        email_without_name
+            .then(|| {
+                lead.email
+                    .as_deref()
+                    .and_then(|email| domain_person(&title, email))
+                    .or_else(|| title_person(&title))
+            })
+            .flatten()
+    });
     // A page headed by a person's name that shows the lead's email outside any named card is
     // that person's page.
     let email_page = email_without_name && page_name.is_some();
@@ -383,6 +391,10 @@ pub fn extract_html(url: &str, body: &str, lead: &Lead) -> PageFacts {
         };
         let name = lead.name.clone().or(page_name).unwrap_or_default();
         record.push(Fact::new(FieldKind::Name, name, Source::Meta));
+        // The page shows the lead's address outside any named card: it is theirs.
+        if email_page && let Some(email) = &lead.email {
+            record.push(Fact::new(FieldKind::Email, email.clone(), Source::Card));
+        }
         record.extend(tags.facts.clone());
         // "CEO @ Acme · Lisbon, Portugal · 500+ connections"
         for description in &tags.descriptions {
@@ -445,12 +457,14 @@ fn email_mentions<'a>(document: &'a Html, email: &str) -> Vec<ElementRef<'a>> {
         .html()
         .to_lowercase()
         .contains(&email);
-    if !in_links && !emails::in_text(&whole).contains(&email) {
+    // The lead's own address counts even when it reads as a role mailbox (`hello@` on a
+    // personal site), which the text reader leaves out.
+    let shows =
+        |text: &str| text.to_lowercase().contains(&email) || emails::in_text(text).contains(&email);
+    if !in_links && !shows(&whole) {
         return Vec::new();
     }
-    let has = |element: ElementRef<'_>| {
-        emails::in_text(&element.text().collect::<String>()).contains(&email)
-    };
+    let has = |element: ElementRef<'_>| shows(&element.text().collect::<String>());
     document
         .select(&all)
         .filter(|e| {
@@ -575,6 +589,28 @@ fn title_person(title: &str) -> Option<String> {
         .map(|p| p.trim())
         .find(|p| looks_like_person_name(p))
         .map(str::to_owned)
+}
+
+/// The person whose name the address's domain spells, as the page title writes it: on
+/// `hello@junocastellanos.example`, "Commissions \u{2014} Juno Castellanos Illustration" names
+/// Juno Castellanos (a personal domain names its owner).
+fn domain_person(title: &str, email: &str) -> Option<String> {
+    let domain = email.rsplit_once('@')?.1;
+    let label = normalize::owner_label(domain).replace('-', "");
+    if label.len() < 6 {
+        return None;
+    }
+    meta::split_parts(title).iter().find_map(|part| {
+        let words: Vec<&str> = part.split_whitespace().collect();
+        (2..=words.len().min(4)).find_map(|k| {
+            let name = words[..k].join(" ");
+            let spelled: String = crate::lead::fold(&name)
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect();
+            (spelled == label && looks_like_person_name(&name)).then_some(name)
+        })
+    })
 }
 
 /// The lead's name as the page writes it (with its accents), else as the lead gives it.

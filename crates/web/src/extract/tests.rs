@@ -171,3 +171,49 @@ fn the_organisation_place_from_its_own_pages() {
         assert_eq!(facts.site.location.as_deref(), Some("Sheffield"), "{body}");
     }
 }
+
+#[test]
+fn a_personal_domain_names_its_owner() {
+    for (title, email, want) in [
+        (
+            "Commissions \u{2014} Juno Castellanos Illustration",
+            "hello@junocastellanos.example",
+            Some("Juno Castellanos"),
+        ),
+        (
+            "Juno Castellanos",
+            "hello@junocastellanos.example",
+            Some("Juno Castellanos"),
+        ),
+        (
+            "Commissions \u{2014} Juno Castellanos Illustration",
+            "hello@acme.example",
+            None,
+        ),
+        (
+            "Contact \u{2014} Acme Robotics",
+            "hello@acmerobotics.example",
+            None,
+        ),
+    ] {
+        assert_eq!(
+            domain_person(title, email).as_deref(),
+            want,
+            "{title} / {email}"
+        );
+    }
+    let l = lead(json!({"email": "hello@junocastellanos.example"}));
+    let facts = page(
+        "https://junocastellanos.example/contact/",
+        "<html><head><title>Commissions \u{2014} Juno Castellanos Illustration</title></head>\
+         <body><h1>Commissions</h1><p>Tell me about your project.</p>\
+         <p>hello&#64;junocastellanos&#46;example</p></body></html>",
+        &l,
+    );
+    assert!(
+        facts.records.iter().any(|r| r
+            .first(FieldKind::Name)
+            .is_some_and(|n| n == "Juno Castellanos")),
+        "{facts:#?}"
+    );
+}
