@@ -713,9 +713,9 @@ fn mention(words: &[&str], matcher: &NameMatcher, about_lead: bool) -> Option<(u
     let parts: Vec<Vec<String>> = words.iter().map(|w| crate::lead::name_words(w)).collect();
     let is_first = |i: usize| parts[i].first().is_some_and(|p| p == matcher.first());
     let is_last = |i: usize| parts[i].last().is_some_and(|p| p == matcher.last());
-    for i in 0..words.len() {
+    for (i, part) in parts.iter().enumerate() {
         if is_first(i) {
-            if parts[i].len() > 1 && is_last(i) {
+            if part.len() > 1 && is_last(i) {
                 return Some((i, i + 1));
             }
             if let Some(k) = (i + 1..words.len().min(i + 4)).find(|&j| is_last(j)) {
