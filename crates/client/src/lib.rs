@@ -153,6 +153,11 @@ pub use sixtyfour_casting::__private;
 #[doc = include_str!("../README.md")]
 mod readme {}
 
+/// The workspace README's code blocks, compiled as doctests of this crate, the one they use.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+mod workspace_readme {}
+
 #[cfg(doctest)]
 mod attribute_examples {
     //! ```

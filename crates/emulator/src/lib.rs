@@ -66,6 +66,11 @@ use sixtyfour_server::{
 };
 use tokio::net::TcpListener;
 
+/// The README's code block, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme {}
+
 pub use args::EmulatorArgs;
 pub use config::{
     Config, DEFAULT_MAX_BYTES, Latency, MAX_SCALED, inverse_normal_cdf, parse_duration,
