@@ -273,6 +273,9 @@ fn decide_one(
             };
         }
     }
+    if kind == FieldKind::Name {
+        decision.value = decision.value.map(|n| crate::lead::display_name(&n));
+    }
     DecisionOut {
         value: decision.value.map(Value::String),
         confidence: decision.confidence,
@@ -451,6 +454,7 @@ mod tests {
                 org_name: Some("Quill Works".into()),
                 org_url: None,
                 team_page: true,
+                location: None,
             },
             records: vec![card],
             ..PageFacts::default()

@@ -106,6 +106,8 @@ pub struct Identity {
     company: Option<String>,
     domain: Option<String>,
     former_companies: Vec<String>,
+    /// True when the lead's own records call the company the lead gave a past one.
+    company_former: bool,
 }
 
 impl Identity {
@@ -127,6 +129,14 @@ impl Identity {
                 .map(|u| normalize::url(u)),
         );
         identity
+    }
+
+    /// True when only the name is known: no company, domain, address or profile.
+    fn name_only(&self) -> bool {
+        self.company.is_none()
+            && self.domain.is_none()
+            && self.emails.is_empty()
+            && self.profiles.is_empty()
     }
 
     fn company_matches(&self, company: &str) -> bool {
@@ -163,7 +173,18 @@ pub fn record_company<'a>(record: &'a Record, page: &'a PageFacts) -> Option<&'a
                 .team_page
                 .then_some(page.site.org_name.as_deref())
                 .flatten()
+                .filter(|org| !own_brand(org, record))
         })
+}
+
+/// A site named for the person ("Juno Castellanos Illustration" on Juno Castellanos's own
+/// site) is their own practice, not a company they work at.
+fn own_brand(org: &str, record: &Record) -> bool {
+    let org = normalize::text(org);
+    record.values(FieldKind::Name).any(|name| {
+        let name = normalize::text(&name.value);
+        name.contains(' ') && (org == name || org.starts_with(&format!("{name} ")))
+    })
 }
 
 /// Matches one record of one page against the identity.
@@ -217,6 +238,13 @@ pub fn match_record(identity: &Identity, record: &Record, page: &PageFacts) -> M
             .company
             .as_deref()
             .is_some_and(|c| normalize::domain_matches_company(&host, c));
+    // The person moved on: the record calls the lead's company a past one.
+    let moved_on = record
+        .values(FieldKind::Company)
+        .any(|f| f.former && identity.company_matches(&f.value));
+    if moved_on && !other_work_email && !other_profile {
+        return Match::Lead(MatchLevel::NameAndCompany);
+    }
     match record_company(record, page) {
         Some(company) if identity.company.is_some() || identity.domain.is_some() => {
             if identity.company_matches(company)
@@ -281,12 +309,15 @@ impl Matching<'_> {
 pub fn is_company_home(page: &PageFacts, company: &str) -> bool {
     let root =
         url::Url::parse(&page.url).is_ok_and(|u| matches!(u.path(), "" | "/" | "/index.html"));
-    root && (page
-        .site
-        .org_name
-        .as_deref()
-        .is_some_and(|o| normalize::same_company(o, company))
-        || normalize::domain_matches_company(&page.url, company))
+    // A subdomain's home is a department's or a product's, not the company's.
+    let owner = normalize::host(&page.url) == normalize::owner_host(&page.url);
+    root && owner
+        && (page
+            .site
+            .org_name
+            .as_deref()
+            .is_some_and(|o| normalize::same_company(o, company))
+            || normalize::domain_matches_company(&page.url, company))
 }
 
 /// Matches every record of every page, learning from the strong ones, then matching again.
@@ -353,7 +384,68 @@ pub fn match_pages<'a>(lead: &Lead, pages: &'a [PageFacts]) -> Matching<'a> {
             identity.former_companies.push(fact.value.clone());
         }
     }
-    let (mut accepted, namesakes) = run_matching(&identity, pages);
+    // The company the lead gave is a past one when strong records call it former and none
+    // says it is current: the records' current company is the lead's now.
+    if let Some(given) = identity.company.clone() {
+        let strong = || {
+            first
+                .0
+                .iter()
+                .filter(|a| a.level >= MatchLevel::NameAndCompany)
+        };
+        let calls_former = |a: &&Accepted<'_>| {
+            a.record
+                .values(FieldKind::Company)
+                .any(|f| f.former && normalize::same_company(&f.value, &given))
+        };
+        let former_count = strong().filter(calls_former).count();
+        // A profile's career history is the authority on which role is past.
+        let former_on_profile = strong().filter(calls_former).any(|a| {
+            a.record.whole_page && crate::extract::links::profile_kind(&a.page.url).is_some()
+        });
+        let current_count = strong()
+            .filter(|a| {
+                a.record.values(FieldKind::Company).any(|f| {
+                    !f.former
+                        && f.source != Source::Site
+                        && normalize::same_company(&f.value, &given)
+                })
+            })
+            .count();
+        if former_count > 0 && (former_on_profile || former_count > current_count) {
+            identity.company_former = true;
+            let now = strong()
+                .filter(|a| {
+                    a.record
+                        .values(FieldKind::Company)
+                        .any(|f| f.former && normalize::same_company(&f.value, &given))
+                })
+                .find_map(|a| {
+                    a.record
+                        .values(FieldKind::Company)
+                        .find(|f| !f.former && f.source != Source::Site)
+                        .map(|f| f.value.clone())
+                });
+            if let Some(now) = now {
+                identity.former_companies.push(given);
+                identity.company = Some(now);
+                identity.company_former = false;
+                identity.domain = identity.domain.take().filter(|d| {
+                    identity
+                        .company
+                        .as_deref()
+                        .is_some_and(|c| normalize::domain_matches_company(d, c))
+                });
+            }
+        }
+    }
+    let (mut accepted, mut namesakes) = run_matching(&identity, pages);
+    if identity.name_only() {
+        let ambiguous = ambiguous_people(&accepted, &identity.former_companies);
+        if ambiguous {
+            namesakes += accepted.len();
+        }
+    }
     if namesakes > 0 {
         accepted.retain(|a| a.level > MatchLevel::NameOnly);
     }
@@ -363,6 +455,47 @@ pub fn match_pages<'a>(lead: &Lead, pages: &'a [PageFacts]) -> Matching<'a> {
         namesakes,
         identity,
     }
+}
+
+/// True when records matched by the name alone describe different people: one places the
+/// person at a company and another at a different one (neither a past company of the lead, on
+/// different sites), or, without a company on one side, they place them in different towns
+/// and share no title.
+fn ambiguous_people(accepted: &[Accepted<'_>], former: &[String]) -> bool {
+    struct Sketch {
+        company: Option<String>,
+        title: Option<String>,
+        place: Option<String>,
+        host: String,
+    }
+    let sketches: Vec<Sketch> = accepted
+        .iter()
+        .filter(|a| a.level == MatchLevel::NameOnly)
+        .map(|a| Sketch {
+            company: record_company(a.record, a.page)
+                .filter(|c| !former.iter().any(|f| normalize::same_company(f, c)))
+                .map(normalize::company),
+            title: a.record.first(FieldKind::Title).map(title_key),
+            place: a.record.first(FieldKind::Location).map(normalize::city),
+            host: normalize::owner_host(&a.page.url),
+        })
+        .collect();
+    let differ =
+        |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(x), Some(y)) if x != y);
+    sketches.iter().enumerate().any(|(i, a)| {
+        // Two names of one organisation (a lab and its university) share a domain.
+        sketches[i + 1..]
+            .iter()
+            .any(|b| match (&a.company, &b.company) {
+                (Some(x), Some(y)) => !normalize::same_company(x, y) && a.host != b.host,
+                // Without a company on one side: other places, and no title in common.
+                (Some(_), None) | (None, Some(_)) | (None, None) => {
+                    differ(&a.place, &b.place)
+                        && a.host != b.host
+                        && !matches!((&a.title, &b.title), (Some(x), Some(y)) if x == y)
+                }
+            })
+    })
 }
 
 fn run_matching<'a>(identity: &Identity, pages: &'a [PageFacts]) -> (Vec<Accepted<'a>>, usize) {
@@ -444,6 +577,7 @@ const TITLE_SYNONYMS: &[(&str, &str)] = &[
     ("chief people officer", "cpo"),
     ("chief data officer", "cdo"),
     ("chief information security officer", "ciso"),
+    ("chief executive", "ceo"),
     ("senior vice president", "svp"),
     ("executive vice president", "evp"),
     ("vice president", "vp"),
@@ -465,6 +599,20 @@ pub fn title_key(value: &str) -> String {
     let mut words: Vec<&str> = key.split_whitespace().filter(|w| *w != "and").collect();
     words.sort_unstable();
     words.join(" ")
+}
+
+/// The roles a title joins with "and", "&" or "/" ("Founder & CEO" is `ceo`, `founder`), each
+/// by its [`title_key`].
+pub fn title_parts(value: &str) -> Vec<String> {
+    let mut parts: Vec<String> = value
+        .split(['&', '/', ','])
+        .flat_map(|p| p.split(" and "))
+        .map(title_key)
+        .filter(|k| !k.is_empty())
+        .collect();
+    parts.sort();
+    parts.dedup();
+    parts
 }
 
 /// One field's decision.
@@ -501,10 +649,36 @@ pub fn decide_field(kind: FieldKind, candidates: &[Candidate]) -> FieldDecision 
         against: BTreeMap<String, f64>,
         best_level: Option<MatchLevel>,
         only_prose: bool,
+        only_site: bool,
+        forms: BTreeMap<String, f64>,
+        own_names: HashSet<String>,
     }
+    // "Northmere" and "Northmere University" are one company: shorter names join the longest
+    // name they are a form of.
+    let keys: Vec<String> = candidates
+        .iter()
+        .map(|c| value_key(kind, &c.value))
+        .collect();
+    let canonical = |key: &str| -> String {
+        if kind != FieldKind::Company {
+            return key.to_owned();
+        }
+        // The longer name with the most support, when several extend this one.
+        let mut longer: BTreeMap<&str, usize> = BTreeMap::new();
+        for k in keys
+            .iter()
+            .filter(|k| k.len() > key.len() && normalize::same_company(k, key))
+        {
+            *longer.entry(k.as_str()).or_default() += 1;
+        }
+        longer
+            .into_iter()
+            .max_by(|a, b| a.1.cmp(&b.1).then(b.0.len().cmp(&a.0.len())))
+            .map_or_else(|| key.to_owned(), |(k, _)| k.to_owned())
+    };
     let mut groups: BTreeMap<String, Group> = BTreeMap::new();
     for c in candidates {
-        let key = value_key(kind, &c.value);
+        let key = canonical(&value_key(kind, &c.value));
         if key.is_empty() {
             continue;
         }
@@ -515,6 +689,9 @@ pub fn decide_field(kind: FieldKind, candidates: &[Candidate]) -> FieldDecision 
             against: BTreeMap::new(),
             best_level: None,
             only_prose: true,
+            only_site: true,
+            forms: BTreeMap::new(),
+            own_names: HashSet::new(),
         });
         if c.former {
             let slot = group.against.entry(c.url.clone()).or_default();
@@ -525,12 +702,35 @@ pub fn decide_field(kind: FieldKind, candidates: &[Candidate]) -> FieldDecision 
         *slot = slot.max(w);
         group.best_level = group.best_level.max(Some(c.level));
         group.only_prose &= matches!(c.source, Source::Prose | Source::Llm);
-        let better_display = w > group.display.1 + 1e-9
+        group.only_site &= c.source == Source::Site;
+        // The form with the most support is shown; a place in its fullest form on a tie.
+        if matches!(c.source, Source::Site | Source::JsonLd | Source::Microdata) {
+            group.own_names.insert(c.value.clone());
+        }
+        let form = group.forms.entry(c.value.clone()).or_default();
+        *form += w;
+        let form = *form;
+        let better_display = form > group.display.1 + 1e-9
             || (kind == FieldKind::Location
-                && (w - group.display.1).abs() < 1e-9
+                && (form - group.display.1).abs() < 1e-9
                 && c.value.len() > group.display.0.len());
         if better_display {
-            group.display = (c.value.clone(), w);
+            group.display = (c.value.clone(), form);
+        }
+    }
+    // A company is shown in its fullest form ("Northmere University" over "Northmere") when
+    // that form is how its own site names it, or has at least half the support of the best.
+    if kind == FieldKind::Company {
+        for group in groups.values_mut() {
+            let best = group.forms.values().copied().fold(0.0, f64::max);
+            if let Some((form, support)) = group
+                .forms
+                .iter()
+                .filter(|(f, s)| **s >= 0.5 * best || group.own_names.contains(*f))
+                .max_by_key(|(f, _)| f.len())
+            {
+                group.display = (form.clone(), *support);
+            }
         }
     }
     let mut scored: Vec<(f64, &Group)> = groups
@@ -538,6 +738,9 @@ pub fn decide_field(kind: FieldKind, candidates: &[Candidate]) -> FieldDecision 
         .filter(|g| !g.pages.is_empty())
         .map(|g| {
             let support: f64 = g.pages.values().sum();
+            // A page that says outright that a value is past outweighs pages that only
+            // imply it (a company inherited from the site a name is on).
+            let factor = if g.only_site { 1.0 } else { 0.5 };
             let against: f64 = g
                 .against
                 .iter()
@@ -545,13 +748,33 @@ pub fn decide_field(kind: FieldKind, candidates: &[Candidate]) -> FieldDecision 
                     if g.pages.contains_key(url) {
                         0.0
                     } else {
-                        0.5 * w
+                        factor * w
                     }
                 })
                 .sum();
             ((support - against).max(0.0), g)
         })
         .collect();
+    // A title that is part of another ("CEO" of "Founder & CEO") agrees with it: its support
+    // counts for the fuller title too.
+    if kind == FieldKind::Title {
+        let keys: Vec<(Vec<String>, f64)> = scored
+            .iter()
+            .map(|(support, g)| (title_parts(&g.display.0), *support))
+            .collect();
+        for (i, (support, _)) in scored.iter_mut().enumerate() {
+            let (mine, _) = &keys[i];
+            let extra: f64 = keys
+                .iter()
+                .enumerate()
+                .filter(|(j, (theirs, _))| {
+                    *j != i && theirs.len() < mine.len() && theirs.iter().all(|p| mine.contains(p))
+                })
+                .map(|(_, (_, s))| *s)
+                .sum();
+            *support += extra;
+        }
+    }
     scored.sort_by(|a, b| {
         b.0.total_cmp(&a.0)
             .then_with(|| a.1.display.0.cmp(&b.1.display.0))
@@ -572,13 +795,27 @@ pub fn decide_field(kind: FieldKind, candidates: &[Candidate]) -> FieldDecision 
             rejected: scored.iter().map(|(_, g)| g.display.0.clone()).collect(),
         };
     }
-    let others: f64 = scored.iter().skip(1).map(|(s, _)| s).sum();
+    let best_parts = title_parts(&best.display.0);
+    let others: f64 = scored
+        .iter()
+        .skip(1)
+        .filter(|(_, g)| {
+            // Parts of the winning title agree with it.
+            let parts = title_parts(&g.display.0);
+            kind != FieldKind::Title || !parts.iter().all(|p| best_parts.contains(p))
+        })
+        .map(|(s, _)| s)
+        .sum();
     let share = best_support / (best_support + others);
     let mut confidence = best.best_level.map_or(0.0, MatchLevel::base_confidence);
     confidence += (4.0 * (best.pages.len() as f64 - 1.0)).min(12.0);
     confidence -= (1.0 - share) * 60.0;
     if best.only_prose {
         confidence -= 8.0;
+    }
+    // The company's place stands in for the person's: less sure than a place said of them.
+    if kind == FieldKind::Location && best.only_site {
+        confidence -= 14.0;
     }
     let confidence = confidence.clamp(0.0, 100.0).round() as u8;
     let value = (confidence >= MIN_CONFIDENCE).then(|| best.display.0.clone());
@@ -650,8 +887,18 @@ pub fn candidates(kind: FieldKind, matching: &Matching<'_>) -> Vec<Candidate> {
             other => other,
         };
         for fact in accepted.record.values(wanted) {
+            if kind == FieldKind::Location {
+                push(
+                    accepted,
+                    fact,
+                    crate::extract::vocab::tidy_place(&fact.value),
+                );
+                continue;
+            }
+            // An address in a card, or on a page tied by the name alone, must fit the person:
+            // their name in it, or their company's domain.
             if kind == FieldKind::Email
-                && fact.source == Source::Card
+                && (fact.source == Source::Card || accepted.level == MatchLevel::NameOnly)
                 && !email_fits(&fact.value, identity)
             {
                 continue;
@@ -678,6 +925,7 @@ pub fn candidates(kind: FieldKind, matching: &Matching<'_>) -> Vec<Candidate> {
             }
         }
         if matches!(kind, FieldKind::Website | FieldKind::Domain)
+            && !identity.company_former
             && accepted.level >= MatchLevel::NameAndCompany
             && accepted.page.site.team_page
             && let Some(org) = accepted.page.site.org_name.as_deref()
@@ -686,17 +934,19 @@ pub fn candidates(kind: FieldKind, matching: &Matching<'_>) -> Vec<Candidate> {
                 .as_deref()
                 .is_some_and(|c| normalize::same_company(c, org))
         {
-            let site = accepted
-                .page
-                .site
-                .org_url
-                .clone()
-                .unwrap_or_else(|| origin(&accepted.page.url));
-            let fact = Fact::new(FieldKind::Website, site.clone(), Source::Site);
-            push(accepted, &fact, site);
+            // A subdomain (a department's or a product's site) is not the company's website.
+            let site = accepted.page.site.org_url.clone().or_else(|| {
+                (normalize::host(&accepted.page.url) == normalize::owner_host(&accepted.page.url))
+                    .then(|| origin(&accepted.page.url))
+            });
+            if let Some(site) = site {
+                let fact = Fact::new(FieldKind::Website, site.clone(), Source::Site);
+                push(accepted, &fact, site);
+            }
         }
     }
     if matches!(kind, FieldKind::Website | FieldKind::Domain)
+        && !identity.company_former
         && let (Some(company), Some(level)) = (identity.company.as_deref(), matching.best_level())
     {
         for page in matching
@@ -719,7 +969,13 @@ pub fn candidates(kind: FieldKind, matching: &Matching<'_>) -> Vec<Candidate> {
             });
         }
     }
-    if matches!(kind, FieldKind::Website | FieldKind::Domain) {
+    if kind == FieldKind::Location
+        && out.iter().all(|c| c.former)
+        && let Some(candidate) = company_location(matching)
+    {
+        out.push(candidate);
+    }
+    if matches!(kind, FieldKind::Website | FieldKind::Domain) && !identity.company_former {
         let email_domain = out_email_domain(matching);
         if let Some((domain, level, url)) = email_domain {
             out.push(Candidate {
@@ -734,6 +990,50 @@ pub fn candidates(kind: FieldKind, matching: &Matching<'_>) -> Vec<Candidate> {
         }
     }
     out
+}
+
+/// The place of the lead's company, for a lead no page places (the field asks for the
+/// person's "and/or company location"): the place the company's own page gives on the very
+/// page that lists the lead (a directory's footer address, an about page's "headquartered
+/// in"), one candidate, from the pages that agree most. A company's place stated only on
+/// other pages is not taken for the person's.
+fn company_location(matching: &Matching<'_>) -> Option<Candidate> {
+    if matching.identity.company_former {
+        return None;
+    }
+    let mut places: BTreeMap<String, (String, String, MatchLevel, usize)> = BTreeMap::new();
+    for accepted in &matching.accepted {
+        let page = accepted.page;
+        let Some(place) = page.site.location.as_deref() else {
+            continue;
+        };
+        let Some(company) = record_company(accepted.record, page) else {
+            continue;
+        };
+        let ours = page
+            .site
+            .org_name
+            .as_deref()
+            .is_some_and(|o| normalize::same_company(o, company));
+        if !ours || accepted.record.whole_page {
+            continue;
+        }
+        let entry = places
+            .entry(normalize::city(place))
+            .or_insert_with(|| (place.to_owned(), page.url.clone(), accepted.level, 0));
+        entry.2 = entry.2.max(accepted.level);
+        entry.3 += 1;
+    }
+    let (value, url, level, _) = places.into_values().max_by_key(|(_, _, _, n)| *n)?;
+    Some(Candidate {
+        value,
+        url,
+        date: None,
+        level,
+        source: Source::Site,
+        former: false,
+        authority: 1.0,
+    })
 }
 
 /// The domain of the lead's work email, when it belongs to the company.

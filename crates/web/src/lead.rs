@@ -172,6 +172,58 @@ pub fn name_words(value: &str) -> Vec<String> {
         .collect()
 }
 
+/// A person's name as an answer: without honorifics and post-nominals, in "First Last" order
+/// (`Okafor, Adaeze N. (Dr)` is `Adaeze N. Okafor`).
+///
+/// ```
+/// assert_eq!(sixtyfour_web::lead::display_name("Dr. Oren Abernathy"), "Oren Abernathy");
+/// assert_eq!(sixtyfour_web::lead::display_name("Okafor, Adaeze N."), "Adaeze N. Okafor");
+/// ```
+pub fn display_name(name: &str) -> String {
+    let reordered = match name.split_once(',') {
+        Some((last, rest))
+            if !rest.contains(',')
+                && (1..=2).contains(&last.split_whitespace().count())
+                && (1..=4).contains(&rest.split_whitespace().count())
+                && !rest.split_whitespace().all(is_honorific) =>
+        {
+            format!("{} {}", rest.trim(), last.trim())
+        }
+        _ => name.to_owned(),
+    };
+    let words: Vec<&str> = reordered
+        .split_whitespace()
+        .map(|w| w.trim_matches(['(', ')', ',']))
+        .filter(|w| !w.is_empty() && !is_honorific(w))
+        .collect();
+    if words.len() < 2 {
+        return name.trim().to_owned();
+    }
+    words.join(" ")
+}
+
+/// Words around a name that are not part of it: honorifics, post-nominals, generations.
+pub fn is_honorific(word: &str) -> bool {
+    matches!(
+        fold(word).trim_matches('.'),
+        "dr" | "mr"
+            | "mrs"
+            | "ms"
+            | "mx"
+            | "prof"
+            | "professor"
+            | "jr"
+            | "sr"
+            | "phd"
+            | "dphil"
+            | "md"
+            | "ii"
+            | "iii"
+            | "sir"
+            | "dame"
+    )
+}
+
 /// Decides whether a text names the lead: first and last name in order, at most two words
 /// apart (middle names and initials), or "Last, First".
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,16 +235,19 @@ pub struct NameMatcher {
 impl NameMatcher {
     /// A matcher for a full name; `None` for a single word.
     pub fn new(name: &str) -> Option<NameMatcher> {
-        let words = name_words(name);
-        let words: Vec<&String> = words
-            .iter()
-            .filter(|w| {
-                !matches!(
-                    w.as_str(),
-                    "dr" | "mr" | "mrs" | "ms" | "prof" | "jr" | "sr"
-                )
-            })
-            .collect();
+        // "Okafor, Adaeze N." is "Adaeze N. Okafor".
+        let reordered = match name.split_once(',') {
+            Some((last, rest))
+                if !rest.contains(',')
+                    && (1..=2).contains(&last.split_whitespace().count())
+                    && (1..=4).contains(&rest.split_whitespace().count()) =>
+            {
+                format!("{rest} {last}")
+            }
+            _ => name.to_owned(),
+        };
+        let words = name_words(&reordered);
+        let words: Vec<&String> = words.iter().filter(|w| !is_honorific(w)).collect();
         if words.len() < 2 {
             return None;
         }
@@ -212,9 +267,21 @@ impl NameMatcher {
         &self.first
     }
 
-    /// True when the text mentions the person anywhere.
+    /// True when the text mentions the person anywhere (also as "Last, First").
     pub fn mentioned_in(&self, text: &str) -> bool {
-        self.find(&name_words(text)).is_some()
+        self.find(&name_words(text)).is_some() || self.last_comma_first(text)
+    }
+
+    /// True when the text has "Last, First" (a directory's order), with the comma.
+    fn last_comma_first(&self, text: &str) -> bool {
+        let tokens: Vec<&str> = text.split_whitespace().collect();
+        tokens.windows(2).any(|pair| {
+            pair[0].ends_with(',')
+                && name_words(pair[0]).last().is_some_and(|w| *w == self.last)
+                && name_words(pair[1])
+                    .first()
+                    .is_some_and(|w| *w == self.first)
+        })
     }
 
     /// The word position of the first mention in `words`.
@@ -300,6 +367,10 @@ mod tests {
             assert_eq!(m.mentioned_in(text), want, "{text}");
         }
         assert!(m.is_name("Dr. Rafael J. Nunez"));
+        assert!(m.is_name("Núñez, Rafael A."));
+        assert!(m.is_name("Professor Rafael Nunez PhD"));
+        assert!(m.mentioned_in("Núñez, Rafael A. – Professor · systems"));
+        assert!(!m.mentioned_in("Núñez Rafael Ortega and others"));
         assert!(!m.is_name("Rafael Nunez-Vidal"));
         assert!(NameMatcher::new("Cher").is_none());
     }

@@ -25,7 +25,7 @@ pub mod eval;
 pub mod extract;
 pub mod fetch;
 mod fields;
-mod lead;
+pub mod lead;
 pub mod llm;
 pub mod normalize;
 pub mod offline;

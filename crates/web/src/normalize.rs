@@ -162,20 +162,141 @@ pub fn same_company(a: &str, b: &str) -> bool {
     long.starts_with(short.as_str()) && long.as_bytes().get(short.len()) == Some(&b' ')
 }
 
-/// True when a domain plausibly belongs to a company: its first label, compacted, equals the
-/// company name compacted or starts with it (`acme-robotics.example` for "Acme Robotics").
+/// Second-level labels under a country code (`acme.co.uk`): the owner's label is the one before.
+const SECOND_LEVEL: &[&str] = &["co", "ac", "com", "org", "net", "edu", "gov", "ltd", "plc"];
+
+/// The label of a host that names its owner: the one before the public suffix
+/// (`cs.northmere.example` and `www.northmere.ac.uk` are `northmere`).
+///
+/// ```
+/// assert_eq!(sixtyfour_web::normalize::owner_label("https://cs.northmere.example/people/"), "northmere");
+/// assert_eq!(sixtyfour_web::normalize::owner_label("acme.co.uk"), "acme");
+/// ```
+pub fn owner_label(value: &str) -> String {
+    let host = host(value);
+    let labels: Vec<&str> = host.split('.').filter(|l| !l.is_empty()).collect();
+    let index = match labels.len() {
+        0 => return String::new(),
+        1 => 0,
+        n if n >= 3 && SECOND_LEVEL.contains(&labels[n - 2]) && labels[n - 1].len() == 2 => n - 3,
+        n => n - 2,
+    };
+    labels[index].to_owned()
+}
+
+/// The host of the organisation a URL belongs to: its owner label and public suffix, without
+/// subdomains (`https://cs.northmere.example/x` is `northmere.example`).
+pub fn owner_host(value: &str) -> String {
+    let host = host(value);
+    let label = owner_label(&host);
+    match host.find(&format!("{label}.")) {
+        Some(i) if !label.is_empty() && (i == 0 || host[..i].ends_with('.')) => {
+            host[i..].to_owned()
+        }
+        _ => host,
+    }
+}
+
+/// Words a product domain adds before or after the company's name (`getacme`, `acmehq`).
+const DOMAIN_PREFIXES: &[&str] = &[
+    "get", "try", "use", "join", "go", "hello", "meet", "with", "the", "my",
+];
+const DOMAIN_SUFFIXES: &[&str] = &[
+    "hq", "app", "inc", "labs", "io", "team", "co", "group", "global", "online", "tech", "ai",
+    "corp", "edu",
+];
+
+/// Words left out of a company's initials (`Institute of Technology` is `IT`).
+const INITIALS_SKIP: &[&str] = &["of", "and", "the", "for", "de", "at", "in"];
+
+/// True when a domain plausibly belongs to a company: the owner label of the host is the
+/// company's name, its first words (four letters or more), either with a usual product prefix
+/// or suffix (`getbluefin` for Bluefin Analytics), or the company's initials (`vit-edu` for
+/// Vellacourt Institute of Technology).
+///
+/// ```
+/// use sixtyfour_web::normalize::domain_matches_company;
+///
+/// assert!(domain_matches_company("https://getbluefin.example/", "Bluefin Analytics"));
+/// assert!(domain_matches_company("physics.northmere.example", "Northmere University"));
+/// assert!(!domain_matches_company("acme.example", "Zeta Labs"));
+/// assert!(domain_matches_company("harborview-physio.example", "Harborview Physiotherapy"));
+/// assert!(!domain_matches_company("harborview-physio.example", "Harborview Physiotherapy Clinic"));
+/// ```
 pub fn domain_matches_company(domain: &str, company_name: &str) -> bool {
-    let host = host(domain);
-    let label = compact(host.split('.').next().unwrap_or(""));
-    let name = compact(&self::company(company_name));
-    let first_word = self::company(company_name)
-        .split(' ')
-        .next()
+    let label = owner_label(domain);
+    let parts: Vec<String> = label
+        .split('-')
         .map(compact)
-        .unwrap_or_default();
-    !label.is_empty()
-        && !name.is_empty()
-        && (label == name || (first_word.len() >= 4 && label == first_word))
+        .filter(|p| !p.is_empty())
+        .collect();
+    let label = compact(&label);
+    if label.is_empty() {
+        return false;
+    }
+    // The name with legal forms dropped, and as written ("Crumb & Co" is "crumbandco").
+    let mut forms: Vec<Vec<String>> = Vec::new();
+    for form in [self::company(company_name), text(company_name)] {
+        let mut words: Vec<String> = form
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if words.len() > 1 && words[0] == "the" {
+            words.remove(0);
+        }
+        if !words.is_empty() && !forms.contains(&words) {
+            forms.push(words);
+        }
+    }
+    if forms.is_empty() {
+        return false;
+    }
+    let mut names: Vec<String> = Vec::new();
+    for words in &forms {
+        for k in 1..=words.len() {
+            let joined = compact(&words[..k].join(""));
+            if (k == words.len() && !joined.is_empty()) || joined.len() >= 4 {
+                names.push(joined);
+            }
+        }
+    }
+    let fits = |candidate: &str| {
+        names.iter().any(|name| {
+            candidate == name
+                || (name.len() >= 4
+                    && (DOMAIN_PREFIXES
+                        .iter()
+                        .any(|p| candidate.strip_prefix(p) == Some(name.as_str()))
+                        || DOMAIN_SUFFIXES
+                            .iter()
+                            .any(|s| candidate.strip_suffix(s) == Some(name.as_str()))))
+        })
+    };
+    if fits(&label) {
+        return true;
+    }
+    // "harborview-physio" for "Harborview Physiotherapy": each part of a hyphenated label
+    // starts the name's word in its place, the first whole, all words covered.
+    let shortened = |words: &Vec<String>| {
+        parts.len() >= 2
+            && parts.len() == words.len()
+            && parts[0] == words[0]
+            && parts
+                .iter()
+                .zip(words)
+                .all(|(p, w)| p.len() >= 3 && w.starts_with(p.as_str()))
+    };
+    if forms.iter().any(shortened) {
+        return true;
+    }
+    let initials: String = forms[0]
+        .iter()
+        .filter(|w| !INITIALS_SKIP.contains(&w.as_str()))
+        .filter_map(|w| w.chars().next())
+        .collect();
+    initials.chars().count() >= 3
+        && (label == initials || parts.first().is_some_and(|p| *p == initials))
 }
 
 /// The city of a location: its first comma-separated part, as [`text`].
@@ -289,6 +410,46 @@ mod tests {
             "Lanternfish Labs"
         ));
         assert!(!domain_matches_company("acme.example", "Zeta Labs"));
+    }
+
+    #[test]
+    fn domains_of_companies() {
+        for (domain, company, want) in [
+            ("https://getbluefin.example/", "Bluefin Analytics", true),
+            ("acmehq.example", "Acme", true),
+            (
+                "https://www.thebytegazette.example/",
+                "The Byte Gazette",
+                true,
+            ),
+            ("crumbandco.test", "Crumb & Co", true),
+            ("heronworks.test", "Heron Works Robotics", true),
+            ("physics.northmere.example", "Northmere University", true),
+            (
+                "www.vit-edu.example",
+                "Vellacourt Institute of Technology",
+                true,
+            ),
+            ("northmere.ac.uk", "Northmere University", true),
+            ("getbluefin.example", "Bluefield Labs", false),
+            ("cs.northmere.example", "Computer Science Society", false),
+            ("vit-edu.example", "Vita Health", false),
+            ("get.example", "Get", true),
+            ("ab.example", "Abacus", false),
+        ] {
+            assert_eq!(
+                domain_matches_company(domain, company),
+                want,
+                "{domain} / {company}"
+            );
+        }
+        assert_eq!(owner_label("https://cs.northmere.example/x"), "northmere");
+        assert_eq!(
+            owner_host("https://cs.northmere.example/x"),
+            "northmere.example"
+        );
+        assert_eq!(owner_host("https://www.acme.co.uk/"), "acme.co.uk");
+        assert_eq!(owner_host("localhost"), "localhost");
     }
 
     #[test]

@@ -309,16 +309,7 @@ impl WebResearcher {
                     .log
                     .search_errors
                     .extend(errors.iter().map(ToString::to_string));
-                let homes: Vec<String> = hits
-                    .iter()
-                    .filter(|h| {
-                        normalize::domain_matches_company(&h.url, &company)
-                            || h.title.to_lowercase().contains(&company.to_lowercase())
-                    })
-                    .filter_map(|h| url::Url::parse(&h.url).ok())
-                    .map(|u| format!("{}://{}/", u.scheme(), u.host_str().unwrap_or("")))
-                    .take(2)
-                    .collect();
+                let homes = company_homes(&hits, &company);
                 self.read(&fetcher, homes, &mut state, &report, cancel)
                     .await?;
             }
@@ -550,6 +541,46 @@ fn follow_links(lead: &Lead, facts: &[PageFacts], seen: &HashSet<String>) -> Vec
         }
     }
     follow
+}
+
+/// The home pages worth reading for a company, from the hits of a search for its name: the
+/// origins of hits on its own domain or naming it: the organisation's main host (without a
+/// subdomain) first, as seen in a hit, else guessed as `www.` of the domain a subdomain hit is
+/// on, then subdomains; at most two.
+pub fn company_homes(hits: &[SearchHit], company: &str) -> Vec<String> {
+    let mut owners: Vec<String> = Vec::new();
+    let mut guesses: Vec<String> = Vec::new();
+    let mut others: Vec<String> = Vec::new();
+    for hit in hits.iter().filter(|h| {
+        normalize::domain_matches_company(&h.url, company)
+            || h.title.to_lowercase().contains(&company.to_lowercase())
+    }) {
+        let Ok(parsed) = url::Url::parse(&hit.url) else {
+            continue;
+        };
+        let Some(host) = parsed.host_str() else {
+            continue;
+        };
+        let origin = format!("{}://{}/", parsed.scheme(), host);
+        let owner = normalize::owner_host(host);
+        if normalize::host(host) == owner {
+            owners.push(origin);
+        } else {
+            others.push(origin);
+            guesses.push(format!("{}://www.{owner}/", parsed.scheme()));
+        }
+    }
+    let mut out: Vec<String> = Vec::new();
+    for home in owners.into_iter().chain(guesses).chain(others) {
+        if !out
+            .iter()
+            .any(|o| normalize::url(o) == normalize::url(&home))
+        {
+            out.push(home);
+        }
+    }
+    out.truncate(2);
+    out
 }
 
 fn check_url(what: &'static str, url: &str) -> Result<(), WebError> {

@@ -72,6 +72,40 @@ async fn the_second_blind_fixture_meets_the_goals() {
     check(&report);
 }
 
+/// The four independently written webs (startup exports and profiles; university
+/// directories; news and personal sites; a law firm, a charity, a pottery, an open-source
+/// project and a clinic): the goals, and at most one wrong answer in twenty.
+async fn check_independent(name: &str, min_leads: usize) {
+    let report = run(common::fixture().join(name)).await;
+    assert!(report.leads >= min_leads, "{name}: {report}");
+    check(&report);
+    let wrong: Vec<_> = report.misses.iter().filter(|m| m.got.is_some()).collect();
+    assert!(
+        wrong.len() <= report.overall.answered / 20,
+        "{name}: {wrong:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_independent_fixture_meets_the_goals() {
+    check_independent("independent1", 19).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_second_independent_fixture_meets_the_goals() {
+    check_independent("independent2", 18).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_third_independent_fixture_meets_the_goals() {
+    check_independent("independent3", 19).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fourth_independent_fixture_meets_the_goals() {
+    check_independent("independent4", 14).await;
+}
+
 #[tokio::test]
 async fn the_truth_file_is_well_formed() {
     let truth = std::fs::read_to_string(common::fixture().join("truth.jsonl")).unwrap();

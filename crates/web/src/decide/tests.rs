@@ -39,6 +39,7 @@ fn match_levels() {
             org_name: Some("Quill Works".into()),
             org_url: None,
             team_page: true,
+            location: None,
         },
         ..PageFacts::default()
     };
@@ -349,4 +350,19 @@ fn email_fit() {
     assert!(email_fits("aquill@foo.example", &identity));
     assert!(email_fits("anyone@quillworks.example", &identity));
     assert!(!email_fits("bo.lind@other.example", &identity));
+}
+
+#[test]
+fn a_site_named_for_the_person_is_not_their_company() {
+    let juno = record(&[(FieldKind::Name, "Juno Castellanos")]);
+    let mut own = page("https://junocastellanos.example/", vec![juno.clone()]);
+    own.site = Site {
+        org_name: Some("Juno Castellanos Illustration".into()),
+        team_page: true,
+        ..Site::default()
+    };
+    assert_eq!(record_company(&juno, &own), None);
+    let mut team = own.clone();
+    team.site.org_name = Some("Castellanos Studio".into());
+    assert_eq!(record_company(&juno, &team), Some("Castellanos Studio"));
 }

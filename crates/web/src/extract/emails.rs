@@ -68,12 +68,73 @@ pub fn decode(value: &str) -> Option<String> {
     if normalize::is_email(&value) {
         return (!is_role_mailbox(&value)).then_some(value);
     }
+    // A labelled address with spaces around its `@` ("ada @ quill.example").
+    if let Some((local, domain)) = value.split_once('@')
+        && !local.trim().contains(char::is_whitespace)
+        && !domain.trim().contains(char::is_whitespace)
+    {
+        let joined = format!("{}@{}", local.trim(), domain.trim());
+        if normalize::is_email(&joined) {
+            return (!is_role_mailbox(&joined)).then_some(joined);
+        }
+    }
     in_text(&value).into_iter().next()
+}
+
+/// True when an address's local part names the person: it holds their first or last name
+/// (three letters or more), or their initials with the last or first name (`jhalloran`,
+/// `adaq`). Honorifics and initials in the name are skipped.
+pub fn local_fits_name(address: &str, name: &str) -> bool {
+    let address = normalize::email(address);
+    let local: String = address
+        .split('@')
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect();
+    let words: Vec<String> = crate::lead::name_words(name)
+        .into_iter()
+        .filter(|w| !crate::lead::is_honorific(w))
+        .collect();
+    let (Some(first), Some(last)) = (words.first(), words.last()) else {
+        return false;
+    };
+    if words.len() < 2 || local.is_empty() {
+        return false;
+    }
+    let initial = |w: &str| w.chars().next().map(String::from).unwrap_or_default();
+    let long_enough = |w: &str| w.chars().count() >= 3;
+    (long_enough(first) && local.contains(first.as_str()))
+        || (long_enough(last) && local.contains(last.as_str()))
+        || local == format!("{}{}", initial(first), last)
+        || local == format!("{}{}", first, initial(last))
+        || words
+            .iter()
+            .any(|w| long_enough(w) && local.contains(w.as_str()) && w != first)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_that_name_a_person() {
+        for (address, name, want) in [
+            ("kenji@heronworks.test", "Kenji Mori-Whitfield", true),
+            ("nadia.pl@gazette.example", "Nadia Petrova-Lund", true),
+            ("j.halloran@northmere.example", "Dr James Halloran", true),
+            ("aq@quill.example", "Ada Quill", false),
+            ("adaq@quill.example", "Ada Quill", true),
+            ("press@quill.example", "Ada Quill", false),
+            ("hamid@ledgerline.example", "Camille Beauchamp-Ortiz", false),
+            ("bo@lind.example", "Bo Lind", false),
+            ("lind@lind.example", "Bo Lind", true),
+            ("x@y.example", "Cher", false),
+        ] {
+            assert_eq!(local_fits_name(address, name), want, "{address} / {name}");
+        }
+    }
 
     #[test]
     fn obfuscations() {
@@ -106,6 +167,10 @@ mod tests {
             Some("ada@quill.example")
         );
         assert_eq!(decode("mailto:info@quill.example"), None);
+        assert_eq!(
+            decode("ada.q\u{a0}@\u{a0}quill.example").as_deref(),
+            Some("ada.q@quill.example")
+        );
         assert_eq!(
             decode("ada [at] quill [dot] example").as_deref(),
             Some("ada@quill.example")

@@ -59,13 +59,16 @@ pub fn is_block(tag: &str) -> bool {
 }
 
 /// The visible text of an element, a new line at each block boundary.
+///
+/// An `<abbr>` with a `title` reads as its expansion (`<abbr title="Associate Professor">Assoc.
+/// Prof.</abbr>`), and an image inside a heading as its `alt` text (a name set as a logo).
 pub fn text_of(element: ElementRef<'_>) -> String {
     let mut out = String::new();
-    push_text(*element, &mut out);
+    push_text(*element, &mut out, false);
     out
 }
 
-fn push_text(node: ego_tree::NodeRef<'_, Node>, out: &mut String) {
+fn push_text(node: ego_tree::NodeRef<'_, Node>, out: &mut String, in_heading: bool) {
     match node.value() {
         Node::Text(text) => out.push_str(text),
         Node::Element(element) => {
@@ -73,6 +76,22 @@ fn push_text(node: ego_tree::NodeRef<'_, Node>, out: &mut String) {
             if HIDDEN.contains(&tag) {
                 return;
             }
+            if tag == "abbr"
+                && let Some(expansion) = element.attr("title").map(str::trim)
+                && !expansion.is_empty()
+            {
+                out.push_str(expansion);
+                return;
+            }
+            if tag == "img" {
+                if in_heading && let Some(alt) = element.attr("alt") {
+                    out.push(' ');
+                    out.push_str(alt.trim());
+                    out.push(' ');
+                }
+                return;
+            }
+            let in_heading = in_heading || matches!(tag, "h1" | "h2" | "h3" | "h4" | "h5" | "h6");
             // Inline elements that carry a class or an itemprop are styled parts of a card
             // ("name", "position", "city"): read them as lines of their own.
             let styled = element.attr("class").is_some() || element.attr("itemprop").is_some();
@@ -81,7 +100,7 @@ fn push_text(node: ego_tree::NodeRef<'_, Node>, out: &mut String) {
                 out.push('\n');
             }
             for child in node.children() {
-                push_text(child, out);
+                push_text(child, out, in_heading);
             }
             if block {
                 out.push('\n');
@@ -89,7 +108,60 @@ fn push_text(node: ego_tree::NodeRef<'_, Node>, out: &mut String) {
         }
         Node::Document | Node::Fragment => {
             for child in node.children() {
-                push_text(child, out);
+                push_text(child, out, in_heading);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The visible text of an element without the subtrees of `skip` (elements read apart).
+pub fn text_except(element: ElementRef<'_>, skip: &[ego_tree::NodeId]) -> String {
+    let mut out = String::new();
+    push_text_except(*element, &mut out, skip);
+    out
+}
+
+fn push_text_except(
+    node: ego_tree::NodeRef<'_, Node>,
+    out: &mut String,
+    skip: &[ego_tree::NodeId],
+) {
+    if skip.contains(&node.id()) {
+        out.push('\n');
+        return;
+    }
+    match node.value() {
+        Node::Element(element) => {
+            let tag = element.name();
+            if HIDDEN.contains(&tag) {
+                return;
+            }
+            if !node.descendants().any(|d| skip.contains(&d.id())) {
+                if let Some(e) = ElementRef::wrap(node) {
+                    // The text of `e` as a block or inline, like `push_text`.
+                    let mut inner = String::new();
+                    push_text(*e, &mut inner, false);
+                    out.push_str(&inner);
+                }
+                return;
+            }
+            let styled = element.attr("class").is_some() || element.attr("itemprop").is_some();
+            let block = is_block(tag) || styled;
+            if block {
+                out.push('\n');
+            }
+            for child in node.children() {
+                push_text_except(child, out, skip);
+            }
+            if block {
+                out.push('\n');
+            }
+        }
+        Node::Text(text) => out.push_str(text),
+        Node::Document | Node::Fragment => {
+            for child in node.children() {
+                push_text_except(child, out, skip);
             }
         }
         _ => {}
@@ -123,12 +195,36 @@ pub fn title(document: &Html) -> String {
     pick("title").or_else(|| pick("h1")).unwrap_or_default()
 }
 
-/// The title and visible text of a page (for JSON, its string values, one per line).
+/// The title and visible text of a page, with the strings of its JSON blocks (for JSON, its
+/// string values, one per line).
 pub fn page_text(kind: ContentKind, body: &str) -> (String, String) {
     match kind {
         ContentKind::Html => {
             let document = Html::parse_document(body);
-            let text = lines(&text_of(document.root_element())).join("\n");
+            let mut text = lines(&text_of(document.root_element())).join("\n");
+            // The strings of JSON blocks (JSON-LD, a static export's page data): people listed
+            // only there are found by a search too.
+            if let Ok(selector) = scraper::Selector::parse("script[type]") {
+                for script in document.select(&selector) {
+                    let kind = script
+                        .value()
+                        .attr("type")
+                        .unwrap_or("")
+                        .to_ascii_lowercase();
+                    if !kind.contains("json") {
+                        continue;
+                    }
+                    let raw: String = script.text().collect();
+                    if let Ok(value) = serde_json::from_str::<serde_json::Value>(raw.trim()) {
+                        let mut strings = Vec::new();
+                        json_strings(&value, &mut strings, 0);
+                        for s in strings {
+                            text.push('\n');
+                            text.push_str(&s);
+                        }
+                    }
+                }
+            }
             (title(&document), text)
         }
         ContentKind::Json => {
@@ -179,7 +275,7 @@ pub fn is_repeated(element: ElementRef<'_>) -> bool {
 }
 
 /// Inline elements, never a card of their own.
-const INLINE: &[&str] = &[
+pub const INLINE: &[&str] = &[
     "a", "span", "strong", "em", "b", "i", "small", "abbr", "cite", "code", "time", "sup", "sub",
     "u", "mark", "label", "img", "br", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "td", "th",
 ];
@@ -240,6 +336,37 @@ pub fn small_block(element: ElementRef<'_>) -> Option<ElementRef<'_>> {
         })
 }
 
+/// The label of the group a list item belongs to: the text of the item its list is nested
+/// in ("PhD students" in `<li>PhD students<ul><li>Ada</li></ul></li>`), else the heading just
+/// before its list.
+pub fn group_label(item: ElementRef<'_>) -> Option<String> {
+    if item.value().name() != "li" {
+        return None;
+    }
+    let list = parent(item).filter(|l| matches!(l.value().name(), "ul" | "ol"))?;
+    if let Some(outer) = parent(list).filter(|o| o.value().name() == "li") {
+        let mut label = String::new();
+        for child in outer.children() {
+            match ElementRef::wrap(child) {
+                Some(e) if matches!(e.value().name(), "ul" | "ol") => break,
+                Some(e) => label.push_str(&text_of(e)),
+                None => {
+                    if let Some(text) = child.value().as_text() {
+                        label.push_str(text);
+                    }
+                }
+            }
+        }
+        let label = lines(&label).join(" ");
+        return (!label.is_empty()).then_some(label);
+    }
+    let heading = std::iter::successors(list.prev_sibling(), |n| n.prev_sibling())
+        .filter_map(ElementRef::wrap)
+        .next()
+        .filter(|e| heading_level(*e).is_some())?;
+    Some(segments(heading).join(" ")).filter(|l| !l.is_empty())
+}
+
 /// The heading an element is in (or is), when that heading is one of several of its level
 /// under the same parent: a flat list of people as headings and paragraphs.
 pub fn section_heading(element: ElementRef<'_>) -> Option<ElementRef<'_>> {
@@ -280,6 +407,18 @@ mod tests {
             vec!["Jane Doe", "CTO", "Acme", "ab"]
         );
         assert_eq!(title(&doc), "T");
+    }
+
+    #[test]
+    fn abbreviations_read_as_their_expansion() {
+        let doc = Html::parse_document(
+            r#"<ul><li>Jo Lee, <abbr title="Associate Professor">Assoc. Prof.</abbr></li><li><abbr>CS</abbr></li></ul>
+               <h1><img src="l.png" alt="Juno Park"></h1><p><img src="x.png" alt="decoration"></p>"#,
+        );
+        assert_eq!(
+            segments(doc.root_element()),
+            vec!["Jo Lee, Associate Professor", "CS", "Juno Park"]
+        );
     }
 
     #[test]

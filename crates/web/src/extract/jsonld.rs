@@ -1,6 +1,7 @@
 //! schema.org JSON-LD: `Person` objects (also inside `ProfilePage.mainEntity`, `@graph` and
 //! arrays, at any depth), the site's `Organization`, and the page date (`dateModified`, else
-//! `datePublished`).
+//! `datePublished`); and plain JSON (a JSON document, or a page's JSON data block) whose
+//! objects describe people by their keys (`fullName`, `role`, `city`, `links.linkedin`).
 
 use scraper::{Html, Selector};
 use serde_json::Value;
@@ -18,6 +19,8 @@ pub struct Found {
     pub org_name: Option<String>,
     /// Its URL.
     pub org_url: Option<String>,
+    /// Its place (`address`, `location`).
+    pub org_location: Option<String>,
     /// The newest `dateModified`, else the newest `datePublished`, as `yyyymmdd`.
     pub date: Option<u32>,
 }
@@ -41,6 +44,32 @@ pub fn read_document(document: &Html) -> Found {
     }
     found.date = modified.or(published);
     found
+}
+
+/// People in a page's other JSON data blocks (`<script type="application/json">`, a static
+/// export's page data such as `__NEXT_DATA__`): plain objects with person keys, at any depth.
+pub fn read_data_scripts(document: &Html) -> Vec<Record> {
+    let Ok(selector) = Selector::parse("script[type]") else {
+        return Vec::new();
+    };
+    let mut people = Vec::new();
+    for script in document.select(&selector) {
+        let kind = script
+            .value()
+            .attr("type")
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let kind = kind.split(';').next().unwrap_or("").trim();
+        if !matches!(kind, "application/json" | "text/json") {
+            continue;
+        }
+        let text: String = script.text().collect();
+        let Ok(value) = serde_json::from_str::<Value>(text.trim()) else {
+            continue;
+        };
+        people.extend(read_value(&value).people);
+    }
+    people
 }
 
 /// Reads a JSON document the same way.
@@ -73,6 +102,12 @@ const ORGANIZATIONS: &[&str] = &[
     "newsmediaorganization",
     "onlinebusiness",
     "company",
+    "collegeoruniversity",
+    "governmentorganization",
+    "medicalorganization",
+    "researchorganization",
+    "sportsorganization",
+    "newsorganization",
 ];
 
 fn walk(
@@ -123,6 +158,8 @@ fn walk(
             {
                 found.org_name = text(object.get("name"));
                 found.org_url = text(object.get("url"));
+                found.org_location =
+                    location(object.get("address")).or_else(|| location(object.get("location")));
             }
             for (key, child) in object {
                 if key.starts_with('@') && key != "@graph" {
@@ -294,6 +331,27 @@ fn plain_person(object: &serde_json::Map<String, Value>) -> Option<Record> {
         }
     };
     read(object, &mut record);
+    if record.first(FieldKind::Name).is_none() {
+        let part = |keys: &[&str]| {
+            object.iter().find_map(|(k, v)| {
+                let k = k.to_lowercase().replace(['_', '-', ' '], "");
+                keys.contains(&k.as_str())
+                    .then(|| v.as_str().map(str::trim))
+                    .flatten()
+                    .filter(|t| !t.is_empty())
+            })
+        };
+        if let (Some(first), Some(last)) = (
+            part(&["firstname", "givenname", "first"]),
+            part(&["lastname", "familyname", "surname", "last"]),
+        ) {
+            record.push(Fact::new(
+                FieldKind::Name,
+                format!("{first} {last}"),
+                Source::JsonLd,
+            ));
+        }
+    }
     for value in object.values() {
         if let Value::Object(inner) = value
             && !inner.contains_key("@type")

@@ -56,8 +56,14 @@ fn has_former_marker(words: &[&str]) -> bool {
     })
 }
 
+/// True when the text holds a dated range, ended or running to now ("2016 - 2019", "Mar 2022
+/// - Present").
+pub fn has_date_range(text: &str) -> bool {
+    ended_range(text) || (is_current_range(text) && YEAR.as_ref().is_some_and(|r| r.is_match(text)))
+}
+
 /// True when the text says a range runs to now ("2021 - Present", "since 2020").
-fn is_current_range(text: &str) -> bool {
+pub fn is_current_range(text: &str) -> bool {
     let lower = text.to_lowercase();
     ["present", "now", "today", "current"]
         .iter()
@@ -77,6 +83,18 @@ pub fn split_title_company(text: &str) -> Option<(String, Option<String>)> {
         .trim()
         .trim_matches(|c: char| c == ',' || c == '(' || c == ')' || c == ';')
         .trim();
+    // "Staff Engineer @acme": a profile bio naming the employer by its handle.
+    if let Some((left, handle)) = text.rsplit_once(" @")
+        && looks_like_title(left.trim())
+        && let Some(handle) = Some(handle.trim_end_matches(['.', ',', ';']))
+        && !handle.is_empty()
+        && handle.len() <= 39
+        && handle
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Some((left.trim().to_owned(), Some(handle.to_owned())));
+    }
     for separator in [
         " at ",
         " @ ",
@@ -108,14 +126,37 @@ pub fn split_title_company(text: &str) -> Option<(String, Option<String>)> {
             return looks_like_title(&title).then_some((title, None));
         }
         if looks_like_title(left) {
+            // "Professor, Department of Physics": a unit of the organisation, not its name.
+            let unit = right.split_whitespace().next().is_some_and(|w| {
+                matches!(
+                    clean(w).as_str(),
+                    "department"
+                        | "school"
+                        | "faculty"
+                        | "division"
+                        | "institute"
+                        | "centre"
+                        | "center"
+                        | "office"
+                        | "college"
+                        | "dept"
+                )
+            });
+            if unit {
+                return Some((left.to_owned(), None));
+            }
             if separator == ", "
                 && (looks_like_title(right) || right.split_whitespace().all(vocab::is_title_word))
             {
                 // "VP, Engineering" is one title.
                 return Some((text.to_owned(), None));
             }
+            // After "at", a separator standing alone ends the company: "at Acme · Water and
+            // sanitation". After a separator the whole part must be the company (below).
+            let after_at = matches!(separator, " at " | " @ " | " with ");
             let right_words: Vec<&str> = right
                 .split_whitespace()
+                .take_while(|w| !(after_at && is_separator_token(w)))
                 .filter(|w| w.chars().any(char::is_alphanumeric))
                 .collect();
             // After "|", ",", a dash or a dot the whole part must be the company
@@ -137,7 +178,20 @@ pub fn split_title_company(text: &str) -> Option<(String, Option<String>)> {
             }
         }
     }
-    looks_like_title(text).then(|| (text.to_owned(), None))
+    // A whole line is a title only when nothing in it separates parts: "aquill) \u{2014} chair;
+    // Quill Systems" is a handle, a committee role and a company.
+    let parts = text.contains(';')
+        || text.matches(')').count() != text.matches('(').count()
+        || text.split_whitespace().any(is_separator_token);
+    (!parts && looks_like_title(text)).then(|| (text.to_owned(), None))
+}
+
+/// A word that only separates parts of a line: `·`, `|`, a dash, `/`, `•`.
+fn is_separator_token(word: &str) -> bool {
+    matches!(
+        word,
+        "\u{00b7}" | "|" | "-" | "\u{2013}" | "\u{2014}" | "/" | "\u{2022}" | "//"
+    )
 }
 
 fn strip_ranges(text: &str) -> String {
@@ -219,10 +273,16 @@ pub fn company_span(words: &[&str]) -> Option<String> {
             .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit());
         let connector = matches!(core, "&" | "and" | "of" | "de" | "for" | "+")
             && i > 0
-            && words
-                .get(i + 1)
-                .is_some_and(|n| n.chars().next().is_some_and(char::is_uppercase));
-        if out.is_empty() && NOT_COMPANY.contains(&core.to_lowercase().as_str()) {
+            && words.get(i + 1).is_some_and(|n| {
+                n.chars().next().is_some_and(char::is_uppercase)
+                    && !matches!(n.trim_end_matches([',', '.']), "I" | "I'm" | "I\u{2019}m")
+            });
+        // "The Byte Gazette": a capitalised "The" before capitalised words names a company.
+        let proper_the = core == "The"
+            && words.get(i + 1).is_some_and(|n| {
+                n.chars().next().is_some_and(char::is_uppercase) && !vocab::is_title_word(n)
+            });
+        if out.is_empty() && NOT_COMPANY.contains(&core.to_lowercase().as_str()) && !proper_the {
             return None;
         }
         if !(starts_upper || connector) || out.len() >= 6 {
@@ -275,6 +335,10 @@ fn place_span(words: &[&str]) -> Option<String> {
 
 /// Phrases that put a person in a place now.
 const PLACE_CUES: &[&[&str]] = &[
+    &["live", "and", "work", "in"],
+    &["work", "and", "live", "in"],
+    &["living", "and", "working", "in"],
+    &["lives", "and", "works", "in"],
     &["based", "in"],
     &["based", "out", "of"],
     &["lives", "in"],
@@ -323,6 +387,52 @@ fn location_in(words: &[&str]) -> Option<String> {
         }
     }
     None
+}
+
+/// Phrases that put an organisation in a place.
+const ORG_PLACE_CUES: &[&[&str]] = &[
+    &["headquartered", "in"],
+    &["headquarters", "in"],
+    &["based", "in"],
+    &["located", "in"],
+    &["is", "in"],
+    &["are", "in"],
+    &["offices", "in"],
+    &["office", "in"],
+    &["team", "in"],
+];
+
+/// Where a sentence about an organisation puts it: after "headquartered in", "based in", "is
+/// in" (a known place, or a place with its region), or "a Boston, Massachusetts company".
+pub fn org_location_in(words: &[&str]) -> Option<String> {
+    let lower: Vec<String> = words.iter().map(|w| clean(w)).collect();
+    for i in 0..words.len() {
+        for cue in ORG_PLACE_CUES {
+            if lower.len() >= i + cue.len()
+                && cue.iter().enumerate().all(|(k, c)| lower[i + k] == *c)
+                && let Some(place) = place_span(&words[i + cue.len()..])
+                && is_known_place(&place)
+            {
+                return Some(place);
+            }
+        }
+        // "is a Boston, Massachusetts company"
+        if matches!(lower[i].as_str(), "a" | "an")
+            && let Some(place) = place_span(&words[i + 1..])
+            && is_known_place(&place)
+            && words
+                .get(i + 1 + place.split_whitespace().count())
+                .is_some_and(|w| {
+                    matches!(
+                        clean(w).as_str(),
+                        "company" | "startup" | "firm" | "business" | "agency" | "studio" | "maker"
+                    )
+                })
+        {
+            return Some(place);
+        }
+    }
+    location_in(words).filter(|p| is_known_place(p))
 }
 
 /// Head words that are also verbs or plain words ("lead", "head", "partner").
@@ -388,6 +498,7 @@ const LEAD_IN: &[&str] = &[
     "once",
     "still",
     "who",
+    "where",
     "acting",
     "company's",
     "companys",
@@ -468,6 +579,70 @@ fn clause_facts(words: &[&str], former_context: bool, source: Source) -> Vec<Fac
         }
         return out;
     }
+    // "who leads the design team at Acme": the company, and no title.
+    let lead_verb = lower.iter().position(|w| {
+        matches!(
+            w.as_str(),
+            "leads"
+                | "lead"
+                | "heads"
+                | "head"
+                | "runs"
+                | "run"
+                | "manages"
+                | "manage"
+                | "oversees"
+                | "oversee"
+                | "directs"
+                | "direct"
+                | "led"
+                | "headed"
+                | "ran"
+                | "managed"
+                | "oversaw"
+                | "directed"
+        )
+    });
+    if let Some(verb) = lead_verb
+        && lower[..verb].iter().all(|w| {
+            matches!(
+                w.as_str(),
+                "who"
+                    | "which"
+                    | "currently"
+                    | "now"
+                    | "also"
+                    | "i"
+                    | "she"
+                    | "he"
+                    | "they"
+                    | "still"
+            )
+        })
+        && let Some(at) = lower[verb..].iter().position(|w| w == "at")
+        && let Some(company) = company_span(&words[verb + at + 1..])
+    {
+        let past = matches!(
+            lower[verb].as_str(),
+            "led" | "headed" | "ran" | "managed" | "oversaw" | "directed"
+        );
+        // "I run engineering at Acme as VP of Engineering"
+        if let Some(as_at) = lower[verb..].iter().position(|w| w == "as") {
+            let after: Vec<&str> = words[verb + as_at + 1..]
+                .iter()
+                .copied()
+                .skip_while(|w| LEAD_IN.contains(&clean(w).as_str()))
+                .collect();
+            if let Some(n) = title_prefix(&after) {
+                out.push(
+                    Fact::new(FieldKind::Title, trim_title(&after[..n]), source)
+                        .former(former || past),
+                );
+            }
+        }
+        out.push(Fact::new(FieldKind::Company, company, source).former(former || past));
+        return out;
+    }
     let start = words
         .iter()
         .position(|w| !LEAD_IN.contains(&clean(w).as_str()))
@@ -534,15 +709,39 @@ fn trim_title(words: &[&str]) -> String {
 /// Where the lead is mentioned in a sentence's words: `(start, end)`.
 fn mention(words: &[&str], matcher: &NameMatcher, about_lead: bool) -> Option<(usize, usize)> {
     let folded: Vec<String> = words.iter().map(|w| clean(w)).collect();
-    for (i, word) in folded.iter().enumerate() {
-        if word == matcher.first()
-            && let Some(k) = folded
-                .iter()
-                .skip(i + 1)
-                .take(3)
-                .position(|w| w == matcher.last())
-        {
-            return Some((i, i + k + 2));
+    // A hyphenated token ("Mori-Whitfield", "Mei-Lin") names by its first and last parts.
+    let parts: Vec<Vec<String>> = words.iter().map(|w| crate::lead::name_words(w)).collect();
+    let is_first = |i: usize| parts[i].first().is_some_and(|p| p == matcher.first());
+    let is_last = |i: usize| parts[i].last().is_some_and(|p| p == matcher.last());
+    for (i, part) in parts.iter().enumerate() {
+        if is_first(i) {
+            if part.len() > 1 && is_last(i) {
+                return Some((i, i + 1));
+            }
+            if let Some(k) = (i + 1..words.len().min(i + 4)).find(|&j| is_last(j)) {
+                return Some((i, k + 1));
+            }
+        }
+    }
+    // "Okafor, Adaeze N." (a directory's order), with initials, middle names and an honorific
+    // after the first name.
+    for i in 0..folded.len().saturating_sub(1) {
+        if is_last(i) && words[i].ends_with(',') && is_first(i + 1) {
+            let mut end = i + 2;
+            while end < words.len() && end < i + 4 {
+                let word = words[end].trim_matches(['(', ')', ',']);
+                let initial = word.trim_end_matches('.').chars().count() == 1
+                    && word.chars().next().is_some_and(char::is_uppercase);
+                let middle = word.chars().next().is_some_and(char::is_uppercase)
+                    && word.chars().all(|c| c.is_alphabetic() || c == '-')
+                    && !vocab::is_title_word(word)
+                    && !words[end - 1].ends_with([',', ')']);
+                if !(initial || middle || crate::lead::is_honorific(word)) {
+                    break;
+                }
+                end += 1;
+            }
+            return Some((i, end));
         }
     }
     if about_lead
@@ -559,18 +758,53 @@ fn mention(words: &[&str], matcher: &NameMatcher, about_lead: bool) -> Option<(u
                 .get(i + 1)
                 .is_some_and(|n| n.chars().next().is_some_and(char::is_uppercase))
     };
-    if let Some(i) = (0..folded.len()).find(|&i| folded[i] == matcher.last() && alone(i)) {
+    if let Some(i) = (0..folded.len()).find(|&i| is_last(i) && alone(i)) {
         return Some((i, i + 1));
     }
-    if about_lead
-        && let Some(i) = (0..folded.len()).find(|&i| folded[i] == matcher.first() && alone(i))
-    {
+    if about_lead && let Some(i) = (0..folded.len()).find(|&i| is_first(i) && alone(i)) {
         return Some((i, i + 1));
     }
     None
 }
 
 /// Facts of one sentence that mentions the lead.
+/// "Acme's head of production" at the start of `words`: the company (capitalised words ending
+/// in a possessive) and the title after it.
+fn possessive_title(words: &[&str]) -> Option<(String, String)> {
+    let owner_end = words.iter().take(5).position(|w| {
+        let w = w.trim_end_matches([',', '.']);
+        w.ends_with("'s")
+            || w.ends_with('\'')
+            || w.ends_with("\u{2019}s")
+            || w.ends_with('\u{2019}')
+    })?;
+    let owner = &words[..=owner_end];
+    if !owner.iter().all(|w| {
+        w.chars()
+            .next()
+            .is_some_and(|c| c.is_uppercase() || c == '&')
+    }) {
+        return None;
+    }
+    let company = company_span(owner).filter(|c| c.split_whitespace().count() == owner.len())?;
+    let rest = &words[owner_end + 1..];
+    // The appositive runs to its comma or the sentence's end: "head of production."
+    let n = rest
+        .iter()
+        .position(|w| w.ends_with([',', ';', '.']))
+        .map_or(rest.len(), |i| i + 1);
+    let n = if n <= 6
+        && rest.first().is_some_and(|w| vocab::is_title_word(w))
+        && rest[..n].iter().any(|w| vocab::is_title_head(w))
+    {
+        n
+    } else {
+        title_prefix(rest)?
+    };
+    let title = trim_title(&rest[..n]);
+    (!title.is_empty()).then_some((company, title))
+}
+
 fn sentence_facts(sentence: &str, matcher: &NameMatcher, about_lead: bool) -> Vec<Fact> {
     let words: Vec<&str> = sentence.split_whitespace().collect();
     let Some((start, end)) = mention(&words, matcher, about_lead) else {
@@ -627,6 +861,7 @@ fn sentence_facts(sentence: &str, matcher: &NameMatcher, about_lead: bool) -> Ve
             while c > 0
                 && (before[c - 1].chars().next().is_some_and(char::is_uppercase)
                     || before[c - 1] == "&")
+                && !FORMER.contains(&clean(before[c - 1]).as_str())
                 && t - c < 5
             {
                 c -= 1;
@@ -735,13 +970,13 @@ fn sentence_facts(sentence: &str, matcher: &NameMatcher, about_lead: bool) -> Ve
     let mut clause: Vec<&str> = Vec::new();
     let mut first_clause = true;
     let appositive = words[..end].last().is_some_and(|w| w.ends_with(','));
-    let flush = |clause: &mut Vec<&str>, first: bool, out: &mut Vec<Fact>| {
-        if !clause.is_empty() {
-            let facts = clause_facts(clause, first && former_before, Source::Prose);
-            out.extend(facts);
-        }
-        clause.clear();
-    };
+    // "says Ada Quill, Acme's head of production": a possessive company, then the title.
+    if appositive && let Some((company, title)) = possessive_title(after) {
+        out.push(Fact::new(FieldKind::Company, company, Source::Prose).former(former_before));
+        out.push(Fact::new(FieldKind::Title, title, Source::Prose).former(former_before));
+        return out;
+    }
+    let mut previous: Vec<&str> = Vec::new();
     for word in after {
         clause.push(word);
         if word.ends_with(',') || word.ends_with(';') {
@@ -749,12 +984,78 @@ fn sentence_facts(sentence: &str, matcher: &NameMatcher, about_lead: bool) -> Ve
             if first_clause && appositive && clause.len() <= 6 && title_prefix(&clause).is_some() {
                 continue;
             }
-            flush(&mut clause, first_clause, &mut out);
+            flush_clause(
+                &mut clause,
+                &mut previous,
+                first_clause && former_before,
+                &mut out,
+            );
             first_clause = false;
         }
     }
-    flush(&mut clause, first_clause, &mut out);
+    flush_clause(
+        &mut clause,
+        &mut previous,
+        first_clause && former_before,
+        &mut out,
+    );
+    // "joined as a Lecturer in 2009 and was promoted to Professor": the later title is the
+    // current one.
+    let promoted = after.iter().position(|w| {
+        matches!(
+            clean(w).as_str(),
+            "promoted" | "became" | "becoming" | "rose"
+        )
+    });
+    if let Some(at) = promoted {
+        let later = &after[at + 1..];
+        let later_title = later
+            .iter()
+            .position(|w| !LEAD_IN.contains(&clean(w).as_str()))
+            .and_then(|skip| {
+                title_prefix(&later[skip..]).map(|n| trim_title(&later[skip..skip + n]))
+            });
+        if let Some(later_title) = later_title {
+            for fact in out.iter_mut().filter(|f| f.kind == FieldKind::Title) {
+                if fact.value != later_title {
+                    fact.former = true;
+                }
+            }
+            if !out
+                .iter()
+                .any(|f| f.kind == FieldKind::Title && f.value == later_title)
+            {
+                out.push(Fact::new(FieldKind::Title, later_title, Source::Prose));
+            }
+        }
+    }
     out
+}
+
+/// Reads one clause after a name into `out`, and keeps it as the clause before the next.
+fn flush_clause<'w>(
+    clause: &mut Vec<&'w str>,
+    previous: &mut Vec<&'w str>,
+    former_context: bool,
+    out: &mut Vec<Fact>,
+) {
+    if !clause.is_empty() {
+        let facts = clause_facts(clause, former_context, Source::Prose);
+        // "at Acme, where I'm a Staff Engineer": the company of the clause before.
+        let starts_where = clause.first().is_some_and(|w| clean(w) == "where");
+        if starts_where
+            && let Some(title) = facts.iter().find(|f| f.kind == FieldKind::Title)
+            && let Some(at) = previous
+                .iter()
+                .rposition(|w| matches!(clean(w).as_str(), "at" | "for"))
+            && let Some(company) = company_span(&previous[at + 1..])
+        {
+            let former = title.former;
+            out.push(Fact::new(FieldKind::Company, company, Source::Prose).former(former));
+        }
+        out.extend(facts);
+    }
+    *previous = std::mem::take(clause);
 }
 
 /// Sentences of a text (split after `.`, `!`, `?` before a capital, abbreviations kept).
@@ -810,7 +1111,11 @@ pub fn sentences(text: &str) -> Vec<String> {
 /// "she"/"he"/"I" sentences are about the lead.
 pub fn read_segments(segments: &[String], matcher: &NameMatcher, about_lead: bool) -> Vec<Fact> {
     let mut out = Vec::new();
+    let mut skip_next = false;
     for (index, segment) in segments.iter().enumerate() {
+        if std::mem::take(&mut skip_next) {
+            continue;
+        }
         if let Some(caps) = LABELLED.as_ref().and_then(|r| r.captures(segment))
             && let (Some(label), Some(value)) = (caps.name("label"), caps.name("value"))
             && let Some(kind) = label_kind(label.as_str())
@@ -818,12 +1123,41 @@ pub fn read_segments(segments: &[String], matcher: &NameMatcher, about_lead: boo
             out.extend(labelled_fact(kind, value.as_str()));
             continue;
         }
+        // "Location:" on a line of its own, its value on the next one.
+        if let Some(label) = segment
+            .trim()
+            .strip_suffix(':')
+            .or_else(|| segment.trim().strip_suffix('：'))
+            && let Some(kind) = label_kind(label)
+            && let Some(value) = segments.get(index + 1)
+        {
+            out.extend(labelled_fact(kind, value));
+            skip_next = true;
+            continue;
+        }
         let words: Vec<&str> = segment.split_whitespace().collect();
         let mentions = matcher.mentioned_in(segment);
         if words.len() <= 14 && (about_lead || mentions) {
             let stripped = strip_name(segment, matcher);
+            // "Professor Siobhan MacNeill", "Dr Rohan Iyer": a name line, not a title.
+            if mentions
+                && !stripped.is_empty()
+                && stripped
+                    .split_whitespace()
+                    .all(|w| crate::lead::is_honorific(w.trim_matches(['(', ')', ','])))
+            {
+                continue;
+            }
             let count = stripped.split_whitespace().count();
-            let inner_punctuation = stripped.trim_end_matches('.').contains(['.', '!', '?']);
+            // Dots inside an address or a link do not end a sentence.
+            let plain: Vec<&str> = stripped
+                .split_whitespace()
+                .filter(|w| !w.contains('@') && !w.contains("://") && !w.starts_with("www."))
+                .collect();
+            let inner_punctuation = plain
+                .join(" ")
+                .trim_end_matches('.')
+                .contains(['.', '!', '?']);
             if !stripped.is_empty()
                 && count <= 12
                 && !inner_punctuation
@@ -889,7 +1223,56 @@ pub fn read_segments(segments: &[String], matcher: &NameMatcher, about_lead: boo
             {
                 out.extend(line_facts(sentence.trim_end_matches('.')));
             }
-            out.extend(sentence_facts(sentence, matcher, about_lead));
+            let mut facts = sentence_facts(sentence, matcher, about_lead);
+            // On a page about the person, a sentence without a subject describes them:
+            // "Currently Principal Designer at Ferncloud, where ...".
+            let sentence_words: Vec<&str> = sentence.split_whitespace().collect();
+            if facts.is_empty() && about_lead && mention(&sentence_words, matcher, false).is_none()
+            {
+                let start = sentence_words
+                    .iter()
+                    .position(|w| {
+                        !matches!(
+                            clean(w).as_str(),
+                            "currently" | "now" | "today" | "presently"
+                        )
+                    })
+                    .unwrap_or(0);
+                if start > 0 && title_prefix(&sentence_words[start..]).is_some() {
+                    let clause: Vec<&str> = sentence_words
+                        .iter()
+                        .copied()
+                        .take_while(|w| !w.ends_with([',', ';']))
+                        .chain(
+                            sentence_words
+                                .iter()
+                                .copied()
+                                .find(|w| w.ends_with([',', ';'])),
+                        )
+                        .collect();
+                    facts = clause_facts(&clause, false, Source::Prose);
+                }
+            }
+            // On a page about the person, "Portrait photographer based in Porto." places them.
+            if facts.is_empty()
+                && about_lead
+                && let Some(place) = location_in(&sentence.split_whitespace().collect::<Vec<_>>())
+                && mention(
+                    &sentence.split_whitespace().collect::<Vec<_>>(),
+                    matcher,
+                    false,
+                )
+                .is_none()
+                && !sentence.split_whitespace().next().is_some_and(|w| {
+                    matches!(
+                        clean(w).as_str(),
+                        "we" | "our" | "the" | "they" | "it" | "its"
+                    )
+                })
+            {
+                out.push(Fact::new(FieldKind::Location, place, Source::Prose));
+            }
+            out.extend(facts);
         }
     }
     dedupe(out)
@@ -907,7 +1290,7 @@ fn company_line(line: &str, matcher: &NameMatcher) -> Option<String> {
     {
         return None;
     }
-    if words.iter().any(|w| w.chars().any(|c| c.is_ascii_digit())) {
+    if words.iter().any(|w| w.chars().any(|c| c.is_ascii_digit())) || label_kind(line).is_some() {
         return None;
     }
     const INTERFACE: &[&str] = &[
@@ -970,6 +1353,22 @@ fn dedupe(facts: Vec<Fact>) -> Vec<Fact> {
     out
 }
 
+/// Words that open a byline ("By", "Words:", "Written by").
+const BYLINE_CUES: &[&str] = &[
+    "by",
+    "words",
+    "written",
+    "story",
+    "text",
+    "reporting",
+    "report",
+    "posted",
+    "author",
+    "interview",
+    "photos",
+    "photo",
+];
+
 /// A line with the lead's name and the separators around it removed.
 fn strip_name(segment: &str, matcher: &NameMatcher) -> String {
     let words: Vec<&str> = segment.split_whitespace().collect();
@@ -979,9 +1378,19 @@ fn strip_name(segment: &str, matcher: &NameMatcher) -> String {
     if end - start < 2 {
         return segment.trim().to_owned();
     }
-    let mut rest: Vec<&str> = words[..start].to_vec();
+    // "By Ada Quill, Staff Writer": the byline's cue is not part of the line's facts.
+    let byline = words[..start]
+        .iter()
+        .all(|w| BYLINE_CUES.contains(&clean(w).as_str()));
+    let mut rest: Vec<&str> = if byline {
+        Vec::new()
+    } else {
+        words[..start].to_vec()
+    };
     let last = words[end - 1];
-    let tail = last.trim_start_matches(|c: char| c.is_alphanumeric() || c == '\'' || c == '-');
+    let tail = last.rfind(char::is_alphanumeric).map_or(last, |i| {
+        &last[i + last[i..].chars().next().map_or(1, char::len_utf8)..]
+    });
     if !tail.trim_matches([',', ':', '.', ')']).is_empty() {
         rest.push(tail);
     }
@@ -995,6 +1404,41 @@ fn strip_name(segment: &str, matcher: &NameMatcher) -> String {
                 )
         })
         .to_owned()
+}
+
+/// The place of a line that is only an office ("Bristol office", "Cardiff Office") or a remote
+/// worker's town ("Remote \u{2013} Lisbon", "Remote, Lisbon").
+fn office_place(line: &str) -> Option<String> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let place: Vec<&str> = match words.as_slice() {
+        [rest @ .., last]
+            if matches!(
+                clean(last).as_str(),
+                "office" | "offices" | "studio" | "campus"
+            ) =>
+        {
+            rest.to_vec()
+        }
+        [first, rest @ ..]
+            if matches!(clean(first).as_str(), "remote" | "hybrid" | "remotely")
+                && (first.ends_with([',', ':'])
+                    || rest.first().is_some_and(|w| is_separator_token(w))) =>
+        {
+            rest.iter()
+                .copied()
+                .skip_while(|w| is_separator_token(w))
+                .collect()
+        }
+        _ => return None,
+    };
+    let place = place.join(" ");
+    let place = place.trim_end_matches(['.', ',']).trim();
+    let proper = !place.is_empty()
+        && place.split_whitespace().count() <= 4
+        && place
+            .split_whitespace()
+            .all(|w| w.chars().next().is_some_and(char::is_uppercase));
+    (proper && vocab::is_known_place(place)).then(|| place.to_owned())
 }
 
 /// Facts of a short line: a place, or a title with an optional company.
@@ -1011,18 +1455,25 @@ fn line_facts(line: &str) -> Vec<Fact> {
         .trim_start_matches(|c: char| !c.is_alphanumeric())
         .trim();
     let mut out = Vec::new();
-    let proper = cleaned.split_whitespace().all(|w| {
+    // "Bristol office", "Remote \u{2013} Lisbon": the place is the office's, or where the
+    // remote worker is.
+    if let Some(place) = office_place(cleaned) {
+        out.push(Fact::new(FieldKind::Location, place, Source::Card));
+        return out;
+    }
+    let place = vocab::tidy_place(cleaned);
+    let proper = place.split_whitespace().all(|w| {
         w.chars().next().is_some_and(char::is_uppercase)
             || matches!(w, "de" | "of" | "am" | "upon" | "la" | "del")
     });
     if proper
-        && cleaned.split_whitespace().count() <= 5
-        && is_known_place(cleaned)
-        && !looks_like_title(cleaned)
+        && place.split_whitespace().count() <= 5
+        && is_known_place(&place)
+        && !looks_like_title(&place)
     {
         out.push(Fact::new(
             FieldKind::Location,
-            cleaned.trim_end_matches('.'),
+            place.trim_end_matches('.'),
             Source::Card,
         ));
         return out;
@@ -1141,6 +1592,19 @@ pub fn labelled_fact(kind: FieldKind, value: &str) -> Vec<Fact> {
             vec![Fact::new(FieldKind::Phone, value, Source::Labelled)]
         }
         FieldKind::Phone | FieldKind::Name => Vec::new(),
+        FieldKind::Location => {
+            // "Office: Kings Building 2.14" is a room; an address gives its town.
+            let place = if value.contains('\n') || value.chars().any(|c| c.is_ascii_digit()) {
+                super::address::town_of(value)
+            } else {
+                let place = vocab::tidy_place(value.trim_end_matches('.'));
+                (place.split_whitespace().count() <= 6).then_some(place)
+            };
+            place
+                .map(|p| Fact::new(FieldKind::Location, p, Source::Labelled))
+                .into_iter()
+                .collect()
+        }
         other => vec![Fact::new(
             other,
             value.trim_end_matches('.'),
@@ -1235,6 +1699,14 @@ mod tests {
                 "Ada Quill, the company's chief technology officer, said so.",
                 vec![t("chief technology officer")],
             ),
+            (
+                "\u{201c}We fire everything here,\u{201d} says Ada Quill, Quill Works\u{2019} head of production.",
+                vec![c("Quill Works"), t("head of production")],
+            ),
+            (
+                "The charity Stepwell has promoted Ada Quill to director of operations.",
+                vec![c("Stepwell"), t("director of operations")],
+            ),
         ];
         for (text, want) in table {
             assert_eq!(facts(text, false), want, "{text}");
@@ -1284,6 +1756,19 @@ mod tests {
                 "Sales Manager, Stockholm",
                 vec![l("Stockholm"), t("Sales Manager")],
             ),
+            (
+                "Executive Director at Quill Works \u{00b7} Water, sanitation and finance",
+                vec![t("Executive Director"), c("Quill Works")],
+            ),
+            ("Bristol office", vec![l("Bristol")]),
+            ("Remote \u{2013} Lisbon", vec![l("Lisbon")]),
+            ("Ada Quill (@aquill) \u{2014} chair; Quill Works", vec![]),
+            ("aquill) \u{2014} chair; Quill Works", vec![]),
+            (
+                "Staff Engineer @quillworks",
+                vec![t("Staff Engineer"), c("quillworks")],
+            ),
+            ("aquill) \u{2014} chair; Quill Systems", vec![]),
         ];
         for (text, want) in table {
             assert_eq!(facts(text, true), want, "{text}");

@@ -178,7 +178,13 @@ fn value_facts(kind: FieldKind, cell: ElementRef<'_>) -> Vec<Fact> {
     if !from_links.is_empty() {
         return from_links;
     }
-    prose::labelled_fact(kind, &cell_text(cell))
+    // An address keeps its lines apart: they are its parts.
+    let text = if kind == FieldKind::Location {
+        html::segments(cell).join("\n")
+    } else {
+        cell_text(cell)
+    };
+    prose::labelled_fact(kind, &text)
 }
 
 #[cfg(test)]

@@ -134,3 +134,86 @@ fn json_pages_are_read_as_json_ld() {
     let facts = extract(&p, &Lead::default());
     assert_eq!(facts.records[0].first(FieldKind::Title), Some("CTO"));
 }
+
+#[test]
+fn sentences_about_the_site_organisation() {
+    for (text, about) in [
+        ("Quill Works is headquartered in Lisbon.", true),
+        ("We are a small team in Leeds.", true),
+        ("Based in Sheffield.", false),
+        (
+            "Today a team of fourteen builds robots from our office in Sheffield.",
+            true,
+        ),
+        ("Ada Quill moved to Paris in 2020.", false),
+        ("Customers in Leeds love our robots.", false),
+    ] {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        assert_eq!(
+            sentence_about_org(&words, "Quill Works", 2),
+            about,
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn the_organisation_place_from_its_own_pages() {
+    let l = lead(json!({"name": "Ada Quill", "company": "Quill Works"}));
+    for body in [
+        "<p>Today a team of nine builds robots from our office in Sheffield.</p>",
+        "<p>We are a small team in Sheffield, guided by a volunteer board.</p>",
+    ] {
+        let html = format!(
+            "<html><head><title>About | Quill Works</title></head><body>{body}<p>Talk to Ada Quill, our head of sales.</p></body></html>"
+        );
+        let facts = page("https://quillworks.example/about/", &html, &l);
+        assert_eq!(facts.site.location.as_deref(), Some("Sheffield"), "{body}");
+    }
+}
+
+#[test]
+fn a_personal_domain_names_its_owner() {
+    for (title, email, want) in [
+        (
+            "Commissions \u{2014} Juno Castellanos Illustration",
+            "hello@junocastellanos.example",
+            Some("Juno Castellanos"),
+        ),
+        (
+            "Juno Castellanos",
+            "hello@junocastellanos.example",
+            Some("Juno Castellanos"),
+        ),
+        (
+            "Commissions \u{2014} Juno Castellanos Illustration",
+            "hello@acme.example",
+            None,
+        ),
+        (
+            "Contact \u{2014} Acme Robotics",
+            "hello@acmerobotics.example",
+            None,
+        ),
+    ] {
+        assert_eq!(
+            domain_person(title, email).as_deref(),
+            want,
+            "{title} / {email}"
+        );
+    }
+    let l = lead(json!({"email": "hello@junocastellanos.example"}));
+    let facts = page(
+        "https://junocastellanos.example/contact/",
+        "<html><head><title>Commissions \u{2014} Juno Castellanos Illustration</title></head>\
+         <body><h1>Commissions</h1><p>Tell me about your project.</p>\
+         <p>hello&#64;junocastellanos&#46;example</p></body></html>",
+        &l,
+    );
+    assert!(
+        facts.records.iter().any(|r| r
+            .first(FieldKind::Name)
+            .is_some_and(|n| n == "Juno Castellanos")),
+        "{facts:#?}"
+    );
+}

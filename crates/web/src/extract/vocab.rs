@@ -151,6 +151,23 @@ const HEADS: &[&str] = &[
     "cartographer",
     "surveyor",
     "inspector",
+    "correspondent",
+    "columnist",
+    "presenter",
+    "solicitor",
+    "barrister",
+    "roboticist",
+    "investigator",
+    "dean",
+    "provost",
+    "chancellor",
+    "rector",
+    "registrar",
+    "councillor",
+    "councilor",
+    "mayor",
+    "senator",
+    "student",
     "sre",
     "devops",
     "ux",
@@ -389,6 +406,37 @@ const MODIFIERS: &[&str] = &[
     "ecommerce",
     "events",
     "sre",
+    "pastry",
+    "phd",
+    "doctoral",
+    "postdoctoral",
+    "graduate",
+    "undergraduate",
+    "visiting",
+    "emeritus",
+    "emerita",
+    "adjunct",
+    "teaching",
+    "contributing",
+    "freelance",
+    "county",
+    "department",
+    "departmental",
+    "laboratory",
+    "lab",
+    "civil",
+    "computer",
+    "distinguished",
+    "honorary",
+    "nursing",
+    "sous",
+    "news",
+    "features",
+    "physics",
+    "chemistry",
+    "biology",
+    "mathematics",
+    "city",
 ];
 
 /// Words that never belong to a title (they end the title phrase).
@@ -515,6 +563,55 @@ fn is_abbreviation(word: &str) -> bool {
     matches!(clean(word).as_str(), "sr" | "jr" | "vp" | "co")
 }
 
+/// What the label of a group of people says of each of them: a title when it is a plural one
+/// ("PhD students" is "PhD student"), or that they are past members ("Alumni").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GroupLabel {
+    /// Every member holds this title.
+    Title(String),
+    /// The members have left.
+    Former,
+}
+
+/// Reads a group's label ([`GroupLabel`]).
+///
+/// ```
+/// use sixtyfour_web::extract::vocab::{group_label, GroupLabel};
+///
+/// assert_eq!(group_label("PhD students"), Some(GroupLabel::Title("PhD student".into())));
+/// assert_eq!(group_label("Alumni"), Some(GroupLabel::Former));
+/// assert_eq!(group_label("Faculty"), None);
+/// ```
+pub fn group_label(label: &str) -> Option<GroupLabel> {
+    let label = label.trim().trim_end_matches(':').trim();
+    let lower = label.to_lowercase();
+    if matches!(
+        lower.as_str(),
+        "alumni"
+            | "alumnae"
+            | "alumnus"
+            | "alumna"
+            | "former members"
+            | "past members"
+            | "former staff"
+            | "past staff"
+            | "former students"
+            | "graduated"
+    ) {
+        return Some(GroupLabel::Former);
+    }
+    let words: Vec<&str> = label.split_whitespace().collect();
+    let (last, rest) = words.split_last()?;
+    if words.len() > 4 {
+        return None;
+    }
+    let singular = last.strip_suffix('s').filter(|s| s.len() >= 3)?;
+    let mut title: Vec<&str> = rest.to_vec();
+    title.push(singular);
+    let title = title.join(" ");
+    (is_title_head(singular) && looks_like_title(&title)).then_some(GroupLabel::Title(title))
+}
+
 /// Labels of labelled values (`Email:`, a table header, a definition term) and their meaning.
 pub fn label_kind(label: &str) -> Option<FieldKind> {
     let l = crate::normalize::text(label);
@@ -530,7 +627,8 @@ pub fn label_kind(label: &str) -> Option<FieldKind> {
         "company" | "employer" | "organization" | "organisation" | "works at"
         | "current company" | "affiliation" | "firm" => FieldKind::Company,
         "location" | "city" | "based in" | "office" | "based" | "base" | "region" | "home base"
-        | "where" | "hometown" | "lives in" => FieldKind::Location,
+        | "where" | "hometown" | "lives in" | "address" | "postal address" | "mailing address"
+        | "office address" => FieldKind::Location,
         "linkedin" | "linkedin profile" | "linkedin url" => FieldKind::Linkedin,
         "github" | "github profile" | "code" => FieldKind::Github,
         "website" | "web" | "homepage" | "home page" | "blog" | "site" | "personal site"
@@ -908,7 +1006,238 @@ const PLACES: &[&str] = &[
     "new orleans",
     "tampa",
     "orlando",
+    // more towns: the UK and Ireland, Europe, the Americas, Asia, Africa, Oceania
+    "sheffield",
+    "liverpool",
+    "newcastle",
+    "newcastle upon tyne",
+    "nottingham",
+    "leicester",
+    "cardiff",
+    "swansea",
+    "belfast",
+    "aberdeen",
+    "dundee",
+    "inverness",
+    "southampton",
+    "portsmouth",
+    "brighton",
+    "exeter",
+    "plymouth",
+    "norwich",
+    "coventry",
+    "milton keynes",
+    "stoke-on-trent",
+    "wolverhampton",
+    "canterbury",
+    "galway",
+    "limerick",
+    "strasbourg",
+    "montpellier",
+    "rennes",
+    "grenoble",
+    "hanover",
+    "hannover",
+    "nuremberg",
+    "bremen",
+    "dortmund",
+    "bonn",
+    "heidelberg",
+    "freiburg",
+    "mannheim",
+    "karlsruhe",
+    "munster",
+    "münster",
+    "zaragoza",
+    "granada",
+    "alicante",
+    "coimbra",
+    "braga",
+    "genoa",
+    "venice",
+    "verona",
+    "palermo",
+    "leiden",
+    "groningen",
+    "delft",
+    "haarlem",
+    "tilburg",
+    "nijmegen",
+    "leuven",
+    "liege",
+    "liège",
+    "bruges",
+    "bern",
+    "lucerne",
+    "innsbruck",
+    "linz",
+    "odense",
+    "aalborg",
+    "stavanger",
+    "turku",
+    "oulu",
+    "linkoping",
+    "linköping",
+    "lodz",
+    "łódź",
+    "katowice",
+    "lublin",
+    "ostrava",
+    "debrecen",
+    "cluj-napoca",
+    "timisoara",
+    "plovdiv",
+    "novi sad",
+    "sarajevo",
+    "skopje",
+    "tirana",
+    "valletta",
+    "nicosia",
+    "limassol",
+    "tartu",
+    "kaunas",
+    "lviv",
+    "odesa",
+    "kharkiv",
+    "quebec city",
+    "winnipeg",
+    "edmonton",
+    "halifax",
+    "guadalajara",
+    "monterrey",
+    "medellin",
+    "medellín",
+    "quito",
+    "montevideo",
+    "curitiba",
+    "porto alegre",
+    "belo horizonte",
+    "recife",
+    "san juan",
+    "cleveland",
+    "cincinnati",
+    "milwaukee",
+    "st paul",
+    "omaha",
+    "indianapolis",
+    "louisville",
+    "hartford",
+    "new haven",
+    "jacksonville",
+    "albuquerque",
+    "tucson",
+    "el paso",
+    "fort worth",
+    "spokane",
+    "tacoma",
+    "boise",
+    "santa monica",
+    "santa clara",
+    "bellevue",
+    "cupertino",
+    "chengdu",
+    "hangzhou",
+    "guangzhou",
+    "wuhan",
+    "nanjing",
+    "yokohama",
+    "nagoya",
+    "fukuoka",
+    "sapporo",
+    "busan",
+    "incheon",
+    "kaohsiung",
+    "cebu",
+    "da nang",
+    "penang",
+    "chiang mai",
+    "colombo",
+    "dhaka",
+    "karachi",
+    "lahore",
+    "islamabad",
+    "kolkata",
+    "ahmedabad",
+    "kochi",
+    "jaipur",
+    "kathmandu",
+    "doha",
+    "riyadh",
+    "jeddah",
+    "muscat",
+    "amman",
+    "beirut",
+    "addis ababa",
+    "kampala",
+    "kigali",
+    "dar es salaam",
+    "lusaka",
+    "harare",
+    "durban",
+    "pretoria",
+    "tunis",
+    "algiers",
+    "dakar",
+    "abuja",
+    "adelaide",
+    "canberra",
+    "hobart",
+    "christchurch",
 ];
+
+/// A place as a person would write it: without "Greater" and "Metropolitan Area" around a
+/// known city, and without a bracketed note ("Lisbon, Portugal (remote)" is "Lisbon, Portugal").
+///
+/// ```
+/// use sixtyfour_web::extract::vocab::tidy_place;
+///
+/// assert_eq!(tidy_place("Greater Pittsburgh Region"), "Pittsburgh");
+/// assert_eq!(tidy_place("Lisbon, Portugal (remote)"), "Lisbon, Portugal");
+/// assert_eq!(tidy_place("Bay Area"), "Bay Area");
+/// ```
+pub fn tidy_place(text: &str) -> String {
+    let mut place = text.trim().to_owned();
+    if let Some(open) = place.find('(')
+        && open > 0
+        && place.trim_end().ends_with(')')
+    {
+        place = place[..open]
+            .trim_end()
+            .trim_end_matches(',')
+            .trim()
+            .to_owned();
+    }
+    let Some((first, rest)) = place
+        .split_once(',')
+        .map_or(Some((place.as_str(), "")), Some)
+    else {
+        return place;
+    };
+    let mut core = first.trim();
+    if let Some(stripped) = core.strip_prefix("Greater ") {
+        core = stripped;
+    }
+    for suffix in [
+        " Bay Area",
+        " Metropolitan Area",
+        " Metro Area",
+        " Area",
+        " Region",
+    ] {
+        if let Some(stripped) = core.strip_suffix(suffix) {
+            core = stripped;
+            break;
+        }
+    }
+    if core != first.trim() && PLACES.contains(&crate::lead::fold(core).as_str()) {
+        return if rest.is_empty() {
+            core.to_owned()
+        } else {
+            format!("{core},{rest}")
+        };
+    }
+    place
+}
 
 /// True when the text is a place this list knows (any comma part, case-insensitive).
 pub fn is_known_place(text: &str) -> bool {
