@@ -17,6 +17,11 @@
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+/// The README's code block, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme {}
+
 pub mod answer;
 pub mod config;
 pub mod decide;
