@@ -234,6 +234,57 @@ impl Timer {
     }
 }
 
+#[inline(never)]
+fn only_floor(maps: &[Map<String, Value>]) {
+    for map in maps {
+        drop(black_box(Floor::deserialize(map)));
+    }
+}
+
+#[inline(never)]
+fn only_lead(maps: &[Map<String, Value>], lead_info: &Map<String, Value>) {
+    for map in maps {
+        drop(black_box(decode::<Lead>(map, lead_info)));
+    }
+}
+
+#[inline(never)]
+fn only_text(maps: &[Map<String, Value>], lead_info: &Map<String, Value>) {
+    for map in maps {
+        drop(black_box(decode::<TextLead>(map, lead_info)));
+    }
+}
+
+#[inline(never)]
+fn only_floor_owned(maps: Vec<Map<String, Value>>) {
+    for map in maps {
+        drop(black_box(serde_json::from_value::<Floor>(Value::Object(
+            map,
+        ))));
+    }
+}
+
+#[inline(never)]
+fn only_owned(maps: Vec<Map<String, Value>>, lead_info: &Map<String, Value>) {
+    for map in maps {
+        drop(black_box(decode_owned::<Lead>(map, lead_info)));
+    }
+}
+
+#[inline(never)]
+fn only_floor_bytes(bytes: &[Vec<u8>]) {
+    for json in bytes {
+        drop(black_box(serde_json::from_slice::<Floor>(json)));
+    }
+}
+
+#[inline(never)]
+fn only_bytes(bytes: &[Vec<u8>], lead_info: &Map<String, Value>) {
+    for json in bytes {
+        drop(black_box(decode_slice::<Lead>(json, lead_info)));
+    }
+}
+
 /// pydantic's figures from the script beside this file, or why there are none.
 fn pydantic(records: &[Vec<u8>], rounds: usize) -> Result<Value, String> {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/pydantic_decode.py");
@@ -287,17 +338,20 @@ fn main() {
         );
     }
 
-    // Profiling aid: `BENCH_ONLY=text|lead|bytes` decodes 20,000 records that way and stops.
+    // Profiling aid: `BENCH_ONLY=PATH` decodes 20,000 records one way and stops; each path is
+    // a function of its own (`decode::only_PATH`) for `valgrind --toggle-collect`.
     if let Ok(only) = std::env::var("BENCH_ONLY") {
-        for (map, json) in maps.iter().zip(&bytes).take(20_000) {
-            match only.as_str() {
-                "floor" => drop(black_box(Floor::deserialize(map))),
-                "text" => drop(black_box(decode::<TextLead>(map, &lead_info))),
-                "lead" => drop(black_box(decode::<Lead>(map, &lead_info))),
-                "floor_bytes" => drop(black_box(serde_json::from_slice::<Floor>(json))),
-                "bytes" => drop(black_box(decode_slice::<Lead>(json, &lead_info))),
-                _ => {}
-            }
+        let maps = &maps[..20_000];
+        let bytes = &bytes[..20_000];
+        match only.as_str() {
+            "floor" => only_floor(maps),
+            "lead" => only_lead(maps, &lead_info),
+            "text" => only_text(maps, &lead_info),
+            "floor_owned" => only_floor_owned(maps.to_vec()),
+            "owned" => only_owned(maps.to_vec(), &lead_info),
+            "floor_bytes" => only_floor_bytes(bytes),
+            "bytes" => only_bytes(bytes, &lead_info),
+            _ => {}
         }
         return;
     }

@@ -7,6 +7,7 @@
 //! [`Level::step`](crate::typed::shape::Level::step), and a property test holds them equal.
 
 use std::fmt;
+use std::marker::PhantomData;
 
 use serde::de::value::{BorrowedStrDeserializer, MapAccessDeserializer, SeqAccessDeserializer};
 use serde::de::{
@@ -16,13 +17,14 @@ use serde_json::{Map, Number, Value};
 
 use crate::cast::float::{float_from_i64, float_from_u64, parse_float};
 use crate::cast::int::{int_from_f64, parse_int};
-use crate::cast::parse_bool;
+use crate::cast::{parse_bool, trim};
 use crate::field_type::FieldType;
 use crate::typed::choice::Choice;
 use crate::typed::plan::Plan;
 use crate::typed::shape::{Level, Step};
 
-use super::field_level;
+use super::field_step;
+use super::list_text::{PlainStrings, plain_strings};
 use super::replay::{Item, Never, OwnedValue, Replay, Text, TextVariant, visit_number};
 
 /// Decodes `T` from a reader holding a record (a map, or JSON text of an object).
@@ -101,14 +103,14 @@ enum Pending {
 }
 
 /// The fields met so far.
-enum Seen {
+pub(super) enum Seen {
     Few(u64),
     Many(Vec<bool>),
 }
 
 impl Seen {
     #[inline]
-    fn new(fields: usize) -> Self {
+    pub(super) fn new(fields: usize) -> Self {
         if fields <= 64 {
             Seen::Few(0)
         } else {
@@ -117,7 +119,7 @@ impl Seen {
     }
 
     #[inline]
-    fn insert(&mut self, at: usize) {
+    pub(super) fn insert(&mut self, at: usize) {
         match self {
             Seen::Few(bits) => *bits |= 1 << at,
             Seen::Many(flags) => flags[at] = true,
@@ -125,10 +127,47 @@ impl Seen {
     }
 
     #[inline]
-    fn contains(&self, at: usize) -> bool {
+    pub(super) fn contains(&self, at: usize) -> bool {
         match self {
             Seen::Few(bits) => *bits & (1 << at) != 0,
             Seen::Many(flags) => flags[at],
+        }
+    }
+}
+
+/// The required fields a record lacks, handed out in order once its entries are done.
+pub(super) enum Missing {
+    /// The lacking fields among the first 64, as bits.
+    Few(u64),
+    /// The position of the next field to check.
+    Many(usize),
+}
+
+impl Missing {
+    #[inline]
+    pub(super) fn new(plan: &Plan, seen: &Seen) -> Self {
+        match seen {
+            Seen::Few(bits) => Missing::Few(plan.required & !bits),
+            Seen::Many(_) => Missing::Many(0),
+        }
+    }
+
+    /// The position of the next required field the record lacks.
+    #[inline]
+    pub(super) fn next(&mut self, plan: &Plan, seen: &Seen) -> Option<usize> {
+        match self {
+            Missing::Few(0) => None,
+            Missing::Few(bits) => {
+                let at = bits.trailing_zeros() as usize;
+                *bits &= *bits - 1;
+                Some(at)
+            }
+            Missing::Many(from) => {
+                let at = (*from..plan.fields.len())
+                    .find(|at| !plan.fields[*at].optional && !seen.contains(*at))?;
+                *from = at + 1;
+                Some(at)
+            }
         }
     }
 }
@@ -164,8 +203,9 @@ impl<'l, M> RecordAccess<'l, M> {
         }
     }
 
-    fn level(&self, at: usize) -> Level {
-        field_level(&self.plan.fields[at], self.lead_info)
+    #[inline]
+    fn step(&self, at: usize) -> Step {
+        field_step(&self.plan.fields[at], self.lead_info)
     }
 }
 
@@ -193,17 +233,16 @@ impl<'de, M: MapAccess<'de>> MapAccess<'de> for RecordAccess<'_, M> {
                 self.seen.insert(at);
                 self.next = at + 1;
                 let field = &self.plan.fields[at];
-                self.pending =
-                    if field.optional && !matches!(self.level(at).step(), Step::Option(_)) {
-                        let value: Value = self.reader.next_value()?;
-                        if super::is_blank(&value) {
-                            continue;
-                        }
-                        self.read_ahead = Some(value);
-                        Pending::ReadAhead(at)
-                    } else {
-                        Pending::Reader(at)
-                    };
+                self.pending = if field.optional && !matches!(self.step(at), Step::Option(_)) {
+                    let value: Value = self.reader.next_value()?;
+                    if super::is_blank(&value) {
+                        continue;
+                    }
+                    self.read_ahead = Some(value);
+                    Pending::ReadAhead(at)
+                } else {
+                    Pending::Reader(at)
+                };
                 return seed
                     .deserialize(BorrowedStrDeserializer::new(field.serde_key))
                     .map(Some);
@@ -231,16 +270,16 @@ impl<'de, M: MapAccess<'de>> MapAccess<'de> for RecordAccess<'_, M> {
         self.pending = Pending::None;
         match pending {
             Pending::Reader(at) => {
-                let step = self.level(at).step();
+                let step = self.step(at);
                 self.reader.next_value_seed(CastSeed { seed, step })
             }
             Pending::ReadAhead(at) => seed.deserialize(Cast {
                 reader: OwnedValue::new(self.read_ahead.take().unwrap_or(Value::Null)),
-                step: self.level(at).step(),
+                step: self.step(at),
             }),
             Pending::Missing(at) => seed.deserialize(Cast {
                 reader: OwnedValue::new(Value::Null),
-                step: self.level(at).step(),
+                step: self.step(at),
             }),
             Pending::None => Err(give_up()),
         }
@@ -291,7 +330,7 @@ impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for CastSeed<S> {
 }
 
 /// A value of the reader, cast by its level on the way through.
-struct Cast<D> {
+pub(super) struct Cast<D> {
     reader: D,
     step: Step,
 }
@@ -326,6 +365,11 @@ macro_rules! cast_or_forward {
 }
 
 impl<D> Cast<D> {
+    #[inline]
+    pub(super) fn new(reader: D, step: Step) -> Self {
+        Cast { reader, step }
+    }
+
     fn visitor<V>(&self, outer: V, hint: Hint) -> CastVisitor<V> {
         CastVisitor {
             outer,
@@ -418,7 +462,7 @@ impl<V> ScalarVisitor<V> {
     where
         V: Visitor<'de>,
     {
-        let text = text.trim();
+        let text = trim(text);
         if text.is_empty() {
             return if self.strict {
                 Err(give_up())
@@ -664,7 +708,7 @@ impl<'de, V: Visitor<'de>> CastVisitor<V> {
             }
             Step::List(_, inner) => self.list(inner, item),
             Step::Map(inner) => self.map(inner, item),
-            Step::Record(plan) => self.record(plan, item),
+            Step::Record(plan) => self.record(plan(), item),
             Step::Option(_) | Step::Pass => Err(give_up()),
         }
     }
@@ -711,7 +755,7 @@ impl<'de, V: Visitor<'de>> CastVisitor<V> {
                 if text.as_str().is_empty() {
                     self.outer.visit_unit()
                 } else if text.as_str().starts_with('[') {
-                    stream(text, self.outer, Streamed::Seq(inner.step()))
+                    text_list(text, self.outer, inner.step())
                 } else {
                     self.one::<E, A, M>(inner, Item::Text(text))
                 }
@@ -819,7 +863,7 @@ where
         (FieldType::Int, Item::U64(n)) => Out::Number(Number::from(n)),
         (FieldType::Int, Item::I64(n)) => Out::Number(Number::from(n)),
         (FieldType::Int, Item::F64(n)) => Out::Number(int_from_f64(n).map_err(reason)?),
-        (FieldType::Int, Item::Text(text)) => match text.as_str().trim() {
+        (FieldType::Int, Item::Text(text)) => match trim(text.as_str()) {
             "" => Out::Null,
             trimmed => Out::Number(parse_int(trimmed).map_err(reason)?),
         },
@@ -827,7 +871,7 @@ where
         (FieldType::Float, Item::U64(n)) => Out::F64(float_from_u64(n).map_err(reason)?),
         (FieldType::Float, Item::I64(n)) => Out::F64(float_from_i64(n).map_err(reason)?),
         (FieldType::Float, Item::F64(n)) => Out::F64(n),
-        (FieldType::Float, Item::Text(text)) => match text.as_str().trim() {
+        (FieldType::Float, Item::Text(text)) => match trim(text.as_str()) {
             "" => Out::Null,
             trimmed => Out::F64(parse_float(trimmed).map_err(reason)?),
         },
@@ -849,7 +893,7 @@ where
         } else {
             return Err(give_up());
         }),
-        (FieldType::Bool, Item::Text(text)) => match text.as_str().trim() {
+        (FieldType::Bool, Item::Text(text)) => match trim(text.as_str()) {
             "" => Out::Null,
             trimmed => Out::Bool(parse_bool(trimmed).ok_or_else(give_up::<E>)?),
         },
@@ -907,6 +951,84 @@ impl<'de, D: Deserializer<'de>> SeqAccess<'de> for OneSeq<D> {
 
     fn size_hint(&self) -> Option<usize> {
         Some(usize::from(self.item.is_some()))
+    }
+}
+
+/// A list given as JSON text: read directly when it holds plain strings, else by serde_json.
+fn text_list<'de, V: Visitor<'de>, E: de::Error>(
+    text: Text<'_, 'de>,
+    outer: V,
+    step: Step,
+) -> Result<V::Value, E> {
+    match &text {
+        Text::Input(input) => {
+            if let Some(items) = plain_strings(input) {
+                return visit_plain(outer, items, Text::Input, step);
+            }
+        }
+        Text::Call(call) => {
+            if let Some(items) = plain_strings(call) {
+                return visit_plain(outer, items, Text::Call, step);
+            }
+        }
+        Text::Owned(owned) => {
+            if let Some(items) = plain_strings(owned) {
+                return visit_plain(outer, items, Text::Call, step);
+            }
+        }
+    }
+    stream(text, outer, Streamed::Seq(step))
+}
+
+fn visit_plain<'a, 'de, V: Visitor<'de>, E: de::Error>(
+    outer: V,
+    items: PlainStrings<'a>,
+    text: fn(&'a str) -> Text<'a, 'de>,
+    step: Step,
+) -> Result<V::Value, E> {
+    let mut seq = PlainSeq {
+        items,
+        text,
+        step,
+        error: PhantomData,
+    };
+    let out = outer.visit_seq(&mut seq)?;
+    if seq.items.len() == 0 {
+        Ok(out)
+    } else {
+        Err(give_up())
+    }
+}
+
+/// The items of a list of plain strings, each cast by its level.
+struct PlainSeq<'a, 'de, E> {
+    items: PlainStrings<'a>,
+    text: fn(&'a str) -> Text<'a, 'de>,
+    step: Step,
+    error: PhantomData<E>,
+}
+
+impl<'a, 'de, E: de::Error> SeqAccess<'de> for PlainSeq<'a, 'de, E> {
+    type Error = E;
+
+    #[inline]
+    fn next_element_seed<S: DeserializeSeed<'de>>(
+        &mut self,
+        seed: S,
+    ) -> Result<Option<S::Value>, E> {
+        match self.items.next() {
+            Some(item) => seed
+                .deserialize(Cast {
+                    reader: Replay::<Never<E>, Never<E>, E>::new(Item::Text((self.text)(item))),
+                    step: self.step,
+                })
+                .map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len())
     }
 }
 

@@ -8,6 +8,8 @@
 //! so that every failing field is named.
 
 mod fast;
+mod list_text;
+mod parsed;
 mod replay;
 mod slow;
 
@@ -17,7 +19,7 @@ use crate::error::{DecodeError, DecodeIssue, Problem};
 use crate::resolve::type_of_value;
 use crate::typed::enrich::Enrich;
 use crate::typed::plan::FieldInfo;
-use crate::typed::shape::{Level, Shape};
+use crate::typed::shape::{Level, Shape, Step};
 
 /// Decodes an answer's `structured_data` into `T`.
 ///
@@ -58,7 +60,7 @@ pub fn decode<T: Enrich>(
     if T::PLAN.fields.is_empty() {
         return slow::by_schema(structured_data.clone(), lead_info);
     }
-    match fast::decode::<T, _>(structured_data, T::PLAN, lead_info) {
+    match parsed::decode::<T>(structured_data, T::PLAN, lead_info) {
         Ok(decoded) => Ok(decoded),
         Err(_) => slow::decode(structured_data.clone(), T::PLAN, lead_info),
     }
@@ -73,7 +75,7 @@ pub fn decode_owned<T: Enrich>(
     if T::PLAN.fields.is_empty() {
         return slow::by_schema(structured_data, lead_info);
     }
-    match fast::decode::<T, _>(&structured_data, T::PLAN, lead_info) {
+    match parsed::decode::<T>(&structured_data, T::PLAN, lead_info) {
         Ok(decoded) => Ok(decoded),
         Err(_) => slow::decode(structured_data, T::PLAN, lead_info),
     }
@@ -170,12 +172,24 @@ fn field_level(field: &FieldInfo, lead_info: Option<&Map<String, Value>>) -> Lev
     }
 }
 
+/// The step of a record's field: the one worked out with the plan, or for a
+/// `serde_json::Value` at the top of the answer the one for the type of the same key in
+/// `lead_info`.
+#[inline(always)]
+fn field_step(field: &FieldInfo, lead_info: Option<&Map<String, Value>>) -> Step {
+    match field.step {
+        // Only a `Value` with no explicit type has this step.
+        Step::Pass if lead_info.is_some() => field_level(field, lead_info).step(),
+        step => step,
+    }
+}
+
 /// Null, or text that is empty once trimmed.
 #[inline]
 fn is_blank(value: &Value) -> bool {
     match value {
         Value::Null => true,
-        Value::String(text) => text.trim().is_empty(),
+        Value::String(text) => crate::cast::trim(text).is_empty(),
         _ => false,
     }
 }

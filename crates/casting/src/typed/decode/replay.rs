@@ -14,6 +14,8 @@ use serde::de::{
 };
 use serde_json::{Number, Value};
 
+use crate::cast::trim;
+
 /// Text as the reader gave it: borrowed from the input, borrowed for one call, or owned.
 pub(super) enum Text<'a, 'de> {
     Input(&'de str),
@@ -35,10 +37,10 @@ impl<'de> Text<'_, 'de> {
     #[inline]
     pub fn trimmed(self) -> Self {
         match self {
-            Text::Input(text) => Text::Input(text.trim()),
-            Text::Call(text) => Text::Call(text.trim()),
-            Text::Owned(text) if text.trim().len() == text.len() => Text::Owned(text),
-            Text::Owned(text) => Text::Owned(text.trim().to_owned()),
+            Text::Input(text) => Text::Input(trim(text)),
+            Text::Call(text) => Text::Call(trim(text)),
+            Text::Owned(text) if trim(&text).len() == text.len() => Text::Owned(text),
+            Text::Owned(text) => Text::Owned(trim(&text).to_owned()),
         }
     }
 
@@ -90,7 +92,7 @@ impl<A, M> Item<'_, '_, A, M> {
     pub fn is_blank(&self) -> bool {
         match self {
             Item::Null => true,
-            Item::Text(text) => text.as_str().trim().is_empty(),
+            Item::Text(text) => trim(text.as_str()).is_empty(),
             _ => false,
         }
     }
