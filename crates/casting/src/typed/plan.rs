@@ -9,6 +9,7 @@ use crate::field_type::FieldType;
 use crate::schema::{FieldSpec, Schema};
 use crate::typed::choice::{Choice, Choices};
 use crate::typed::field::EnrichField;
+use crate::typed::keys::Keys;
 use crate::typed::shape::{Fast, Level, Shape, Step};
 
 /// How one payload key maps onto a Rust field (see [`Enrich::PLAN`](crate::Enrich::PLAN)).
@@ -168,6 +169,8 @@ pub struct Plan {
     pub fields: &'static [FieldInfo],
     /// Bit `i` is set when the field at `i` (among the first 64) is not optional.
     pub(crate) required: u64,
+    /// Where the type keeps whether its fields go to `Deserialize` by position.
+    pub(crate) keys: Option<fn() -> &'static Keys>,
 }
 
 impl Plan {
@@ -188,6 +191,36 @@ impl Plan {
             name,
             fields,
             required,
+            keys: None,
+        }
+    }
+
+    /// Lets the fast decoders hand fields to the type's `Deserialize` by position once its
+    /// field list is known to be the plan's (see `Keys`); what `#[derive(Enrich)]` writes.
+    #[doc(hidden)]
+    pub const fn with_keys(mut self, keys: fn() -> &'static Keys) -> Self {
+        self.keys = Some(keys);
+        self
+    }
+
+    /// The type refused a field given by position.
+    pub(crate) fn refuse_positions(&self) {
+        if let Some(keys) = self.keys {
+            keys().refuse();
+        }
+    }
+
+    /// True when fields go to the type's `Deserialize` by name for good.
+    pub(crate) fn by_name(&self) -> bool {
+        self.keys.is_none_or(|keys| keys().refused())
+    }
+
+    /// True when fields may go by position to a `Deserialize` that lists `fields`.
+    #[inline]
+    pub(crate) fn by_position(&self, fields: &[&str]) -> bool {
+        match self.keys {
+            Some(keys) => keys().by_position(self, fields),
+            None => false,
         }
     }
 

@@ -9,7 +9,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::value::{BorrowedStrDeserializer, MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
 use serde::de::{
     self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
 };
@@ -25,7 +25,7 @@ use crate::typed::shape::{Level, Step};
 
 use super::field_step;
 use super::list_text::{PlainStrings, plain_strings};
-use super::replay::{Item, Never, OwnedValue, Replay, Text, TextVariant, visit_number};
+use super::replay::{FieldKey, Item, Never, OwnedValue, Replay, Text, TextVariant, visit_number};
 
 /// Decodes `T` from a reader holding a record (a map, or JSON text of an object).
 pub(super) fn decode<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
@@ -61,12 +61,27 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Top<'_, D> {
             outer: visitor,
             plan: self.plan,
             lead_info: Some(self.lead_info),
+            by_position: false,
+        })
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        self.reader.deserialize_map(RecordVisitor {
+            outer: visitor,
+            plan: self.plan,
+            lead_info: Some(self.lead_info),
+            by_position: self.plan.by_position(fields),
         })
     }
 
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum
+        option unit unit_struct newtype_struct seq tuple tuple_struct map enum
         identifier ignored_any
     }
 }
@@ -75,6 +90,7 @@ struct RecordVisitor<'l, V> {
     outer: V,
     plan: &'static Plan,
     lead_info: Option<&'l Map<String, Value>>,
+    by_position: bool,
 }
 
 impl<'de, V: Visitor<'de>> Visitor<'de> for RecordVisitor<'_, V> {
@@ -85,8 +101,12 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for RecordVisitor<'_, V> {
     }
 
     fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<V::Value, M::Error> {
-        self.outer
-            .visit_map(RecordAccess::new(map, self.plan, self.lead_info))
+        self.outer.visit_map(RecordAccess::new(
+            map,
+            self.plan,
+            self.lead_info,
+            self.by_position,
+        ))
     }
 }
 
@@ -184,13 +204,19 @@ struct RecordAccess<'l, M> {
     pending: Pending,
     /// The value behind [`Pending::ReadAhead`].
     read_ahead: Option<Value>,
-    /// Set once the reader has no more entries; then the position of the next field to check
-    /// for a missing value.
-    missing_from: Option<usize>,
+    /// Set once the reader has no more entries: the fields still to hand out as missing.
+    missing: Option<Missing>,
+    /// Fields go to `Deserialize` by position rather than by name.
+    by_position: bool,
 }
 
 impl<'l, M> RecordAccess<'l, M> {
-    fn new(reader: M, plan: &'static Plan, lead_info: Option<&'l Map<String, Value>>) -> Self {
+    fn new(
+        reader: M,
+        plan: &'static Plan,
+        lead_info: Option<&'l Map<String, Value>>,
+        by_position: bool,
+    ) -> Self {
         RecordAccess {
             reader,
             plan,
@@ -199,13 +225,33 @@ impl<'l, M> RecordAccess<'l, M> {
             next: 0,
             pending: Pending::None,
             read_ahead: None,
-            missing_from: None,
+            missing: None,
+            by_position,
         }
     }
 
     #[inline]
     fn step(&self, at: usize) -> Step {
         field_step(&self.plan.fields[at], self.lead_info)
+    }
+
+    /// Hands the key of the field at `at` to the seed.
+    #[inline(always)]
+    fn key<'de, K: DeserializeSeed<'de>, E: de::Error>(
+        &self,
+        seed: K,
+        at: usize,
+    ) -> Result<Option<K::Value>, E> {
+        let position = self.by_position.then_some(at);
+        match seed.deserialize(FieldKey::new(self.plan.fields[at].serde_key, position)) {
+            Ok(key) => Ok(Some(key)),
+            Err(err) => {
+                if self.by_position {
+                    self.plan.refuse_positions();
+                }
+                Err(err)
+            }
+        }
     }
 }
 
@@ -216,7 +262,7 @@ impl<'de, M: MapAccess<'de>> MapAccess<'de> for RecordAccess<'_, M> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, M::Error> {
-        if self.missing_from.is_none() {
+        if self.missing.is_none() {
             loop {
                 let key = KeySeed {
                     plan: self.plan,
@@ -233,7 +279,7 @@ impl<'de, M: MapAccess<'de>> MapAccess<'de> for RecordAccess<'_, M> {
                 self.seen.insert(at);
                 self.next = at + 1;
                 let field = &self.plan.fields[at];
-                self.pending = if field.optional && !matches!(self.step(at), Step::Option(_)) {
+                self.pending = if field.optional && !matches!(field.step, Step::Option(_)) {
                     let value: Value = self.reader.next_value()?;
                     if super::is_blank(&value) {
                         continue;
@@ -243,28 +289,24 @@ impl<'de, M: MapAccess<'de>> MapAccess<'de> for RecordAccess<'_, M> {
                 } else {
                     Pending::Reader(at)
                 };
-                return seed
-                    .deserialize(BorrowedStrDeserializer::new(field.serde_key))
-                    .map(Some);
+                return self.key(seed, at);
             }
-            self.missing_from = Some(0);
+            self.missing = Some(Missing::new(self.plan, &self.seen));
         }
-        let mut at = self.missing_from.unwrap_or(0);
-        while at < self.plan.fields.len() {
-            let field = &self.plan.fields[at];
-            at += 1;
-            if !field.optional && !self.seen.contains(at - 1) {
-                self.missing_from = Some(at);
-                self.pending = Pending::Missing(at - 1);
-                return seed
-                    .deserialize(BorrowedStrDeserializer::new(field.serde_key))
-                    .map(Some);
+        let next = match &mut self.missing {
+            Some(missing) => missing.next(self.plan, &self.seen),
+            None => None,
+        };
+        match next {
+            Some(at) => {
+                self.pending = Pending::Missing(at);
+                self.key(seed, at)
             }
+            None => Ok(None),
         }
-        self.missing_from = Some(at);
-        Ok(None)
     }
 
+    #[inline]
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, M::Error> {
         let pending = self.pending;
         self.pending = Pending::None;
@@ -821,7 +863,9 @@ impl<'de, V: Visitor<'de>> CastVisitor<V> {
         }
         match item {
             Item::Null => self.outer.visit_unit(),
-            Item::Map(map) => self.outer.visit_map(RecordAccess::new(map, plan, None)),
+            Item::Map(map) => self
+                .outer
+                .visit_map(RecordAccess::new(map, plan, None, false)),
             Item::Text(text) => {
                 let text = text.trimmed();
                 if text.as_str().is_empty() {
@@ -1122,7 +1166,9 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for StreamVisitor<V> {
     fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<V::Value, M::Error> {
         match self.what {
             Streamed::Map(step) => self.outer.visit_map(CastMap { map, step }),
-            Streamed::Record(plan) => self.outer.visit_map(RecordAccess::new(map, plan, None)),
+            Streamed::Record(plan) => self
+                .outer
+                .visit_map(RecordAccess::new(map, plan, None, false)),
             Streamed::Seq(_) => Err(give_up()),
         }
     }

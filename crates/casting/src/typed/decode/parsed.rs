@@ -19,7 +19,7 @@ use crate::typed::shape::{Fast, Step};
 use super::fast::{Cast, Missing, Seen};
 use super::field_step;
 use super::list_text::{PlainStrings, plain_strings};
-use super::replay::{Item, Never, Replay, visit_number};
+use super::replay::{FieldKey, Item, Never, Replay, visit_number};
 
 /// Decodes `T` from a parsed record.
 pub(super) fn decode<'de, T: Deserialize<'de>>(
@@ -65,7 +65,20 @@ impl<'de> Deserializer<'de> for Record<'de, '_> {
     type Error = GiveUp;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, GiveUp> {
-        match RecordAccess::new(self.record, self.plan, self.lead_info) {
+        match RecordAccess::new(self.record, self.plan, self.lead_info, false) {
+            Some(access) => visitor.visit_map(access),
+            None => Err(GiveUp),
+        }
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, GiveUp> {
+        let by_position = self.plan.by_position(fields);
+        match RecordAccess::new(self.record, self.plan, self.lead_info, by_position) {
             Some(access) => visitor.visit_map(access),
             None => Err(GiveUp),
         }
@@ -73,7 +86,7 @@ impl<'de> Deserializer<'de> for Record<'de, '_> {
 
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f64 f32 char str string bytes byte_buf
-        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum
+        option unit unit_struct newtype_struct seq tuple tuple_struct map enum
         identifier ignored_any
     }
 }
@@ -93,6 +106,8 @@ pub(super) struct RecordAccess<'de, 'l> {
     value: &'de Value,
     /// Set once the entries are done: the fields still to hand out as missing.
     missing: Option<Missing>,
+    /// Fields go to `Deserialize` by position rather than by name.
+    by_position: bool,
 }
 
 static NULL: Value = Value::Null;
@@ -103,8 +118,10 @@ impl<'de, 'l> RecordAccess<'de, 'l> {
         record: &'de Map<String, Value>,
         plan: &'static Plan,
         lead_info: Option<&'l Map<String, Value>>,
+        by_position: bool,
     ) -> Option<Self> {
         Some(RecordAccess {
+            by_position,
             entries: record.iter(),
             plan,
             lead_info,
@@ -114,6 +131,23 @@ impl<'de, 'l> RecordAccess<'de, 'l> {
             value: &NULL,
             missing: None,
         })
+    }
+}
+
+impl<'de> RecordAccess<'de, '_> {
+    /// Hands the key of the field at `at` to the seed.
+    #[inline(always)]
+    fn key<K: DeserializeSeed<'de>>(&self, seed: K, at: usize) -> Result<Option<K::Value>, GiveUp> {
+        let position = self.by_position.then_some(at);
+        match seed.deserialize(FieldKey::new(self.field.serde_key, position)) {
+            Ok(key) => Ok(Some(key)),
+            Err(err) => {
+                if self.by_position {
+                    self.plan.refuse_positions();
+                }
+                Err(err)
+            }
+        }
     }
 }
 
@@ -141,9 +175,7 @@ impl<'de> MapAccess<'de> for RecordAccess<'de, '_> {
                 }
                 self.field = field;
                 self.value = value;
-                return seed
-                    .deserialize(BorrowedStrDeserializer::new(field.serde_key))
-                    .map(Some);
+                return self.key(seed, at);
             }
             self.missing = Some(Missing::new(self.plan, &self.seen));
         }
@@ -153,11 +185,9 @@ impl<'de> MapAccess<'de> for RecordAccess<'de, '_> {
         };
         match next {
             Some(at) => {
-                let field = &self.plan.fields[at];
-                self.field = field;
+                self.field = &self.plan.fields[at];
                 self.value = &NULL;
-                seed.deserialize(BorrowedStrDeserializer::new(field.serde_key))
-                    .map(Some)
+                self.key(seed, at)
             }
             None => Ok(None),
         }
@@ -385,6 +415,15 @@ trait Hand<'de>: Sized {
     fn hand_enum<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, GiveUp> {
         Err(GiveUp)
     }
+
+    /// Hands the value to a Rust type that asked for a struct with these fields.
+    fn hand_struct<V: Visitor<'de>>(
+        self,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, GiveUp> {
+        self.hand(visitor)
+    }
 }
 
 /// A present value as the casting layer hands it on: an `Option` gets `Some`, a newtype its
@@ -421,9 +460,18 @@ impl<'de, H: Hand<'de>> Deserializer<'de> for Present<H> {
         visitor.visit_newtype_struct(self)
     }
 
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, GiveUp> {
+        self.0.hand_struct(fields, visitor)
+    }
+
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        unit unit_struct seq tuple tuple_struct map struct identifier ignored_any
+        unit unit_struct seq tuple tuple_struct map identifier ignored_any
     }
 }
 
@@ -602,7 +650,19 @@ struct Nested<'de> {
 
 impl<'de> Hand<'de> for Nested<'de> {
     fn hand<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, GiveUp> {
-        match RecordAccess::new(self.entries, self.plan, None) {
+        match RecordAccess::new(self.entries, self.plan, None, false) {
+            Some(access) => visitor.visit_map(access),
+            None => Err(GiveUp),
+        }
+    }
+
+    fn hand_struct<V: Visitor<'de>>(
+        self,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, GiveUp> {
+        let by_position = self.plan.by_position(fields);
+        match RecordAccess::new(self.entries, self.plan, None, by_position) {
             Some(access) => visitor.visit_map(access),
             None => Err(GiveUp),
         }

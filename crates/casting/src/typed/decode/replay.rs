@@ -381,3 +381,45 @@ impl<'de, E: de::Error> VariantAccess<'de> for TextVariant<E> {
         ))
     }
 }
+
+/// A record's key as the Rust type's `Deserialize` reads it: the field's name, or its position
+/// where the type reads positions (see [`Keys`](crate::typed::keys::Keys)).
+pub(super) struct FieldKey<E> {
+    name: &'static str,
+    position: Option<u64>,
+    error: PhantomData<E>,
+}
+
+impl<E> FieldKey<E> {
+    #[inline]
+    pub fn new(name: &'static str, position: Option<usize>) -> Self {
+        FieldKey {
+            name,
+            position: position.map(|at| at as u64),
+            error: PhantomData,
+        }
+    }
+}
+
+impl<'de, E: de::Error> Deserializer<'de> for FieldKey<E> {
+    type Error = E;
+
+    #[inline]
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+        visitor.visit_borrowed_str(self.name)
+    }
+
+    #[inline]
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+        match self.position {
+            Some(at) => visitor.visit_u64(at),
+            None => visitor.visit_borrowed_str(self.name),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum
+        ignored_any
+    }
+}
