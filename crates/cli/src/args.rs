@@ -71,6 +71,12 @@ pub enum Command {
     Schema(SchemaArgs),
     /// Run the enrich-lead API emulator.
     Emulator(EmulatorArgs),
+    /// Serve the enrich-lead API: keys file, durable job store, workers, webhooks, a researcher.
+    #[command(after_help = crate::serve::HELP)]
+    Serve(Box<sixtyfour_server::ServeArgs>),
+    /// Measure the web researcher on an offline web: precision, recall and calibration per field.
+    #[command(after_help = crate::eval::HELP)]
+    Eval(crate::eval::EvalArgs),
     /// Print a shell completion script: `sixtyfour completions bash > /etc/bash_completion.d/sixtyfour`.
     Completions {
         /// The shell.

@@ -38,7 +38,8 @@ pub async fn enrich(args: EnrichArgs) -> Result<Exit, CliError> {
         &plan.journal.display().to_string(),
         plan.quiet,
     );
-    // Ready before the first submit: the first Ctrl-C drains, a second one quits at once.
+    // Ready before the first submit: the first Ctrl-C or SIGTERM drains, a second one quits
+    // at once.
     let stop = StopSignal::new();
     ctrl_c(stop.clone());
 
@@ -104,7 +105,9 @@ fn dry_run(plan: &Plan, survey: &input::Survey) -> Result<Exit, CliError> {
             Server::InProcessEmulator,
             sixtyfour_emulator::Config::default().api_key,
         ),
-        ServerPlan::Api { base_url, api_key } => (
+        ServerPlan::Api {
+            base_url, api_key, ..
+        } => (
             Server::url(base_url.as_deref().unwrap_or(sixtyfour::DEFAULT_BASE_URL))
                 .map_err(CliError::Usage)?,
             api_key.clone(),
@@ -204,22 +207,72 @@ fn output_error(plan: &Plan, source: std::io::Error) -> CliError {
     }
 }
 
-/// First Ctrl-C: stop taking rows and let the requests in flight settle. Second: quit now
-/// (rows cut off mid-submit are `unknown` to the next run, never sent twice).
+/// First Ctrl-C (or SIGTERM, as a scheduler or `timeout` sends): stop taking rows and let the
+/// requests in flight settle. Second: quit now (rows cut off mid-submit are `unknown` to the
+/// next run, never sent twice). The handlers are in place when this returns, before the first
+/// submit.
 fn ctrl_c(stop: StopSignal) {
+    let mut stops = Stops::register();
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_err() {
+        if !stops.next().await {
             return;
         }
         eprintln!(
             "stopping: no new rows; letting requests in flight settle (Ctrl-C again to quit at once)"
         );
         stop.interrupt();
-        if tokio::signal::ctrl_c().await.is_ok() {
+        if stops.next().await {
             eprintln!(
                 "quitting at once: rows cut off mid-submit will be `unknown` to the next run"
             );
             std::process::exit(i32::from(Exit::Interrupted.code()));
         }
     });
+}
+
+/// The signals that stop a run, registered at once.
+struct Stops {
+    #[cfg(unix)]
+    interrupt: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl Stops {
+    fn register() -> Stops {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Stops {
+                interrupt: signal(SignalKind::interrupt()).ok(),
+                terminate: signal(SignalKind::terminate()).ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        Stops {}
+    }
+
+    /// True when a stop signal came; false when none can come.
+    async fn next(&mut self) -> bool {
+        #[cfg(unix)]
+        {
+            async fn one(signal: &mut Option<tokio::signal::unix::Signal>) -> Option<()> {
+                match signal {
+                    Some(signal) => signal.recv().await,
+                    None => std::future::pending().await,
+                }
+            }
+            if self.interrupt.is_none() && self.terminate.is_none() {
+                return false;
+            }
+            tokio::select! {
+                got = one(&mut self.interrupt) => got.is_some(),
+                got = one(&mut self.terminate) => got.is_some(),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            tokio::signal::ctrl_c().await.is_ok()
+        }
+    }
 }

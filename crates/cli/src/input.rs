@@ -397,6 +397,11 @@ impl Iterator for Records {
                     }
                 };
                 *line += 1;
+                // A byte-order mark (as some editors write) opens the first line.
+                let text = match text.strip_prefix('\u{feff}') {
+                    Some(rest) if *line == 1 => rest.to_owned(),
+                    _ => text,
+                };
                 if text.trim().is_empty() {
                     continue;
                 }
@@ -760,6 +765,33 @@ mod tests {
             Value::Object(records[0].lead.clone()),
             serde_json::json!({"name": "Ada Quill", "company": "Lanternfish"})
         );
+    }
+
+    #[test]
+    fn byte_order_marks_and_crlf_are_read_in_both_formats() {
+        let jsonl = source("\u{feff}{\"name\": \"Ada\"}\r\n{\"name\": \"Bo\"}\r\n");
+        assert_eq!(sniff_format(&jsonl.head(64).unwrap()), Format::Jsonl);
+        let records: Vec<Record> = Records::open(&jsonl, &options(Format::Jsonl))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[0].lead["name"], "Ada");
+        let csv = source("\u{feff}name,company\r\nAda,Kestrel\r\n");
+        let records: Vec<Record> = Records::open(&csv, &options(Format::Csv))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            Value::Object(records[0].lead.clone()),
+            serde_json::json!({"name": "Ada", "company": "Kestrel"})
+        );
+        // Only the first line may open with one.
+        let inner = source("{\"name\": \"Ada\"}\n\u{feff}{\"name\": \"Bo\"}\n");
+        let err = check(&inner, &options(Format::Jsonl), &template())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 2: not valid JSON"), "{err}");
     }
 
     #[test]

@@ -53,19 +53,48 @@ pub fn resolve(
 
 /// The key from the environment and the flag.
 pub fn api_key(flag: Option<&Path>) -> Result<String, CliError> {
+    api_key_and_file(flag).map(|(key, _)| key)
+}
+
+/// The key, and the file it was read from (if it came from a file).
+pub fn api_key_and_file(flag: Option<&Path>) -> Result<(String, Option<PathBuf>), CliError> {
     let file_env = std::env::var(API_KEY_FILE_ENV).ok();
     let env = std::env::var(sixtyfour::API_KEY_ENV).ok();
-    resolve(flag, file_env.as_deref(), env.as_deref()).map(|(key, _)| key)
+    resolve(flag, file_env.as_deref(), env.as_deref()).map(|(key, source)| {
+        let file = match source {
+            KeySource::Flag(path) | KeySource::FileEnv(path) => Some(path),
+            KeySource::Env => None,
+        };
+        (key, file)
+    })
 }
+
+/// The most bytes read from a key file: far more than any key, and a bound on what a wrong
+/// path (`/dev/zero`, a large file) can cost.
+pub const KEY_FILE_LIMIT: u64 = 64 << 10;
 
 /// Reads a key file: the key is its content without surrounding whitespace.
 fn read_key_file(path: &Path, from: &str) -> Result<String, CliError> {
-    let bytes = std::fs::read(path).map_err(|e| {
+    use std::io::Read;
+    let unreadable = |e: std::io::Error| {
         CliError::Usage(format!(
             "cannot read the API key file {} ({from}): {e}",
             path.display()
         ))
-    })?;
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .map_err(unreadable)?
+        .take(KEY_FILE_LIMIT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > KEY_FILE_LIMIT {
+        return Err(CliError::Usage(format!(
+            "the API key file {} ({from}) is larger than {} KiB: it should hold the key alone",
+            path.display(),
+            KEY_FILE_LIMIT >> 10
+        )));
+    }
     let text = String::from_utf8(bytes).map_err(|_| {
         CliError::Usage(format!(
             "the API key file {} ({from}) is not text",
@@ -148,6 +177,8 @@ mod tests {
         std::fs::write(&empty, "\n\n").unwrap();
         let two = dir.path().join("two.key");
         std::fs::write(&two, "sk-secret-one\nsk-secret-two\n").unwrap();
+        let large = dir.path().join("large.key");
+        std::fs::write(&large, "sk-secret-".repeat(10_000)).unwrap();
         let rows = [
             (
                 dir.path().join("missing.key"),
@@ -155,6 +186,8 @@ mod tests {
             ),
             (empty, "is empty"),
             (two, "more than one line"),
+            (large, "is larger than 64 KiB"),
+            (dir.path().to_owned(), "cannot read the API key file"),
         ];
         for (path, want) in rows {
             let err = resolve(Some(&path), None, None).unwrap_err().to_string();
@@ -164,6 +197,16 @@ mod tests {
             );
             assert!(!err.contains("sk-secret"), "{err}");
         }
+    }
+
+    /// A path that never ends (`/dev/zero`) costs a bounded read, not all the memory.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn an_endless_file_is_refused_after_a_bounded_read() {
+        let err = resolve(Some(Path::new("/dev/zero")), None, None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("is larger than 64 KiB"), "{err}");
     }
 
     #[cfg(unix)]

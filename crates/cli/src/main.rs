@@ -1,8 +1,10 @@
-//! `sixtyfour`: exactly-once batch enrichment of CSV and JSONL files, and the API emulator.
+//! `sixtyfour`: exactly-once batch enrichment of CSV and JSONL files, the API emulator, the API
+//! as a service (`serve`) and the web researcher's evaluation (`eval`).
 
 mod args;
 mod duration;
 mod enrich;
+mod eval;
 mod exit;
 mod input;
 mod job;
@@ -13,6 +15,7 @@ mod plan;
 mod progress;
 mod report;
 mod schema;
+mod serve;
 mod server;
 
 use std::process::ExitCode;
@@ -24,10 +27,6 @@ use crate::exit::{CliError, Exit};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_writer(std::io::stderr)
-        .init();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
@@ -39,6 +38,20 @@ async fn main() -> ExitCode {
             });
         }
     };
+    // A server logs what it does (`info`) unless RUST_LOG says otherwise; the other commands
+    // only errors.
+    let default_level = match cli.command {
+        Command::Serve(_) => "info",
+        _ => "error",
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level)),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
     match try_main(cli).await {
         Ok(exit) => ExitCode::from(exit.code()),
         Err(err) => {
@@ -68,5 +81,7 @@ async fn try_main(cli: Cli) -> Result<Exit, CliError> {
             .await
             .map(|()| Exit::Completed)
             .map_err(CliError::Usage),
+        Command::Serve(args) => serve::run(*args).await,
+        Command::Eval(args) => eval::run(args).await,
     }
 }

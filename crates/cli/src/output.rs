@@ -1,5 +1,6 @@
 //! Writing results from the journal in input order, as JSON Lines or CSV, to a temporary file
-//! that is synced and renamed into place (a reader never sees half an output), or to stdout.
+//! that is locked, synced and renamed into place (a reader never sees half an output, two
+//! writers never mix theirs), or to stdout.
 //! The rows written are counted as they are written, so the summary always matches the file.
 
 use std::fs::File;
@@ -7,7 +8,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
-use sixtyfour_ledger::{Counts, RowKey, RowOutcome};
+use sixtyfour_ledger::{Counts, RowKey, RowOutcome, RowState};
 
 /// The output's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -100,6 +101,20 @@ pub struct Writer {
     fields: Vec<String>,
     with_id: bool,
     written: Counts,
+    /// The temporary file was renamed into place (or there is none).
+    done: bool,
+}
+
+/// A run that could not finish its output leaves the previous output as it was and no
+/// temporary file behind (the journal keeps every answer for the next run).
+impl Drop for Writer {
+    fn drop(&mut self) {
+        if !self.done
+            && let Target::File(path) = &self.target
+        {
+            let _ = std::fs::remove_file(Target::temporary(path));
+        }
+    }
 }
 
 impl Writer {
@@ -113,7 +128,30 @@ impl Writer {
     ) -> std::io::Result<Self> {
         let (out, file): (Box<dyn Write>, Option<File>) = match &target {
             Target::File(path) => {
-                let file = File::create(Target::temporary(path))?;
+                let mut options = std::fs::OpenOptions::new();
+                options.write(true).create(true).truncate(false);
+                // Leads and answers are personal data: a new output is its owner's to read; one
+                // that exists keeps the permissions it was given.
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+                let file = options.open(Target::temporary(path))?;
+                // Two runs writing one output (each with its own journal) would interleave
+                // their bytes in one temporary file: the second one is refused.
+                match file.try_lock() {
+                    Ok(()) => {}
+                    Err(std::fs::TryLockError::WouldBlock) => {
+                        return Err(std::io::Error::other(
+                            "another run is writing this output right now: wait for it to finish, or name another output (the journal keeps every answer)",
+                        ));
+                    }
+                    Err(std::fs::TryLockError::Error(err)) => return Err(err),
+                }
+                file.set_len(0)?;
+                let permissions = match std::fs::metadata(path) {
+                    Ok(existing) => existing.permissions(),
+                    Err(_) => private(file.metadata()?.permissions()),
+                };
+                file.set_permissions(permissions)?;
                 (Box::new(file.try_clone()?), Some(file))
             }
             Target::Stdout => (Box::new(std::io::stdout()), None),
@@ -127,12 +165,14 @@ impl Writer {
             fields,
             with_id,
             written: Counts::default(),
+            done: false,
         };
         match format {
             OutputFormat::Jsonl => writer.json = Some(BufWriter::new(out)),
             OutputFormat::Csv => {
                 let mut csv = csv::Writer::from_writer(out);
-                csv.write_record(csv_header(&writer.input_columns, &writer.fields))
+                let header = csv_header(&writer.input_columns, &writer.fields);
+                csv.write_record(header.iter().map(|name| inert(name)))
                     .map_err(std::io::Error::other)?;
                 writer.csv = Some(csv);
             }
@@ -143,8 +183,18 @@ impl Writer {
     /// Writes one row.
     pub fn row(&mut self, row: &RowOutcome) -> std::io::Result<()> {
         self.written.add(row.state);
-        let raw = row.raw_answer.clone().unwrap_or(Value::Null);
-        let data = row.structured_data().unwrap_or(Value::Null);
+        // Only a completed row's answer is its own (a row made `unknown` after it answered, by
+        // a task id handed out again, keeps the answer in the journal, not in the output).
+        let answered = row.state == RowState::Completed;
+        let raw = match &row.raw_answer {
+            Some(raw) if answered => raw.clone(),
+            _ => Value::Null,
+        };
+        let data = if answered {
+            row.structured_data().unwrap_or(Value::Null)
+        } else {
+            Value::Null
+        };
         let error = match (&row.error, &row.cast_error) {
             (Some(error), _) => Some(error.clone()),
             (None, Some(cast)) => Some(format!("the answer does not fit its types: {cast}")),
@@ -187,11 +237,11 @@ impl Writer {
             }
             cells.push(cell(raw.get("confidence_score")));
             cells.push(row.state.as_str().to_owned());
-            cells.push(error.unwrap_or_default());
+            cells.push(inert(&error.unwrap_or_default()));
             cells.push(
                 row.task_id
                     .as_ref()
-                    .map(|t| t.to_string())
+                    .map(|t| inert(t.as_str()))
                     .unwrap_or_default(),
             );
             out.write_record(&cells).map_err(std::io::Error::other)?;
@@ -211,16 +261,52 @@ impl Writer {
             file.sync_all()?;
             std::fs::rename(Target::temporary(path), path)?;
         }
+        self.done = true;
         Ok(self.written)
     }
 }
 
-/// A value as one CSV cell: text as is, lists and dicts as JSON text, null empty.
+/// Permissions for the owner alone.
+fn private(permissions: std::fs::Permissions) -> std::fs::Permissions {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mut permissions = permissions;
+        permissions.set_mode(0o600);
+        permissions
+    }
+    #[cfg(not(unix))]
+    permissions
+}
+
+/// A value as one CSV cell: text as is, lists and dicts as JSON text, null empty; text that a
+/// spreadsheet would run as a formula is neutralised ([`inert`]).
 fn cell(value: Option<&Value>) -> String {
     match value {
         None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
+        Some(Value::String(s)) => inert(s),
+        Some(other) => inert(&other.to_string()),
+    }
+}
+
+/// A cell that a spreadsheet would run as a formula (it begins with `=`, `+`, `-`, `@`, a tab
+/// or a carriage return, and is not a plain number) gets a leading `'`, which spreadsheets
+/// take as "text" and do not show. Answers come from research on the open web, so a value such
+/// as `=HYPERLINK(...)` or `=cmd|...` must not run when the file is opened. The JSONL output
+/// and the journal keep every value exactly.
+pub fn inert(text: &str) -> String {
+    let risky = text
+        .chars()
+        .next()
+        .is_some_and(|c| matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r'));
+    let number = text.parse::<f64>().is_ok()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'));
+    if risky && !number {
+        format!("'{text}")
+    } else {
+        text.to_owned()
     }
 }
 
@@ -314,6 +400,35 @@ mod tests {
             unique.dedup();
             assert_eq!(unique.len(), header.len(), "{header:?}");
         }
+    }
+
+    #[test]
+    fn formulas_are_neutralised_and_numbers_are_not() {
+        let rows = [
+            ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
+            (
+                "=HYPERLINK(\"http://x.example\")",
+                "'=HYPERLINK(\"http://x.example\")",
+            ),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("+1 415 555 0100", "'+1 415 555 0100"),
+            ("-2+3", "'-2+3"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("-5", "-5"),
+            ("+3.25", "+3.25"),
+            ("-1.5e3", "-1.5e3"),
+            ("Ada = Lovelace", "Ada = Lovelace"),
+            ("", ""),
+            ("CEO & Co-Founder", "CEO & Co-Founder"),
+            ("-inf", "'-inf"),
+        ];
+        for (text, want) in rows {
+            assert_eq!(inert(text), want, "{text:?}");
+        }
+        assert_eq!(cell(Some(&json!(-7))), "-7");
+        assert_eq!(cell(Some(&json!(["=1"]))), "[\"=1\"]");
+        assert_eq!(cell(Some(&json!("=1+1"))), "'=1+1");
     }
 
     #[test]

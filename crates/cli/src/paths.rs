@@ -88,14 +88,16 @@ pub enum PathError {
         /// Why.
         reason: String,
     },
-    /// It is the input.
-    #[error("{role} {} is the input {}: writing it would replace the leads; name another file", path.display(), input.display())]
+    /// It is a file the run reads: the input, the fields file, the API key file.
+    #[error("{role} {} is {what} {}: writing it would destroy it; name another file", path.display(), input.display())]
     IsInput {
         /// What it is for.
         role: Role,
         /// The path.
         path: PathBuf,
-        /// The input.
+        /// What the file read is (`the input`, `the fields file`).
+        what: &'static str,
+        /// The file read.
         input: PathBuf,
     },
     /// Two of them are one file.
@@ -169,12 +171,20 @@ fn probe_dir(dir: &Path) -> Result<(), String> {
     std::fs::remove_file(&probe).map_err(|e| e.to_string())
 }
 
-/// The decision: `input` is the input's path and identity (none for stdin), `targets` what
-/// the run writes.
-pub fn check(
-    input: Option<(&Path, Option<FileId>)>,
-    targets: &[(Role, Facts)],
-) -> Result<(), PathError> {
+/// A file the run reads, which it must never write.
+#[derive(Debug, Clone, Copy)]
+pub struct Reads<'a> {
+    /// What it is: `the input`, `the fields file`, `the API key file`.
+    pub what: &'static str,
+    /// Its path as given.
+    pub path: &'a Path,
+    /// Its identity.
+    pub id: Option<FileId>,
+}
+
+/// The decision: `reads` are the files the run reads (the input unless it is stdin, the
+/// fields file, a key file), `targets` what the run writes.
+pub fn check(reads: &[Reads<'_>], targets: &[(Role, Facts)]) -> Result<(), PathError> {
     for (role, facts) in targets {
         if *role == Role::Companion {
             continue;
@@ -201,13 +211,15 @@ pub fn check(
             });
         }
     }
-    if let Some((input, Some(input_id))) = input {
+    for read in reads {
+        let Some(read_id) = read.id else { continue };
         for (role, facts) in targets {
-            if facts.id == Some(input_id) {
+            if facts.id == Some(read_id) {
                 return Err(PathError::IsInput {
                     role: *role,
                     path: facts.path.clone(),
-                    input: input.to_owned(),
+                    what: read.what,
+                    input: read.path.to_owned(),
                 });
             }
         }
@@ -251,8 +263,20 @@ mod tests {
     fn decisions() {
         let input = Path::new("leads.csv");
         let input_id = Some(FileId { dev: 1, ino: 7 });
+        let reads = [
+            Reads {
+                what: "the input",
+                path: input,
+                id: input_id,
+            },
+            Reads {
+                what: "the fields file",
+                path: Path::new("fields.json"),
+                id: Some(FileId { dev: 1, ino: 8 }),
+            },
+        ];
         let ok = check(
-            Some((input, input_id)),
+            &reads,
             &[
                 (Role::Output, fact("out.jsonl", None)),
                 (Role::Journal, fact("out.journal", Some(9))),
@@ -322,11 +346,13 @@ mod tests {
                 ],
                 "a file written beside the output or the journal leads.csv is the input",
             ),
+            (
+                vec![(Role::Output, fact("fields.json", Some(8)))],
+                "the output fields.json is the fields file fields.json",
+            ),
         ];
         for (targets, want) in rows {
-            let err = check(Some((input, input_id)), &targets)
-                .unwrap_err()
-                .to_string();
+            let err = check(&reads, &targets).unwrap_err().to_string();
             assert!(err.contains(want), "{err} should contain {want}");
         }
     }

@@ -15,7 +15,7 @@ use crate::output::{OutputFormat, Target};
 use crate::paths::{self, Role};
 
 /// Where requests go.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum ServerPlan {
     /// An emulator started inside this process, with this job latency.
     Emulator(Option<sixtyfour_emulator::Latency>),
@@ -25,7 +25,26 @@ pub enum ServerPlan {
         base_url: Option<String>,
         /// The key.
         api_key: String,
+        /// The file it was read from, if any (never written by the run).
+        key_file: Option<PathBuf>,
     },
+}
+
+/// Never shows the key.
+impl std::fmt::Debug for ServerPlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ServerPlan::Emulator(latency) => f.debug_tuple("Emulator").field(latency).finish(),
+            ServerPlan::Api {
+                base_url, key_file, ..
+            } => f
+                .debug_struct("Api")
+                .field("base_url", base_url)
+                .field("api_key", &"<redacted>")
+                .field("key_file", key_file)
+                .finish(),
+        }
+    }
 }
 
 /// Everything `sixtyfour enrich` will do.
@@ -37,6 +56,8 @@ pub struct Plan {
     pub read: ReadOptions,
     /// What every request asks.
     pub template: Template,
+    /// The fields file (never written by the run).
+    pub fields_file: PathBuf,
     /// The fields, in order (the CSV output's columns).
     pub fields: Vec<String>,
     /// Where results go.
@@ -74,12 +95,7 @@ pub struct Plan {
 /// Reads and checks the `struct` payload file.
 pub fn load_fields(path: &Path) -> Result<Schema, CliError> {
     let bad = |message: String| CliError::Usage(message);
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        bad(format!(
-            "cannot read the fields file {}: {e}",
-            path.display()
-        ))
-    })?;
+    let text = read_small(path, "the fields file")?;
     let value: Value = serde_json::from_str(&text).map_err(|e| {
         bad(format!(
             "{}: line {}: not valid JSON: {e}",
@@ -95,6 +111,32 @@ pub fn load_fields(path: &Path) -> Result<Schema, CliError> {
         )));
     }
     Ok(schema)
+}
+
+/// The most bytes read from a small JSON file the user names (the fields, a lead): far more
+/// than any `struct` object, and a bound on what a wrong path (`/dev/zero`) can cost.
+pub const SMALL_FILE_LIMIT: u64 = 8 << 20;
+
+/// Reads a small text file whole, refusing one larger than [`SMALL_FILE_LIMIT`].
+pub fn read_small(path: &Path, what: &str) -> Result<String, CliError> {
+    use std::io::Read;
+    let unreadable =
+        |e: std::io::Error| CliError::Usage(format!("cannot read {what} {}: {e}", path.display()));
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .map_err(unreadable)?
+        .take(SMALL_FILE_LIMIT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > SMALL_FILE_LIMIT {
+        return Err(CliError::Usage(format!(
+            "{what} {} is larger than {} MiB: name the JSON file itself",
+            path.display(),
+            SMALL_FILE_LIMIT >> 20
+        )));
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| CliError::Usage(format!("{what} {} is not UTF-8 text", path.display())))
 }
 
 fn default_output(input: &Path) -> PathBuf {
@@ -199,13 +241,15 @@ impl Plan {
         let server = if args.emulator {
             ServerPlan::Emulator(args.emulator_latency)
         } else {
+            let (api_key, key_file) = crate::key::api_key_and_file(args.api_key_file.as_deref())?;
             ServerPlan::Api {
                 base_url: args
                     .base_url
                     .clone()
                     .or_else(|| std::env::var(sixtyfour::BASE_URL_ENV).ok())
                     .filter(|u| !u.trim().is_empty()),
-                api_key: crate::key::api_key(args.api_key_file.as_deref())?,
+                api_key,
+                key_file,
             }
         };
         let local = args.emulator;
@@ -250,6 +294,7 @@ impl Plan {
                 limit: args.limit,
             },
             template,
+            fields_file: args.fields.clone(),
             fields,
             output,
             output_format,
@@ -298,7 +343,8 @@ impl Plan {
         Ok(plan)
     }
 
-    /// The output and the journal can be written and are not the input or each other.
+    /// The output and the journal can be written and are not the input, the fields file, the
+    /// key file or each other.
     pub fn check_paths(&self) -> Result<(), CliError> {
         let input = match &self.source {
             Source::File(path) if path.as_os_str() == "-" => None,
@@ -314,10 +360,31 @@ impl Plan {
                         }
                     )));
                 }
-                Some((path.as_path(), paths::identity(path)))
+                Some(paths::Reads {
+                    what: "the input",
+                    path: path.as_path(),
+                    id: paths::identity(path),
+                })
             }
             Source::Stdin(_) => None,
         };
+        let mut reads: Vec<paths::Reads<'_>> = input.into_iter().collect();
+        reads.push(paths::Reads {
+            what: "the fields file",
+            path: &self.fields_file,
+            id: paths::identity(&self.fields_file),
+        });
+        if let ServerPlan::Api {
+            key_file: Some(key_file),
+            ..
+        } = &self.server
+        {
+            reads.push(paths::Reads {
+                what: "the API key file",
+                path: key_file,
+                id: paths::identity(key_file),
+            });
+        }
         let mut targets = Vec::new();
         if let Target::File(path) = &self.output {
             targets.push((Role::Output, paths::facts(path, true)));
@@ -332,7 +399,7 @@ impl Plan {
             name.push(suffix);
             targets.push((Role::Companion, paths::facts(Path::new(&name), false)));
         }
-        paths::check(input, &targets)?;
+        paths::check(&reads, &targets)?;
         Ok(())
     }
 }
@@ -360,6 +427,32 @@ mod tests {
                 .contains("not a row number")
         );
         assert!(unknown_rows(Some("0"), false).is_err());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn an_endless_fields_file_is_refused_after_a_bounded_read() {
+        let err = load_fields(Path::new("/dev/zero")).unwrap_err().to_string();
+        assert!(err.contains("is larger than 8 MiB"), "{err}");
+        let err = load_fields(Path::new("/nonexistent/fields.json"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("cannot read the fields file"), "{err}");
+    }
+
+    #[test]
+    fn a_plan_never_shows_the_key() {
+        let server = ServerPlan::Api {
+            base_url: Some("https://api.example".into()),
+            api_key: "sk-live-plan-secret".into(),
+            key_file: Some("key.txt".into()),
+        };
+        let shown = format!("{server:?} {server:#?}");
+        assert!(!shown.contains("sk-live-plan-secret"), "{shown}");
+        assert!(
+            shown.contains("<redacted>") && shown.contains("api.example"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -149,7 +149,14 @@ impl Progress {
             let _ = stop.send(());
         }
         if let Some(bar) = &self.bar {
-            bar.set_position(self.counters.done.load(Ordering::Relaxed));
+            let counters = &self.counters;
+            bar.set_position(counters.done.load(Ordering::Relaxed));
+            bar.set_message(format!(
+                "{} in flight, {} failed, {} unknown",
+                counters.in_flight.load(Ordering::Relaxed),
+                counters.failed.load(Ordering::Relaxed),
+                counters.unknown.load(Ordering::Relaxed)
+            ));
             bar.finish_and_clear();
         }
         self.started.elapsed()

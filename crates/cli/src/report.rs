@@ -132,7 +132,11 @@ pub fn summary(report: &RunReport, written: &Counts, elapsed: Duration, output: 
         );
     }
     if report.deadline_passed {
-        eprintln!("the deadline passed before every row was done");
+        // A run stops for its deadline when it comes, when it is too near for a submit, and
+        // when a wait the server asked for would outlast it (which can be long before it).
+        eprintln!(
+            "stopped by the deadline before every row was done: it came, or a wait the server asked for (Retry-After) or the rate limit would have outlasted it; rows not sent stay pending"
+        );
     }
     if written.unknown > 0 {
         eprintln!(

@@ -69,9 +69,7 @@ pub fn run(args: SchemaArgs) -> Result<Exit, CliError> {
     let lead = match &args.lead {
         None => Map::new(),
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                CliError::Usage(format!("cannot read the lead {}: {e}", path.display()))
-            })?;
+            let text = crate::plan::read_small(path, "the lead")?;
             match serde_json::from_str::<Value>(&text) {
                 Ok(Value::Object(lead)) => lead,
                 Ok(_) => {

@@ -46,7 +46,9 @@ pub async fn connect(plan: &Plan) -> Result<Connection, CliError> {
             let open = OpenOptions::api_key(handle.api_key()).in_process_emulator();
             (Some(handle), open)
         }
-        ServerPlan::Api { base_url, api_key } => {
+        ServerPlan::Api {
+            base_url, api_key, ..
+        } => {
             builder = builder.api_key(api_key.clone());
             if let Some(url) = base_url {
                 builder = builder.base_url(url.clone());

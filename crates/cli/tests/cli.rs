@@ -112,7 +112,7 @@ async fn csv_and_jsonl_in_jsonl_and_csv_out() {
         }
     }
     // Another output has another journal (beside it): the leads are sent again.
-    assert_eq!(emulator.stats().total_submits(), 48);
+    assert_jobs_per_row(&rows, &jobs_per_lead(&emulator), 2);
 
     // The same command again resumes from the journal: nothing is submitted twice.
     let out = run(command(
@@ -122,7 +122,7 @@ async fn csv_and_jsonl_in_jsonl_and_csv_out() {
     ))
     .await;
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(emulator.stats().total_submits(), 48);
+    assert_jobs_per_row(&rows, &jobs_per_lead(&emulator), 2);
     assert_eq!(
         std::fs::read_to_string(dir.path().join("out.csv"))
             .unwrap()
@@ -460,6 +460,19 @@ fn help_documents_the_exit_codes() {
     ] {
         assert!(help.contains(name), "{name} missing from --help");
     }
+    // The defaults the README states.
+    let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    for (flag, default) in [
+        ("--jobs", "[default: 16]"),
+        ("--job-timeout", "[default: 20m]"),
+        ("--status-every", "[default: 5s]"),
+    ] {
+        let at = flat.find(flag).unwrap_or_else(|| panic!("{flag}: {help}"));
+        let next = flat[at + flag.len()..]
+            .find(" --")
+            .map_or(flat.len(), |n| at + flag.len() + n);
+        assert!(flat[at..next].contains(default), "{flag} {default}: {help}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -501,4 +514,131 @@ async fn the_emulator_subcommand_serves_the_api() {
     assert_eq!(answer["structured_data"]["title"], "CEO & Co-Founder");
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+/// A cell that a spreadsheet would run (`=cmd|...`, `@SUM`, `+1 ...`), from the input or from an
+/// answer, is written to a CSV output with a leading `'`; the JSONL output keeps it exactly.
+#[tokio::test(flavor = "multi_thread")]
+async fn formula_cells_are_inert_in_csv_and_exact_in_jsonl() {
+    let dir = workdir();
+    let formula = "=cmd|' /C calc'!A0";
+    std::fs::write(
+        dir.path().join("leads.csv"),
+        format!("name,company,note\nAda Quill,Kestrel,\"{formula}\"\n"),
+    )
+    .unwrap();
+    // `note` is asked for too: the answer carries the lead's value back.
+    std::fs::write(
+        dir.path().join("fields.json"),
+        r#"{"note": "A note about them", "title": "The individual's job title"}"#,
+    )
+    .unwrap();
+    for output in ["out.csv", "out.jsonl"] {
+        let out = run(offline(
+            dir.path(),
+            &[
+                "leads.csv",
+                "--fields",
+                "fields.json",
+                "-o",
+                output,
+                "--quiet",
+            ],
+        ))
+        .await;
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+    let mut reader = csv::Reader::from_path(dir.path().join("out.csv")).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let record = reader.records().next().unwrap().unwrap();
+    let column = |name: &str| {
+        let i = header.iter().position(|h| h == name).unwrap();
+        record[i].to_owned()
+    };
+    assert_eq!(column("note"), format!("'{formula}"), "the input's cell");
+    assert_eq!(
+        column("enriched.note"),
+        format!("'{formula}"),
+        "the answer's"
+    );
+    assert_eq!(column("confidence_score"), "0.5", "numbers are left alone");
+    let rows = jsonl_rows(&dir.path().join("out.jsonl"));
+    assert_eq!(rows[0]["lead"]["note"], formula);
+    assert_eq!(rows[0]["structured_data"]["note"], formula);
+}
+
+/// Leads and answers are personal data: a new output and journal are their owner's alone; an
+/// output that exists keeps the permissions it was given.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_output_and_journal_are_their_owners_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode =
+        |path: std::path::PathBuf| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let dir = workdir();
+    let (csv, _, _) = leads(3);
+    std::fs::write(dir.path().join("leads.csv"), csv).unwrap();
+    std::fs::write(dir.path().join("fields.json"), FIELDS).unwrap();
+    let args = [
+        "leads.csv",
+        "--fields",
+        "fields.json",
+        "-o",
+        "out.csv",
+        "--quiet",
+    ];
+    let out = run(offline(dir.path(), &args)).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(mode(dir.path().join("out.csv")), 0o600);
+    assert_eq!(mode(dir.path().join("out.csv.journal.sqlite")), 0o600);
+    assert_eq!(mode(dir.path().join("out.csv.journal.sqlite.lock")), 0o600);
+    std::fs::set_permissions(
+        dir.path().join("out.csv"),
+        std::fs::Permissions::from_mode(0o640),
+    )
+    .unwrap();
+    let out = run(offline(dir.path(), &args)).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(mode(dir.path().join("out.csv")), 0o640);
+}
+
+/// On a terminal (a pseudo-terminal from `script`), the run shows an indicatif bar with done /
+/// total, in flight, failed, unknown, rate and ETA, instead of the plain status line, and ends
+/// with the summary.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_terminal_shows_the_progress_bar() {
+    if Command::new("script").arg("--version").output().is_err() {
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            b"note: no `script` here to make a terminal: the progress bar check is skipped\n",
+        );
+        return;
+    }
+    let dir = workdir();
+    let (csv, _, _) = leads(6);
+    std::fs::write(dir.path().join("leads.csv"), csv).unwrap();
+    std::fs::write(dir.path().join("fields.json"), FIELDS).unwrap();
+    let line = format!(
+        "{BIN} enrich leads.csv --fields fields.json -o out.jsonl --emulator --emulator-latency 500ms -j 2 --status-every 100ms"
+    );
+    let mut command = Command::new("script");
+    command
+        .args(["-qec", &line, "/dev/null"])
+        .current_dir(dir.path())
+        .env_remove("RUST_LOG")
+        .env("TERM", "xterm");
+    let out = run(command).await;
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        screen.contains("/6 ") && screen.contains("in flight, 0 failed, 0 unknown"),
+        "{screen}"
+    );
+    assert!(screen.contains("/s, ETA"), "{screen}");
+    assert!(
+        !screen.contains("done, "),
+        "a terminal gets the bar, not the status line: {screen}"
+    );
+    assert!(screen.contains("6 rows: 6 completed"), "{screen}");
 }

@@ -70,8 +70,10 @@ async fn stdin_to_stdout_in_a_pipeline() {
     )
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(stdout_rows(&out).len(), 8);
-    assert_eq!(emulator.stats().total_submits(), 8);
+    let rows = stdout_rows(&out);
+    assert_eq!(rows.len(), 8);
+    assert_eq!(assert_one_job_per_row(&rows, &jobs_per_lead(&emulator)), 8);
+    assert_jobs_per_row(&rows, &jobs_per_lead(&emulator), 1);
 
     // JSONL is recognised on stdin; CSV can be asked for on stdout.
     let out = piped(
@@ -196,7 +198,9 @@ async fn limit_takes_the_first_rows_and_the_next_run_the_rest() {
     ))
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(emulator.stats().total_submits(), 12);
+    let rows = jsonl_rows(&dir.path().join("out.jsonl"));
+    assert_eq!(assert_one_job_per_row(&rows, &jobs_per_lead(&emulator)), 12);
+    assert_jobs_per_row(&rows, &jobs_per_lead(&emulator), 1);
     // The whole input is checked even with a limit.
     std::fs::write(
         dir.path().join("bad.csv"),

@@ -261,7 +261,8 @@ async fn case_3_an_external_emulator_restarted_between_runs_never_gives_foreign_
 }
 
 /// 4. A journal begun against one server is refused against another (and with another key)
-/// before any request, with what differs and how to proceed on purpose.
+/// before any request, with what differs and how to proceed on purpose; a journal of the
+/// in-process emulator never moves to a server.
 #[tokio::test(flavor = "multi_thread")]
 async fn case_4_a_journal_bound_elsewhere_is_refused_before_any_request() {
     let (dir, _) = csv_workdir(6);
@@ -278,9 +279,20 @@ async fn case_4_a_journal_bound_elsewhere_is_refused_before_any_request() {
         "{text}"
     );
     assert!(text.contains(&other.base_url()), "{text}");
+    // An emulator's answers are made up: such a journal never moves to a server, not even
+    // with --rebind (which would keep them as the server's results).
     assert!(
-        text.contains("--journal") && text.contains("--rebind"),
+        text.contains("--journal OTHER") && text.contains("not even with --rebind"),
         "{text}"
+    );
+    let mut rebind = args.to_vec();
+    rebind.push("--rebind");
+    let out = run(command(&other, dir.path(), &rebind)).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("never moves between an emulator and a server"),
+        "{}",
+        stderr(&out)
     );
     assert_eq!(other.stats().requests, 0, "refused before any request");
 
@@ -306,25 +318,31 @@ async fn case_4_a_journal_bound_elsewhere_is_refused_before_any_request() {
     assert!(!stderr(&out).contains("key-a") && !stderr(&out).contains("key-b"));
     assert_eq!(keyed.stats().requests, requests);
 
-    // On purpose: another journal, or --rebind.
+    // On purpose: another journal, or --rebind between two servers or keys.
     let mut fresh = args.to_vec();
     fresh.extend(["--journal", "other.journal"]);
     let out = run(command(&other, dir.path(), &fresh)).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(other.stats().total_submits(), 6);
-    let mut rebind = args.to_vec();
-    rebind.push("--rebind");
-    let out = run(command(&other, dir.path(), &rebind)).await;
+    let submits = keyed.stats().total_submits();
+    let out = run(command_for(
+        &keyed.base_url(),
+        "key-b",
+        dir2.path(),
+        &rebind,
+    ))
+    .await;
     assert_eq!(
         out.status.code(),
         Some(0),
         "finished rows are kept: {}",
         stderr(&out)
     );
-    assert_eq!(other.stats().total_submits(), 6, "nothing sent again");
+    assert_eq!(keyed.stats().total_submits(), submits, "nothing sent again");
 }
 
-/// 5. Output and journal paths are checked before anything is paid for.
+/// 5. Output and journal paths are checked before anything is paid for, and never name a file
+/// the run reads (the input, the fields file, the key file), however spelled.
 #[tokio::test(flavor = "multi_thread")]
 async fn case_5_bad_output_paths_are_refused_before_any_request() {
     let emulator = Emulator::builder().spawn().await.unwrap();
@@ -355,7 +373,20 @@ async fn case_5_bad_output_paths_are_refused_before_any_request() {
             "is the input",
         ),
         (vec!["-o", "out.jsonl", "--journal", "x"], "is a directory"),
+        // The other files a run reads are never written either.
+        (vec!["-o", "fields.json"], "is the fields file"),
+        (vec!["-o", "./x/../fields.json"], "is the fields file"),
+        (
+            vec!["-o", "out.jsonl", "--journal", "fields.json"],
+            "is the fields file",
+        ),
+        (
+            vec!["-o", "key.txt", "--api-key-file", "key.txt"],
+            "is the API key file",
+        ),
     ];
+    std::fs::write(dir.path().join("key.txt"), emulator.api_key()).unwrap();
+    let fields = std::fs::read(dir.path().join("fields.json")).unwrap();
     for (extra, want) in cases {
         let mut args = vec!["leads.csv", "--fields", "fields.json"];
         args.extend(&extra);
@@ -363,10 +394,36 @@ async fn case_5_bad_output_paths_are_refused_before_any_request() {
         assert_eq!(out.status.code(), Some(2), "{extra:?}: {}", stderr(&out));
         assert!(stderr(&out).contains(want), "{extra:?}: {}", stderr(&out));
     }
+    // The key file named by the environment, too.
+    let mut by_env = command(
+        &emulator,
+        dir.path(),
+        &["leads.csv", "--fields", "fields.json", "-o", "key.txt"],
+    );
+    by_env
+        .env_remove("SIXTYFOUR_API_KEY")
+        .env("SIXTYFOUR_API_KEY_FILE", dir.path().join("key.txt"));
+    let out = run(by_env).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is the API key file"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(
         std::fs::read(dir.path().join("leads.csv")).unwrap(),
         original,
         "the input is untouched"
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("fields.json")).unwrap(),
+        fields,
+        "the fields file is untouched"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("key.txt")).unwrap(),
+        emulator.api_key(),
+        "the key file is untouched"
     );
     assert_eq!(emulator.stats().requests, 0);
     let names: Vec<String> = std::fs::read_dir(dir.path())
@@ -442,12 +499,18 @@ async fn case_6_out_of_credits_halts_new_submits_and_a_working_account_completes
     );
 
     fake.set_mode(Mode::Accept);
-    let before = fake.posts();
+    let before = fake.posts_per_lead();
     let out = run(command_for(&fake.url(), "key", dir.path(), &args)).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(fake.posts() - before, 30);
     let rows = jsonl_rows(&dir.path().join("out.jsonl"));
     assert!(rows.iter().all(|r| r["status"] == "completed"));
+    // Each row sent once by the working account (the refused submits made no job).
+    let after = fake.posts_per_lead();
+    for row in &rows {
+        let key = lead_key(&row["lead"]);
+        let sent = after.get(&key).copied().unwrap_or(0) - before.get(&key).copied().unwrap_or(0);
+        assert_eq!(sent, 1, "{row}");
+    }
 }
 
 /// 7. `--deadline 3s` against a server that answers 429 with `Retry-After: 3600` ends within
@@ -476,8 +539,10 @@ async fn case_7_a_deadline_holds_against_retry_after_3600() {
     let took = started.elapsed();
     assert!(took < Duration::from_secs(30), "the run took {took:?}");
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    // The summary says why the run stopped long before its deadline.
     assert!(
-        stderr(&out).contains("the deadline passed"),
+        stderr(&out).contains("stopped by the deadline")
+            && stderr(&out).contains("a wait the server asked for (Retry-After)"),
         "{}",
         stderr(&out)
     );
@@ -649,4 +714,243 @@ async fn identical_leads_are_separate_rows_and_duplicate_ids_are_refused() {
     assert_eq!(emulator.stats().total_submits(), 2);
     let rows: Vec<Value> = jsonl_rows(&dir.path().join("out.jsonl"));
     assert_ne!(rows[0]["task_id"], rows[1]["task_id"]);
+}
+
+/// A server that hands task ids out again (`sixtyfour emulator --fixed-ids`, restarted while
+/// rows wait on their jobs): the new run's jobs get the ids the waiting rows hold. No row may
+/// take another lead's answer through such an id: the waiting rows become `unknown`, the new
+/// rows complete with their own leads' data, checked per row against the server's job log.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_task_id_handed_out_again_never_gives_a_row_another_leads_data() {
+    let (dir, titles) = csv_workdir(8);
+    let all = std::fs::read_to_string(dir.path().join("leads.csv")).unwrap();
+    let first_four: String = all.lines().take(5).map(|l| format!("{l}\n")).collect();
+    std::fs::write(dir.path().join("leads.csv"), &first_four).unwrap();
+    let args = ["leads.csv", "--fields", "fields.json", "-o", "out.jsonl"];
+    let first = External::start("127.0.0.1:0", &["--fixed-ids", "--latency", "60s"]);
+    let addr = first.addr();
+    let mut waiting = args.to_vec();
+    waiting.extend(["--job-timeout", "1s"]);
+    let out = run(command_for(
+        &first.url,
+        "emulator-key",
+        dir.path(),
+        &waiting,
+    ))
+    .await;
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let before = jsonl_rows(&dir.path().join("out.jsonl"));
+    assert!(
+        before.iter().all(|r| r["status"] == "submitted"),
+        "{before:?}"
+    );
+    let old_ids: Vec<String> = before
+        .iter()
+        .map(|r| r["task_id"].as_str().unwrap().to_owned())
+        .collect();
+
+    // The same emulator, started again on the same address: the same ids, for new jobs.
+    first.kill();
+    let second = External::start(&addr, &["--fixed-ids", "--latency", "10ms"]);
+    std::fs::write(dir.path().join("leads.csv"), &all).unwrap();
+    let out = run(command_for(&second.url, "emulator-key", dir.path(), &args)).await;
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let jobs = second.jobs().await;
+    let new_ids: Vec<&String> = jobs.iter().map(|(id, _)| id).collect();
+    assert!(
+        old_ids.iter().any(|id| new_ids.contains(&id)),
+        "the restarted emulator handed out the old ids again: {old_ids:?} {new_ids:?}"
+    );
+    let rows = jsonl_rows(&dir.path().join("out.jsonl"));
+    assert_eq!(rows.len(), 8);
+    for (i, row) in rows.iter().enumerate() {
+        let own = lead_key(&row["lead"]);
+        if i < 4 {
+            // Their jobs died with the first emulator: whatever the id now names is not theirs.
+            assert_eq!(row["status"], "unknown", "row {}: {row}", i + 1);
+            assert!(
+                row["error_class"] == "gone" || row["error_class"] == "reused-task-id",
+                "row {}: {row}",
+                i + 1
+            );
+            assert!(row["structured_data"].is_null(), "row {}: {row}", i + 1);
+        } else {
+            assert_eq!(row["status"], "completed", "row {}: {row}", i + 1);
+            let task = row["task_id"].as_str().unwrap();
+            let created: Vec<&String> = jobs
+                .iter()
+                .filter(|(id, _)| id == task)
+                .map(|(_, lead)| lead)
+                .collect();
+            assert_eq!(
+                created,
+                [&own],
+                "row {}: job {task} is its own lead's",
+                i + 1
+            );
+            assert_eq!(
+                row["structured_data"]["title"],
+                titles[i].as_str(),
+                "row {}",
+                i + 1
+            );
+        }
+    }
+}
+
+/// The journal's newest commits live in `<journal>-wal` until they are copied into it; a run
+/// killed under one name and resumed under another (a hard link) would not see them and would
+/// pay for every row again. A journal with two names is refused, and with one name again the
+/// run resumes without a second submit for any row.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_journal_with_a_second_name_is_refused_after_a_kill() {
+    let emulator = External::start("127.0.0.1:0", &["--latency", "60s"]);
+    let (dir, _) = csv_workdir(6);
+    let args = |journal: &'static str| {
+        vec![
+            "leads.csv",
+            "--fields",
+            "fields.json",
+            "-o",
+            "out.jsonl",
+            "--journal",
+            journal,
+            "--job-timeout",
+            "1s",
+        ]
+    };
+    let child = spawn(command_for(
+        &emulator.url,
+        "emulator-key",
+        dir.path(),
+        &args("a.sqlite"),
+    ));
+    let mut jobs = Vec::new();
+    let limit = Instant::now() + LONG;
+    while jobs.len() < 6 {
+        assert!(Instant::now() < limit, "the first run's submits");
+        jobs = emulator.jobs().await;
+    }
+    signal(&child, "KILL");
+    let _ = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap();
+    assert!(
+        dir.path().join("a.sqlite-wal").exists(),
+        "the killed run left its newest commits beside the journal"
+    );
+    std::fs::hard_link(dir.path().join("a.sqlite"), dir.path().join("b.sqlite")).unwrap();
+    for journal in ["b.sqlite", "a.sqlite"] {
+        let out = run(command_for(
+            &emulator.url,
+            "emulator-key",
+            dir.path(),
+            &args(journal),
+        ))
+        .await;
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains("has 2 names"), "{}", stderr(&out));
+        assert_eq!(emulator.jobs().await.len(), 6, "nothing sent");
+    }
+    std::fs::remove_file(dir.path().join("b.sqlite")).unwrap();
+    let out = run(command_for(
+        &emulator.url,
+        "emulator-key",
+        dir.path(),
+        &args("a.sqlite"),
+    ))
+    .await;
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let jobs = emulator.jobs().await;
+    assert_eq!(jobs.len(), 6, "no row paid twice: {jobs:?}");
+    let rows = jsonl_rows(&dir.path().join("out.jsonl"));
+    for row in &rows {
+        if let Some(task) = row["task_id"].as_str() {
+            assert!(
+                jobs.iter()
+                    .any(|(id, lead)| id == task && *lead == lead_key(&row["lead"])),
+                "{row}"
+            );
+        }
+    }
+}
+
+/// A symlink, `./x/../` or an absolute path to the journal of a running run: refused at once
+/// (exit 2) naming the holder, and nothing is sent; the library's `Ledger::open` too.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn every_spelling_of_a_busy_journal_is_refused_naming_its_holder() {
+    let emulator = Emulator::builder()
+        .latency(Latency::Fixed(Duration::from_secs(60)))
+        .spawn()
+        .await
+        .unwrap();
+    let (dir, _) = csv_workdir(4);
+    std::fs::create_dir(dir.path().join("x")).unwrap();
+    std::os::unix::fs::symlink("j.sqlite", dir.path().join("link.sqlite")).unwrap();
+    let with = |journal: String| {
+        let mut args: Vec<String> = ["leads.csv", "--fields", "fields.json", "-o", "out.jsonl"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        args.extend(["--journal".into(), journal]);
+        args
+    };
+    let first_args = with("j.sqlite".into());
+    let first_args: Vec<&str> = first_args.iter().map(String::as_str).collect();
+    let first = spawn(command(&emulator, dir.path(), &first_args));
+    let pid = first.id();
+    wait_until("the first run's submits", LONG, || {
+        emulator.stats().total_submits() >= 4
+    })
+    .await;
+    let absolute = dir.path().join("j.sqlite").display().to_string();
+    for journal in [
+        "link.sqlite".to_owned(),
+        "./x/../j.sqlite".to_owned(),
+        absolute,
+    ] {
+        let submits = emulator.stats().total_submits();
+        let args = with(journal.clone());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = run(command(&emulator, dir.path(), &args)).await;
+        assert_eq!(out.status.code(), Some(2), "{journal}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!("in use by process {pid}")),
+            "{journal}: {}",
+            stderr(&out)
+        );
+        assert_eq!(
+            emulator.stats().total_submits(),
+            submits,
+            "{journal}: nothing sent"
+        );
+    }
+    // The library, opening the journal the CLI holds, is refused the same way.
+    let client = sixtyfour::Client::builder()
+        .api_key(emulator.api_key())
+        .base_url(emulator.base_url())
+        .build()
+        .unwrap();
+    let schema = sixtyfour::Schema::builder()
+        .describe("title", "The individual's job title")
+        .build()
+        .unwrap();
+    match sixtyfour_ledger::Ledger::open(
+        &dir.path().join("link.sqlite"),
+        &client,
+        &schema,
+        sixtyfour_ledger::OpenOptions::api_key(emulator.api_key()),
+    ) {
+        Err(sixtyfour_ledger::LedgerError::Locked(sixtyfour_ledger::LockError::Held {
+            holder,
+            ..
+        })) => assert_eq!(holder.pid, pid),
+        other => panic!("{other:?}"),
+    }
+    signal(&first, "KILL");
+    let _ = tokio::task::spawn_blocking(move || first.wait_with_output())
+        .await
+        .unwrap();
 }

@@ -292,8 +292,9 @@ impl Error {
     }
 
     /// True when the refusal is final and no job exists: a 4xx other than 408 and 429, a 3xx
-    /// (redirects are never followed), or a request refused before sending. Sending the same
-    /// request again gets the same answer.
+    /// (redirects are never followed; a submit answered 303 See Other is
+    /// [`MaybeSubmitted`](Error::MaybeSubmitted) instead), or a request refused before
+    /// sending. Sending the same request again gets the same answer.
     pub fn is_definite(&self) -> bool {
         match self {
             Error::Api { status, .. } => {

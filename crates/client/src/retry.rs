@@ -104,8 +104,9 @@ impl RetryPolicy {
 /// ```
 ///
 /// Polls are retried on interrupted requests, 429 and 5xx. A submit is retried only when no
-/// job can have started: the connection never opened, or the service answered 429. A 5xx or an
-/// interrupted submit is ambiguous. `Retry-After` always sets the delay when present.
+/// job can have started: the connection never opened, or the service answered 429. A 5xx, a
+/// 303 See Other (the submit was handled, its outcome is elsewhere) or an interrupted submit is
+/// ambiguous. `Retry-After` always sets the delay when present.
 pub fn decide(
     policy: &RetryPolicy,
     kind: RequestKind,
@@ -122,8 +123,10 @@ pub fn decide(
         (RequestKind::Poll, AttemptOutcome::Interrupted) => true,
         (RequestKind::Poll, AttemptOutcome::Status { status, .. }) => (500..600).contains(&status),
         (RequestKind::Submit, AttemptOutcome::Interrupted) => return Decision::Ambiguous,
+        // A 5xx may hide a job; so does a 303 See Other, which says the submit was handled
+        // and its outcome is elsewhere.
         (RequestKind::Submit, AttemptOutcome::Status { status, .. })
-            if (500..600).contains(&status) =>
+            if (500..600).contains(&status) || status == 303 =>
         {
             return Decision::Ambiguous;
         }
@@ -253,6 +256,9 @@ mod tests {
                 Decision::Retry(Duration::from_secs(2)),
             ),
             (Submit, status(500), 1, Decision::Ambiguous),
+            (Submit, status(303), 1, Decision::Ambiguous),
+            (Submit, status(307), 1, Decision::Stop),
+            (Poll, status(303), 1, Decision::Stop),
             (Submit, status(503), 1, Decision::Ambiguous),
             (Submit, Interrupted, 1, Decision::Ambiguous),
             (Submit, status(400), 1, Decision::Stop),

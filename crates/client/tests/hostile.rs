@@ -106,6 +106,46 @@ async fn redirects_are_reported_and_the_other_host_gets_nothing() {
     assert_eq!(elsewhere_hits.load(Ordering::SeqCst), 0);
 }
 
+/// A 303 See Other answers a request that was handled: after a submit, a job may exist, so it
+/// is never a definite failure that a retry of failed rows would send (and pay for) again.
+#[tokio::test]
+async fn a_submit_answered_see_other_may_have_started_a_job() {
+    let posts = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&posts);
+    let base = serve(axum::Router::new().fallback(move || {
+        let seen = Arc::clone(&seen);
+        async move {
+            seen.fetch_add(1, Ordering::SeqCst);
+            (
+                StatusCode::SEE_OTHER,
+                [(header::LOCATION, "/job-status/created-elsewhere")],
+                "",
+            )
+        }
+    }))
+    .await;
+    let client = Client::builder()
+        .api_key("sk-test-hostile")
+        .base_url(&base)
+        .rate_limit(None)
+        .build()
+        .unwrap();
+    let err = within("submit", client.submit(&request()))
+        .await
+        .unwrap_err();
+    assert!(err.is_maybe_submitted(), "{err:?}");
+    assert!(!err.is_definite() && !err.is_not_sent(), "{err:?}");
+    assert!(err.to_string().contains("303"), "{err}");
+    assert_eq!(posts.load(Ordering::SeqCst), 1, "never sent again");
+    // A poll answered 303 is only a redirect, reported.
+    let id = TaskId::new("t-1").unwrap();
+    let err = within("poll", client.job_status(&id)).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Redirect { status: 303, .. }),
+        "{err:?}"
+    );
+}
+
 #[tokio::test]
 async fn an_endless_status_body_costs_bounded_memory_and_says_how_to_raise_the_cap() {
     let base = serve(axum::Router::new().fallback(|| async {
@@ -223,4 +263,36 @@ async fn task_ids_are_percent_encoded_in_paths() {
         assert!(err.to_string().contains("nothing was sent"), "{err}");
     }
     assert_eq!(paths.lock().unwrap().len(), 4);
+}
+
+/// A 2xx submit answer whose task id cannot be valid (`..`, 300 characters, a space, nothing,
+/// not a string) started a job whose id is unknown: `MaybeSubmitted`, never a request with it.
+#[tokio::test]
+async fn a_submit_answered_with_an_impossible_task_id_may_have_started_a_job() {
+    let long = "x".repeat(300);
+    for id in [
+        json!(".."),
+        json!(long),
+        json!("two words"),
+        json!(""),
+        json!(7),
+    ] {
+        let hits = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::clone(&hits);
+        let answer = json!({"task_id": id, "status": "pending"});
+        let base = serve(axum::Router::new().fallback(move || {
+            let seen = Arc::clone(&seen);
+            let answer = answer.clone();
+            async move {
+                seen.fetch_add(1, Ordering::SeqCst);
+                axum::Json(answer)
+            }
+        }))
+        .await;
+        let err = within("submit", client(&base).submit(&request()))
+            .await
+            .unwrap_err();
+        assert!(err.is_maybe_submitted(), "{id}: {err:?}");
+        assert_eq!(hits.load(Ordering::SeqCst), 1, "{id}: one request only");
+    }
 }

@@ -243,6 +243,51 @@ impl Cx<'_> {
         }
     }
 
+    /// A task id the server handed out before, to another row of this ledger (a server that
+    /// hands ids out again, such as a restarted emulator with fixed ids): the id now names this
+    /// row's job, so the rows that still wait on it, or that finished through it after this
+    /// row's submit began, may hold another lead's answer. They become `unknown` (their task id
+    /// kept) before this row records the id, so that no crash leaves two rows waiting on one
+    /// id. False when the store failed (this row then stays `submitting`, `unknown` to the
+    /// next run, and its task id is reported).
+    fn release_reused(&self, work: &Work, task_id: &TaskId, marked_at: i64) -> bool {
+        let holders = self
+            .ledger
+            .store()
+            .task_id_holders(task_id.as_str(), work.id);
+        let result = holders.and_then(|holders| {
+                for holder in holders {
+                    let suspect = holder.state == RowState::Submitted
+                        || (matches!(holder.state, RowState::Completed | RowState::Failed)
+                            && holder.updated_at >= marked_at);
+                    if !suspect {
+                        continue;
+                    }
+                    let change = Change::Unknown {
+                        class: ErrorClass::ReusedTaskId,
+                        reason: format!(
+                            "the server gave this row's task id {task_id} to another job too (row {}), so an answer through it may be another lead's; this row's own job may exist (--resubmit-unknown sends it again, which may pay twice)",
+                            work.position
+                        ),
+                    };
+                    self.ledger.store().record(holder.id, &change)?;
+                    tracing::warn!(%task_id, row = work.position, other = holder.position, "a task id was handed out twice");
+                }
+                Ok(())
+            });
+        match result {
+            Ok(()) => true,
+            Err(err) => {
+                lock(&self.control.unrecorded).push(Unrecorded {
+                    position: work.position,
+                    what: format!("task id {task_id}"),
+                });
+                self.control.fail(err.to_string());
+                false
+            }
+        }
+    }
+
     fn account_refused(&self, status: u16, reason: &str, before_any_submit: bool) {
         if !self.options.halt_on_account_error {
             return;
@@ -264,15 +309,23 @@ impl Cx<'_> {
 
 /// One row: submit (when pending) and wait, recording each step.
 async fn row_step(cx: &Cx<'_>, work: Work) {
-    let lead = match cx.ledger.store().row(work.id) {
-        Ok(row) => match serde_json::from_str::<Value>(&row.lead) {
-            Ok(Value::Object(lead)) => lead,
-            _ => Map::new(),
-        },
+    // Read after the `submitting` mark: `updated_at` is when the mark was made.
+    let row = match cx.ledger.store().row(work.id) {
+        Ok(row) => row,
         Err(err) => {
             cx.control.fail(err.to_string());
             return;
         }
+    };
+    if work.state == RowState::Submitted && row.state != RowState::Submitted {
+        // Its task id went to another row's job since the run began.
+        cx.settle(&work, row.state);
+        return;
+    }
+    let marked_at = row.updated_at;
+    let lead = match serde_json::from_str::<Value>(&row.lead) {
+        Ok(Value::Object(lead)) => lead,
+        _ => Map::new(),
     };
     let task_id = match (&work.state, &work.task_id) {
         (RowState::Submitted, Some(task_id)) => {
@@ -309,6 +362,11 @@ async fn row_step(cx: &Cx<'_>, work: Work) {
                 },
             };
             let change = submit_change(&outcome);
+            if let SubmitOutcome::Accepted { task_id } = &outcome
+                && !cx.release_reused(&work, task_id, marked_at)
+            {
+                return;
+            }
             if !cx.record(&work, &change) {
                 return;
             }
@@ -355,6 +413,22 @@ async fn row_step(cx: &Cx<'_>, work: Work) {
             return;
         }
     };
+    // The row may have left `submitted` meanwhile (its task id was handed to another row):
+    // an answer through that id is then nobody's.
+    match cx.ledger.store().row(work.id) {
+        Ok(row)
+            if row.state != RowState::Submitted
+                || row.task_id.as_deref() != Some(task_id.as_str()) =>
+        {
+            cx.settle(&work, row.state);
+            return;
+        }
+        Ok(_) => {}
+        Err(err) => {
+            cx.control.fail(err.to_string());
+            return;
+        }
+    }
     let change = wait_change(&outcome, cx.ledger.template.schema(), &lead);
     if !cx.record(&work, &change) {
         return;

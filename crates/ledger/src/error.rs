@@ -34,6 +34,21 @@ pub enum LedgerError {
         /// What differs.
         change: BindingChange,
     },
+    /// The ledger belongs to an in-process emulator and this run to a server, or the other way
+    /// round: an emulator's answers are made up, so such a ledger is never moved, even with
+    /// `rebind`.
+    #[error(
+        "the ledger {} was used with {}, and this run uses {}: an emulator's answers are made up, so a ledger never moves between an emulator and a server (not even with --rebind). Use another ledger file (--journal OTHER), or delete this one if its rows are not needed",
+        path.display(),
+        change.old_server,
+        change.new_server
+    )]
+    EmulatorAndServer {
+        /// The ledger file.
+        path: PathBuf,
+        /// What differs.
+        change: BindingChange,
+    },
     /// Two rows of the input cannot be told apart.
     #[error("{0}")]
     Duplicate(#[from] DuplicateRow),

@@ -14,7 +14,7 @@ use crate::binding::{BindingChange, Server, key_fingerprint, new_salt};
 use crate::canonical::hex;
 use crate::error::LedgerError;
 use crate::identity::{KeyAssigner, RowKey};
-use crate::lock::LedgerLock;
+use crate::lock::{LedgerLock, LockError};
 use crate::run::RunReport;
 use crate::state::{ErrorClass, RowState};
 use crate::store::{
@@ -66,14 +66,17 @@ impl OpenOptions {
     }
 
     /// Moves a ledger bound to another server or key to this one: finished rows are kept,
-    /// rows whose jobs live on the old binding become `unknown`.
+    /// rows whose jobs live on the old binding become `unknown`. Never between an in-process
+    /// emulator and a server ([`LedgerError::EmulatorAndServer`]): the emulator's answers are
+    /// made up.
     pub fn rebind(mut self, rebind: bool) -> Self {
         self.rebind = rebind;
         self
     }
 
     /// Opens to look only (a dry run): the binding is still checked, and nothing is written:
-    /// no repair of a stopped run, no new binding. Run nothing with a ledger opened so.
+    /// no repair of a stopped run (rows left `submitting` stay so), no new binding. Run nothing
+    /// with a ledger opened so.
     pub fn inspect(mut self, inspect: bool) -> Self {
         self.inspect = inspect;
         self
@@ -270,6 +273,50 @@ impl std::fmt::Debug for Ledger {
     }
 }
 
+/// Refuses a ledger file with more than one name (hard links): SQLite keeps the latest commits
+/// in a file named after the path (`<ledger>-wal`) until they are copied into the ledger, so a
+/// run killed under one name and resumed under another would not see them, and would submit
+/// again rows it already paid for.
+fn single_name(path: &Path) -> Result<(), LedgerError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(metadata) = std::fs::metadata(path)
+            && metadata.is_file()
+            && metadata.nlink() > 1
+        {
+            return Err(LedgerError::Usage {
+                message: format!(
+                    "the ledger {} has {} names (hard links): its latest commits live in a file named after one of them (`-wal`), so a run under another name could miss them and pay twice. Keep one name: remove the other links (or copy the file while no run uses it)",
+                    path.display(),
+                    metadata.nlink()
+                ),
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// Creates a missing ledger file readable by its owner only: it holds leads and answers, which
+/// are personal data (SQLite gives its `-wal` file the same permissions). An existing file
+/// keeps its own.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(err) => Err(err),
+    }
+}
+
 fn unix_seconds() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -278,9 +325,9 @@ fn unix_seconds() -> u64 {
 
 impl Ledger {
     /// Opens (or creates) the ledger at `path` for requests made with `client`: takes the
-    /// lock beside it (refused at once, naming the holder, when another process has it),
-    /// checks the binding to the client's server and the key in `options`, and repairs what a
-    /// stopped run left.
+    /// lock beside it (refused at once, naming the holder, when another process has it, however
+    /// the path is spelled), refuses a file with two names (hard links), checks the binding to
+    /// the client's server and the key in `options`, and repairs what a stopped run left.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -324,12 +371,25 @@ impl Ledger {
         template: Template,
         options: OpenOptions,
     ) -> Result<Ledger, LedgerError> {
-        let lock = LedgerLock::acquire(&LedgerLock::path_for(path))?;
-        let store =
-            SqliteStore::open(path, options.durability).map_err(|source| LedgerError::Store {
-                path: path.to_owned(),
-                source,
-            })?;
+        // One lock whatever the spelling: a symlink, `./x/../`, relative or absolute.
+        let lock = LedgerLock::acquire(&LedgerLock::path_for(&crate::lock::resolved(path)))?;
+        single_name(path)?;
+        create_private(path).map_err(|source| LedgerError::Store {
+            path: path.to_owned(),
+            source: StoreError::new(format!("cannot create the file: {source}")),
+        })?;
+        let store = SqliteStore::open(path, options.durability).map_err(|source| {
+            if source.message == crate::store::BUSY {
+                LedgerError::Locked(LockError::HeldByUnknown {
+                    path: path.to_owned(),
+                })
+            } else {
+                LedgerError::Store {
+                    path: path.to_owned(),
+                    source,
+                }
+            }
+        })?;
         Ledger::with_store(
             path,
             Box::new(store),
@@ -403,6 +463,17 @@ impl Ledger {
                     &fingerprint,
                 ) {
                     if store.has_jobs().map_err(fail)? {
+                        // An in-process emulator's answers are made up: they never become a
+                        // server's, and a server's unknown rows never become an emulator's
+                        // to send again, whatever `rebind` says.
+                        if (stored_server == Server::InProcessEmulator)
+                            != (server == Server::InProcessEmulator)
+                        {
+                            return Err(LedgerError::EmulatorAndServer {
+                                path: path.to_owned(),
+                                change,
+                            });
+                        }
                         if !options.rebind || options.inspect {
                             return Err(LedgerError::BindingChanged {
                                 path: path.to_owned(),
@@ -417,17 +488,22 @@ impl Ledger {
                         opened.rebound = Some((change, moved));
                     }
                     // No job or result belongs to the old binding (say, a first run refused
-                    // by a wrong key): take the new one silently.
-                    store
-                        .set_meta(&[
-                            ("server", &server.stored()),
-                            ("key_fingerprint", &fingerprint),
-                        ])
-                        .map_err(fail)?;
+                    // by a wrong key): take the new one silently (a dry run writes nothing).
+                    if !options.inspect {
+                        store
+                            .set_meta(&[
+                                ("server", &server.stored()),
+                                ("key_fingerprint", &fingerprint),
+                            ])
+                            .map_err(fail)?;
+                    }
                 }
             }
         }
-        if server == Server::InProcessEmulator {
+        if options.inspect {
+            // A dry run repairs nothing: rows left `submitting` stay so, and are counted as
+            // finished (they will be `unknown`).
+        } else if server == Server::InProcessEmulator {
             opened.emulator_resent = store
                 .recover(
                     Recovery::EmulatorRestarted,
@@ -551,7 +627,15 @@ impl Ledger {
         if let Some(failure) = failure {
             return Err(failure);
         }
-        let counts = result.map_err(|source| self.store_error(source))?;
+        let counts = result.map_err(|source| {
+            if source.message.starts_with(crate::store::RESEND_REFUSED) {
+                LedgerError::Usage {
+                    message: source.message,
+                }
+            } else {
+                self.store_error(source)
+            }
+        })?;
         if !options.dry_run {
             self.generation = generation;
         }

@@ -13,9 +13,15 @@
 //! - **Binding.** The ledger records the server's normalized base URL (or "an in-process
 //!   emulator") and an HMAC fingerprint of the API key under a random salt (never the key).
 //!   Opened against another server or key, it refuses before any request and says what differs
-//!   and how to proceed on purpose ([`OpenOptions::rebind`], or another file).
-//! - **One writer.** Opening takes an OS lock on a file beside the ledger, which names its
-//!   holder, plus SQLite's exclusive locking mode; a second process is refused at once.
+//!   and how to proceed on purpose ([`OpenOptions::rebind`], or another file); it never moves
+//!   between an in-process emulator and a server.
+//! - **One writer.** Opening takes an OS lock on a file beside the ledger's resolved path,
+//!   which names its holder, plus SQLite's exclusive locking mode; a second process is refused
+//!   at once, whatever spelling of the path it uses. A ledger file with two names (hard links)
+//!   is refused: SQLite keeps the newest commits in a file named after the path.
+//! - **One task id, one row.** A task id the server hands out again (a restarted emulator with
+//!   fixed ids) makes the rows that waited on it `unknown`, so that no row takes another
+//!   lead's answer.
 //! - **State before side effect, durably.** A batch of rows is committed `submitting` with
 //!   `synchronous = FULL` before their requests leave. A submit that may have reached the
 //!   server without a readable task id is `unknown`, sent again only when asked by name; a
@@ -88,6 +94,11 @@
 //!   [`classify_wait`]; [`Store`] and [`SqliteStore`]: the storage.
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
+
+/// The README's code blocks, compiled as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
 
 mod api;
 mod binding;

@@ -98,6 +98,10 @@ pub enum ErrorClass {
     StillRunning,
     /// The job was lost with an in-process emulator; sent again (nothing is billed offline).
     EmulatorRestarted,
+    /// The server gave this row's job a task id that another row of the ledger already held (a
+    /// server that hands ids out again, such as a restarted emulator with fixed ids): the id
+    /// cannot tell the two jobs apart, so neither row takes an answer through it.
+    ReusedTaskId,
 }
 
 impl ErrorClass {
@@ -115,6 +119,7 @@ impl ErrorClass {
             ErrorClass::RateLimited => "rate-limited",
             ErrorClass::StillRunning => "still-running",
             ErrorClass::EmulatorRestarted => "emulator-restarted",
+            ErrorClass::ReusedTaskId => "reused-task-id",
         }
     }
 
@@ -132,6 +137,7 @@ impl ErrorClass {
             ErrorClass::RateLimited,
             ErrorClass::StillRunning,
             ErrorClass::EmulatorRestarted,
+            ErrorClass::ReusedTaskId,
         ]
         .into_iter()
         .find(|class| class.as_str() == text)
@@ -165,6 +171,7 @@ mod tests {
             ErrorClass::Definite,
             ErrorClass::Gone,
             ErrorClass::EmulatorRestarted,
+            ErrorClass::ReusedTaskId,
         ] {
             assert_eq!(ErrorClass::parse(class.as_str()), Some(class));
         }

@@ -1,5 +1,7 @@
 //! `sixtyfour serve`: the flags, and running a server from them until Ctrl-C or SIGTERM.
 
+mod web;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -10,6 +12,8 @@ use crate::keys::{Keys, KeysError};
 use crate::researcher::{Directory, DirectoryError, DirectoryResearcher, Paced, Researcher};
 use crate::store::{JobStore, MemoryLimits, MemoryStore, PostgresStore, SqliteStore, StoreError};
 use crate::{Server, ServerConfig, WebhookConfig, WorkerConfig};
+
+pub use web::{LlmArgs, WebArgs};
 
 /// `"250ms"`, `"2s"`, `"5m"`, `"1.5h"`, or a plain number of milliseconds.
 ///
@@ -88,6 +92,19 @@ impl FromStr for StoreSpec {
 pub enum ResearcherKind {
     /// A directory of profiles (`--directory`, or the built-in fictional sample).
     Directory,
+    /// Searches, reads and extracts from the web (`--offline-web DIR`, `--searxng-url`,
+    /// `--brave-key-env`; optionally a language model with `--llm-base-url`).
+    Web,
+}
+
+impl ResearcherKind {
+    /// The name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            ResearcherKind::Directory => "directory",
+            ResearcherKind::Web => "web",
+        }
+    }
 }
 
 /// Why `sixtyfour serve` could not start or stopped.
@@ -114,6 +131,11 @@ pub enum ServeError {
     /// A setting that cannot work.
     #[error("{0}")]
     Invalid(String),
+    /// The web researcher could not be set up (an unreadable offline web, a bad URL, a model
+    /// key variable that is not set).
+    #[cfg(feature = "web")]
+    #[error("--researcher web: {0}")]
+    Web(#[from] sixtyfour_web::WebError),
 }
 
 /// Serves the enrich-lead API: `sixtyfour serve --keys keys.toml --store sqlite:jobs.db`.
@@ -129,15 +151,16 @@ pub struct ServeArgs {
     /// Where jobs are kept: sqlite:PATH, postgres://USER:PASSWORD@HOST:PORT/DB, or memory.
     #[arg(long, default_value = "sqlite:sixtyfour-jobs.db")]
     pub store: StoreSpec,
-    /// What does the research.
+    /// What does the research: `directory` answers from a file of profiles (deterministic,
+    /// instant, offline); `web` searches, reads pages and extracts.
     #[arg(long, value_enum, default_value = "directory")]
     pub researcher: ResearcherKind,
     /// A JSON Lines file of profiles for the directory researcher (default: the built-in
     /// fictional sample).
     #[arg(long)]
     pub directory: Option<PathBuf>,
-    /// Make each job take at least this long, reporting progress (the directory researcher
-    /// answers at once otherwise).
+    /// Make each job take at least this long, reporting progress (for demos and tests; the
+    /// directory researcher answers at once otherwise).
     #[arg(long, default_value = "0s", value_parser = parse_duration)]
     pub research_delay: Duration,
     /// Answer `dict` fields as objects instead of JSON text (the live API sends text).
@@ -173,6 +196,9 @@ pub struct ServeArgs {
     /// Connections to PostgreSQL.
     #[arg(long, default_value_t = 8)]
     pub pg_connections: usize,
+    /// The web researcher's settings (with --researcher web).
+    #[command(flatten, next_help_heading = "Web researcher (--researcher web)")]
+    pub web: WebArgs,
 }
 
 impl ServeArgs {
@@ -198,15 +224,7 @@ impl ServeArgs {
                 Arc::new(PostgresStore::connect(url, self.pg_connections).await?)
             }
         };
-        let directory = match &self.directory {
-            Some(path) => Directory::from_path(path)?,
-            None => Directory::builtin(),
-        };
-        let base = DirectoryResearcher::new(directory).dict_as_text(!self.dict_as_object);
-        let researcher: Arc<dyn Researcher> = match (self.researcher, self.research_delay) {
-            (ResearcherKind::Directory, delay) if delay.is_zero() => Arc::new(base),
-            (ResearcherKind::Directory, delay) => Arc::new(Paced::new(base, delay)),
-        };
+        let researcher = self.researcher()?;
         let config = ServerConfig {
             workers: WorkerConfig {
                 workers: self.workers,
@@ -224,6 +242,7 @@ impl ServeArgs {
                 ..WebhookConfig::default()
             },
             job_ttl: self.job_ttl,
+            purge_interval: purge_interval(self.job_ttl),
             ..ServerConfig::default()
         };
         Server::builder()
@@ -233,6 +252,51 @@ impl ServeArgs {
             .config(config)
             .build()
             .map_err(|e| ServeError::Invalid(e.to_string()))
+    }
+
+    /// The researcher these flags describe; flags of the other researcher are refused.
+    pub fn researcher(&self) -> Result<Arc<dyn Researcher>, ServeError> {
+        if let Some(problem) = misplaced_flags(self.researcher, &self.web, self.directory.is_some())
+        {
+            return Err(ServeError::Invalid(problem));
+        }
+        match self.researcher {
+            ResearcherKind::Directory => {
+                let directory = match &self.directory {
+                    Some(path) => Directory::from_path(path)?,
+                    None => Directory::builtin(),
+                };
+                let base = DirectoryResearcher::new(directory).dict_as_text(!self.dict_as_object);
+                Ok(paced(base, self.research_delay))
+            }
+            ResearcherKind::Web => self.web_researcher(),
+        }
+    }
+
+    #[cfg(feature = "web")]
+    fn web_researcher(&self) -> Result<Arc<dyn Researcher>, ServeError> {
+        let config = self.web.config()?;
+        let web = sixtyfour_web::WebResearcher::new(config)?;
+        let adapter = crate::researcher::WebAdapter::new(web).dict_as_text(!self.dict_as_object);
+        Ok(paced(adapter, self.research_delay))
+    }
+
+    #[cfg(not(feature = "web"))]
+    fn web_researcher(&self) -> Result<Arc<dyn Researcher>, ServeError> {
+        Err(ServeError::Invalid(
+            "--researcher web: this build has no web researcher (build sixtyfour-server with its `web` feature)".into(),
+        ))
+    }
+
+    /// What the readiness line says of the researcher.
+    fn describe_researcher(&self) -> String {
+        match self.researcher {
+            ResearcherKind::Directory => match &self.directory {
+                Some(path) => format!("directory {}", path.display()),
+                None => "directory (built-in sample)".to_owned(),
+            },
+            ResearcherKind::Web => web::describe(&self.web),
+        }
     }
 
     /// Binds, prints `sixtyfour serve listening on http://ADDR` on stdout, and serves until
@@ -260,12 +324,13 @@ impl ServeArgs {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(
                 out,
-                "sixtyfour serve listening on http://{addr} (store: {}, health: http://{addr}/healthz, metrics: http://{addr}/metrics)",
+                "sixtyfour serve listening on http://{addr} (store: {}, researcher: {}, health: http://{addr}/healthz, metrics: http://{addr}/metrics)",
                 match &self.store {
                     StoreSpec::Memory => "memory".to_owned(),
                     StoreSpec::Sqlite(path) => format!("sqlite:{}", path.display()),
                     StoreSpec::Postgres(_) => "postgres".to_owned(),
-                }
+                },
+                self.describe_researcher(),
             );
             let _ = out.flush();
         }
@@ -273,6 +338,41 @@ impl ServeArgs {
         tracing::info!("shutting down: running jobs go back to the queue");
         running.shutdown().await;
         Ok(())
+    }
+}
+
+/// `inner`, slowed to `delay` per job when `delay` is not zero.
+fn paced<R: Researcher>(inner: R, delay: Duration) -> Arc<dyn Researcher> {
+    if delay.is_zero() {
+        Arc::new(inner)
+    } else {
+        Arc::new(Paced::new(inner, delay))
+    }
+}
+
+/// How often finished jobs past their time to live are dropped: a tenth of it, between 1 s and
+/// a minute (a job stays readable at least `ttl`, and at most about 10% longer).
+pub fn purge_interval(ttl: Duration) -> Duration {
+    (ttl / 10).clamp(Duration::from_secs(1), Duration::from_secs(60))
+}
+
+/// Why the researcher's flags do not go together, if they do not: a flag of one researcher
+/// given to the other is refused rather than silently ignored.
+pub fn misplaced_flags(kind: ResearcherKind, web: &WebArgs, directory: bool) -> Option<String> {
+    match kind {
+        ResearcherKind::Directory => {
+            let given = web.given();
+            (!given.is_empty()).then(|| {
+                format!(
+                    "{} {} only read by --researcher web (the researcher is `directory`)",
+                    given.join(", "),
+                    if given.len() == 1 { "is" } else { "are" }
+                )
+            })
+        }
+        ResearcherKind::Web => directory.then(|| {
+            "--directory is only read by --researcher directory (the researcher is `web`)".into()
+        }),
     }
 }
 
@@ -328,6 +428,65 @@ mod tests {
         }
         for bad in ["sqlite:", "mysql://x", "jobs.db"] {
             assert!(bad.parse::<StoreSpec>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn purge_follows_the_time_to_live() {
+        let rows = [
+            (Duration::from_secs(24 * 3600), Duration::from_secs(60)),
+            (Duration::from_secs(300), Duration::from_secs(30)),
+            (Duration::from_secs(2), Duration::from_secs(1)),
+            (Duration::ZERO, Duration::from_secs(1)),
+        ];
+        for (ttl, want) in rows {
+            assert_eq!(purge_interval(ttl), want, "{ttl:?}");
+        }
+    }
+
+    #[test]
+    fn researcher_flags_go_to_their_researcher() {
+        let offline = WebArgs {
+            offline_web: Some("web".into()),
+            ..WebArgs::default()
+        };
+        let two = WebArgs {
+            searxng_url: Some("http://127.0.0.1:8888".into()),
+            page_budget: Some(3),
+            ..WebArgs::default()
+        };
+        let rows = [
+            (ResearcherKind::Directory, WebArgs::default(), true, None),
+            (ResearcherKind::Directory, WebArgs::default(), false, None),
+            (
+                ResearcherKind::Directory,
+                offline.clone(),
+                false,
+                Some("--offline-web is only read by --researcher web"),
+            ),
+            (
+                ResearcherKind::Directory,
+                two,
+                false,
+                Some("--searxng-url, --page-budget are only read by --researcher web"),
+            ),
+            (ResearcherKind::Web, offline.clone(), false, None),
+            (
+                ResearcherKind::Web,
+                offline,
+                true,
+                Some("--directory is only read by --researcher directory"),
+            ),
+        ];
+        for (kind, web, directory, want) in rows {
+            let got = misplaced_flags(kind, &web, directory);
+            match want {
+                None => assert_eq!(got, None, "{kind:?} {web:?}"),
+                Some(start) => assert!(
+                    got.as_deref().is_some_and(|g| g.starts_with(start)),
+                    "{kind:?} {web:?}: {got:?}"
+                ),
+            }
         }
     }
 

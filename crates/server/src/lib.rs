@@ -59,7 +59,10 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub use args::{ResearcherKind, ServeArgs, ServeError, StoreSpec, parse_duration};
+pub use args::{
+    LlmArgs, ResearcherKind, ServeArgs, ServeError, StoreSpec, WebArgs, misplaced_flags,
+    parse_duration, purge_interval,
+};
 pub use http::error::ApiError;
 pub use http::hook::{After, Call, Hook, Verdict};
 pub use http::{MAX_BODY, is_json_content_type, read_submit};

@@ -85,8 +85,8 @@ impl LlmConfig {
     }
 }
 
-/// Where searches go.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// Where searches go. Its `Debug` output never shows the Brave key.
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct SearchConfig {
     /// A SearXNG instance's base URL (its JSON API must be enabled).
@@ -99,6 +99,18 @@ pub struct SearchConfig {
     pub results_per_query: usize,
     /// Queries run per job at most.
     pub max_queries: usize,
+}
+
+impl std::fmt::Debug for SearchConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchConfig")
+            .field("searxng_url", &self.searxng_url)
+            .field("brave_key", &self.brave_key.as_ref().map(|_| "<redacted>"))
+            .field("brave_url", &self.brave_url)
+            .field("results_per_query", &self.results_per_query)
+            .field("max_queries", &self.max_queries)
+            .finish()
+    }
 }
 
 /// Everything the researcher needs.
@@ -141,5 +153,21 @@ impl WebConfig {
         };
         config.fetch.host_delay = Duration::ZERO;
         config
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_hides_the_brave_key() {
+        let mut config = WebConfig::default();
+        config.search.brave_key = Some("brave-secret-123".into());
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("brave-secret-123"), "{shown}");
+        assert!(shown.contains("<redacted>"), "{shown}");
+        config.search.brave_key = None;
+        assert!(!format!("{config:?}").contains("<redacted>"));
     }
 }

@@ -15,7 +15,7 @@ use crate::config::WebConfig;
 use crate::decide::{self, MatchLevel};
 use crate::error::WebError;
 use crate::extract::{self, PageFacts};
-use crate::fetch::{Fetcher, HttpTransport, OfflineTransport, Page, Transport};
+use crate::fetch::{Fetcher, Hosts, HttpTransport, OfflineTransport, Page, Transport};
 use crate::fields::{FieldKind, schema_kinds};
 use crate::lead::Lead;
 use crate::llm::LlmClient;
@@ -98,13 +98,23 @@ const FOLLOW_RESERVE: usize = 4;
 /// Pages read at once.
 const CONCURRENCY: usize = 4;
 
-/// The web researcher: shareable across jobs (each job gets its own fetcher and cache).
+/// The web researcher: shareable across jobs. Each job gets its own fetcher, cache and page
+/// budget; all jobs (and clones) share the per-host gates and pace and the robots.txt files, so
+/// a site sees one polite client however many jobs run.
 #[derive(Clone)]
 pub struct WebResearcher {
     config: WebConfig,
     search: SearchChain,
     transport: Arc<dyn Transport>,
     llm: Option<LlmClient>,
+    hosts: Arc<Hosts>,
+}
+
+fn hosts_for(config: &WebConfig) -> Arc<Hosts> {
+    Arc::new(Hosts::new(
+        config.fetch.per_host_concurrency,
+        config.fetch.crawl_delay_cap.max(config.fetch.host_delay),
+    ))
 }
 
 impl std::fmt::Debug for WebResearcher {
@@ -156,6 +166,7 @@ impl WebResearcher {
             return Ok(WebResearcher {
                 search: SearchChain::new(vec![Arc::new(index)]),
                 transport: Arc::new(OfflineTransport::new(web)),
+                hosts: hosts_for(&config),
                 config,
                 llm,
             });
@@ -182,6 +193,7 @@ impl WebResearcher {
         Ok(WebResearcher {
             transport: Arc::new(HttpTransport::new(&config.fetch)?),
             search: SearchChain::new(providers),
+            hosts: hosts_for(&config),
             config,
             llm,
         })
@@ -195,6 +207,7 @@ impl WebResearcher {
     ) -> Result<WebResearcher, WebError> {
         let llm = config.llm.clone().map(LlmClient::new).transpose()?;
         Ok(WebResearcher {
+            hosts: hosts_for(&config),
             config,
             search,
             transport,
@@ -214,7 +227,11 @@ impl WebResearcher {
         progress: &(dyn Fn(Progress) + Send + Sync),
         cancel: &CancelFlag,
     ) -> Result<WebAnswer, WebError> {
-        let fetcher = Fetcher::new(self.transport.clone(), self.config.fetch.clone());
+        let fetcher = Fetcher::shared(
+            self.transport.clone(),
+            self.config.fetch.clone(),
+            self.hosts.clone(),
+        );
         let budget = self.config.fetch.page_budget;
         let report = |stage: Stage| {
             progress(Progress {

@@ -17,7 +17,7 @@ use axum::routing::get;
 use futures_util::future::BoxFuture;
 use sixtyfour_web::FetchLimits;
 use sixtyfour_web::fetch::{
-    ContentKind, Fetcher, HttpTransport, RawResponse, Skip, Transport, TransportError,
+    ContentKind, Fetcher, Hosts, HttpTransport, RawResponse, Skip, Transport, TransportError,
 };
 
 #[derive(Clone, Default)]
@@ -227,6 +227,8 @@ async fn one_request_at_a_time_per_host() {
 #[derive(Default)]
 struct Clocked {
     starts: Mutex<HashMap<String, Vec<tokio::time::Instant>>>,
+    /// How long robots.txt takes to answer.
+    robots_delay: Duration,
 }
 
 impl Transport for Clocked {
@@ -243,6 +245,9 @@ impl Transport for Clocked {
                 .entry(host)
                 .or_default()
                 .push(tokio::time::Instant::now());
+            if url.ends_with("/robots.txt") {
+                tokio::time::sleep(self.robots_delay).await;
+            }
             Ok(RawResponse {
                 status: 200,
                 content_type: Some("text/html".into()),
@@ -278,4 +283,61 @@ async fn requests_to_one_host_keep_their_distance() {
         );
     }
     assert_eq!(starts["b.example"].len(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn jobs_sharing_hosts_keep_one_pace_and_read_robots_once() {
+    // robots.txt answers slowly, so that all three jobs ask for it at once.
+    let transport = Arc::new(Clocked {
+        robots_delay: Duration::from_secs(1),
+        ..Clocked::default()
+    });
+    let mut limits = limits();
+    limits.host_delay = Duration::from_secs(2);
+    let hosts = Arc::new(Hosts::new(
+        limits.per_host_concurrency,
+        Duration::from_secs(10),
+    ));
+    let jobs: Vec<Arc<Fetcher>> = (0..3)
+        .map(|_| {
+            Arc::new(Fetcher::shared(
+                transport.clone(),
+                limits.clone(),
+                hosts.clone(),
+            ))
+        })
+        .collect();
+    // Three jobs at once, two pages each, all on one host.
+    let tasks: Vec<_> = jobs
+        .iter()
+        .enumerate()
+        .flat_map(|(job, f)| {
+            (0..2).map(move |page| {
+                let f = f.clone();
+                tokio::spawn(async move {
+                    f.fetch(&format!("https://a.example/{job}/{page}"))
+                        .await
+                        .map(|_| ())
+                })
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    let mut sorted = transport.starts.lock().unwrap()["a.example"].clone();
+    assert_eq!(sorted.len(), 7, "robots.txt once, then six pages");
+    sorted.sort();
+    for pair in sorted.windows(2) {
+        assert!(
+            pair[1] - pair[0] >= Duration::from_secs(2),
+            "jobs share the host's pace: {:?}",
+            pair[1] - pair[0]
+        );
+    }
+
+    // A fetcher of its own (another researcher) reads robots.txt itself.
+    let alone = Fetcher::new(transport.clone(), limits);
+    alone.fetch("https://a.example/alone").await.unwrap();
+    assert_eq!(transport.starts.lock().unwrap()["a.example"].len(), 9);
 }

@@ -227,6 +227,26 @@ pub fn assert_one_job_per_row(rows: &[Value], jobs: &HashMap<String, Vec<String>
     copies.keys().map(|k| jobs.get(k).map_or(0, Vec::len)).sum()
 }
 
+/// Every row's lead has exactly `n` jobs per copy of it in the rows (counted at the server,
+/// per lead: a row paid twice cannot hide behind a row never sent).
+pub fn assert_jobs_per_row(rows: &[Value], jobs: &HashMap<String, Vec<String>>, n: usize) {
+    let mut copies: HashMap<String, usize> = HashMap::new();
+    for row in rows {
+        *copies.entry(lead_key(&row["lead"])).or_insert(0) += 1;
+    }
+    for row in rows {
+        let key = lead_key(&row["lead"]);
+        let made = jobs.get(&key).map_or(0, Vec::len);
+        assert_eq!(
+            made,
+            n * copies[&key],
+            "row {}: jobs {:?}",
+            row["row"],
+            jobs.get(&key)
+        );
+    }
+}
+
 /// Waits for `condition`, checking every 20 ms, for at most `limit`.
 pub async fn wait_until(what: &str, limit: Duration, mut condition: impl FnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + limit;
@@ -468,4 +488,72 @@ async fn fake_status(
 /// A path in a directory.
 pub fn at(dir: &tempfile::TempDir, name: &str) -> PathBuf {
     dir.path().join(name)
+}
+
+/// A `sixtyfour emulator` process: jobs outlive the CLI runs, and it can be killed and started
+/// again on the same address.
+pub struct External {
+    pub child: Child,
+    pub url: String,
+}
+
+impl External {
+    /// Starts `sixtyfour emulator --addr ADDR ARGS...` and waits for its readiness line.
+    pub fn start(addr: &str, args: &[&str]) -> External {
+        let mut child = Command::new(BIN)
+            .args(["emulator", "--addr", addr])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let url = first
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no address in {first:?}"))
+            .to_owned();
+        External { child, url }
+    }
+
+    /// `host:port`.
+    pub fn addr(&self) -> String {
+        self.url.trim_start_matches("http://").to_owned()
+    }
+
+    /// Every job the emulator created: (task id, canonical `lead_info`).
+    pub async fn jobs(&self) -> Vec<(String, String)> {
+        let jobs: Value = reqwest::get(format!("{}/_emulator/jobs", self.url))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        jobs["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|job| {
+                (
+                    job["task_id"].as_str().unwrap().to_owned(),
+                    lead_key(&job["lead_info"]),
+                )
+            })
+            .collect()
+    }
+
+    /// SIGKILL, and wait for the process to be gone.
+    pub fn kill(self) {
+        drop(self);
+    }
+}
+
+impl Drop for External {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -9,6 +9,12 @@ pub use sqlite::{Durability, SqliteStore};
 use crate::identity::RowKey;
 use crate::state::{ErrorClass, RowState};
 
+/// The message of a store that another connection holds.
+pub(crate) const BUSY: &str = "another process has the file open";
+
+/// How a sync refused rows named to be sent again (a usage mistake, not a storage failure).
+pub(crate) const RESEND_REFUSED: &str = "cannot resubmit as asked";
+
 /// A row's storage id.
 pub type RowId = i64;
 
@@ -326,6 +332,9 @@ pub trait Store: Send {
     fn record(&mut self, id: RowId, change: &Change) -> Result<(), StoreError>;
     /// One row.
     fn row(&self, id: RowId) -> Result<StoredRow, StoreError>;
+    /// The rows other than `except` that hold `task_id` (a server that hands an id out
+    /// twice).
+    fn task_id_holders(&self, task_id: &str, except: RowId) -> Result<Vec<StoredRow>, StoreError>;
     /// The rows of generation `generation` in input order.
     fn rows(
         &self,

@@ -69,6 +69,7 @@ CREATE TABLE IF NOT EXISTS rows (
 );
 CREATE INDEX IF NOT EXISTS rows_by_position ON rows (generation, position);
 CREATE INDEX IF NOT EXISTS rows_by_state ON rows (state);
+CREATE INDEX IF NOT EXISTS rows_by_task_id ON rows (task_id);
 ";
 
 const COLUMNS: &str = "id, content_hash, row_key, lead, generation, position, line, state, task_id, raw_answer, cast_answer, cast_error, error, error_class, attempts, created_at, updated_at";
@@ -114,7 +115,7 @@ impl SqliteStore {
             ))
             .map_err(|e| match e.sqlite_error_code() {
                 Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-                    StoreError::new("another process has the file open")
+                    StoreError::new(super::BUSY)
                 }
                 Some(rusqlite::ErrorCode::NotADatabase) => {
                     StoreError::new("the file is not a ledger (not an SQLite database)")
@@ -126,7 +127,7 @@ impl SqliteStore {
             .execute_batch("BEGIN EXCLUSIVE; COMMIT;")
             .map_err(|e| match e.sqlite_error_code() {
                 Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-                    StoreError::new("another process has the file open")
+                    StoreError::new(super::BUSY)
                 }
                 _ => StoreError::new(format!("cannot lock: {e}")),
             })?;
@@ -414,7 +415,8 @@ impl Store for SqliteStore {
                 }
                 if !problems.is_empty() {
                     return Err(StoreError::new(format!(
-                        "cannot resubmit as asked: {}",
+                        "{}: {}",
+                        super::RESEND_REFUSED,
                         problems.join("; ")
                     )));
                 }
@@ -559,6 +561,20 @@ impl Store for SqliteStore {
             .prepare_cached(&format!("SELECT {COLUMNS} FROM rows WHERE id = ?1"))
             .and_then(|mut s| s.query_row(params![id], read_row))
             .map_err(err("cannot read a row"))
+    }
+
+    fn task_id_holders(&self, task_id: &str, except: RowId) -> Result<Vec<StoredRow>, StoreError> {
+        let fail = err("cannot read the rows");
+        let mut statement = self
+            .connection
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM rows WHERE task_id = ?1 AND id != ?2"
+            ))
+            .map_err(&fail)?;
+        let rows = statement
+            .query_map(params![task_id, except], read_row)
+            .map_err(&fail)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(&fail)
     }
 
     fn rows(
@@ -755,6 +771,60 @@ mod tests {
                 .is_err()
         );
         assert_eq!(store.counts(3).unwrap().total(), 0);
+    }
+
+    /// The `submitting` mark is committed with `synchronous = FULL` and the commits around it
+    /// without: read from the statements SQLite runs.
+    #[test]
+    fn the_submitting_mark_alone_is_committed_with_full_sync() {
+        static LOG: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+        fn log(event: rusqlite::trace::TraceEvent<'_>) {
+            if let rusqlite::trace::TraceEvent::Stmt(_, sql) = event {
+                LOG.lock().unwrap().push(sql.trim().to_owned());
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let mut store =
+            SqliteStore::open(&dir.path().join("l.sqlite"), Durability::SubmitsFull).unwrap();
+        store
+            .sync(
+                1,
+                &mut [row("a", 1), row("b", 2)].into_iter(),
+                &Resend::default(),
+                true,
+            )
+            .unwrap();
+        let ids: Vec<RowId> = store.work(1).unwrap().iter().map(|w| w.id).collect();
+        store.connection.trace_v2(
+            rusqlite::trace::TraceEventCodes::SQLITE_TRACE_STMT,
+            Some(log),
+        );
+        store.mark_submitting(&ids).unwrap();
+        store
+            .record(
+                ids[0],
+                &Change::Submitted {
+                    task_id: "t-a".into(),
+                },
+            )
+            .unwrap();
+        store
+            .connection
+            .trace_v2(rusqlite::trace::TraceEventCodes::SQLITE_TRACE_STMT, None);
+        let log = LOG.lock().unwrap().clone();
+        let at = |what: &str, from: usize| {
+            log.iter()
+                .skip(from)
+                .position(|s| s.contains(what))
+                .map(|i| i + from)
+                .unwrap_or_else(|| panic!("no `{what}` after {from} in {log:#?}"))
+        };
+        let full = at("PRAGMA synchronous = FULL", 0);
+        let mark = at("state = 'submitting'", full);
+        let commit = at("COMMIT", mark);
+        let normal = at("PRAGMA synchronous = NORMAL", commit);
+        let submitted = at("state = 'submitted'", normal);
+        assert!(full < mark && mark < commit && commit < normal && normal < submitted);
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! The `Researcher` trait: what turns a lead and the fields asked for into a result. The
 //! server's workers call it with a progress reporter and a cancellation signal; the directory
-//! of fictional profiles is the first implementation.
+//! of fictional profiles is the first implementation, the web (`sixtyfour-web`, behind the
+//! `web` feature) the second.
 
 mod directory;
 mod research;
+#[cfg(feature = "web")]
+mod web;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,6 +23,8 @@ pub use directory::{
     ALIASES, Directory, DirectoryError, MatchKind, Profile, lookup, normalize_text, normalize_url,
 };
 pub use research::{Answer, confidence, dicts_as_text, research};
+#[cfg(feature = "web")]
+pub use web::{WebAdapter, progress_items, research_error, to_result, web_job};
 
 /// One job, as a researcher sees it.
 #[derive(Debug, Clone)]

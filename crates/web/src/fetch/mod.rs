@@ -1,8 +1,11 @@
 //! Polite page fetching for one job: robots.txt honoured, per-host concurrency and delay, size
 //! and time caps, only HTML and JSON, a limited number of redirects (each hop re-checked), a page
-//! budget and a cache. The network itself sits behind [`Transport`], so the same fetcher reads
-//! the live web ([`HttpTransport`]) or an offline directory ([`OfflineTransport`]).
+//! budget and a cache. The per-host gates and pace and the robots.txt files live in [`Hosts`],
+//! which the jobs of one researcher share. The network itself sits behind [`Transport`], so the
+//! same fetcher reads the live web ([`HttpTransport`]) or an offline directory
+//! ([`OfflineTransport`]).
 
+pub mod hosts;
 pub mod policy;
 pub mod robots;
 
@@ -11,10 +14,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
-use tokio::sync::Semaphore;
 
 use crate::config::FetchLimits;
 use crate::offline::OfflineWeb;
+pub use hosts::Hosts;
 pub use policy::ContentKind;
 pub use robots::Robots;
 
@@ -226,16 +229,16 @@ pub struct FetchCounts {
 #[derive(Default)]
 struct State {
     cache: HashMap<String, Result<Arc<Page>, Skip>>,
+    /// This job's robots.txt per origin, including answers too uncertain to share.
     robots: HashMap<String, Arc<Robots>>,
-    last_start: HashMap<String, tokio::time::Instant>,
     requests: usize,
-    gates: HashMap<String, Arc<Semaphore>>,
 }
 
 /// The fetcher of one job: polite, budgeted, cached.
 pub struct Fetcher {
     transport: Arc<dyn Transport>,
     limits: FetchLimits,
+    hosts: Arc<Hosts>,
     state: Mutex<State>,
 }
 
@@ -248,11 +251,26 @@ impl std::fmt::Debug for Fetcher {
 }
 
 impl Fetcher {
-    /// A fetcher for one job.
+    /// A fetcher for one job, polite on its own (its hosts are shared with no other job).
     pub fn new(transport: Arc<dyn Transport>, limits: FetchLimits) -> Fetcher {
+        let hosts = Arc::new(Hosts::new(
+            limits.per_host_concurrency,
+            limits.crawl_delay_cap.max(limits.host_delay),
+        ));
+        Fetcher::shared(transport, limits, hosts)
+    }
+
+    /// A fetcher for one job whose per-host gates, pace and robots.txt files are `hosts`,
+    /// shared with other jobs (the researcher gives all its jobs the same).
+    pub fn shared(
+        transport: Arc<dyn Transport>,
+        limits: FetchLimits,
+        hosts: Arc<Hosts>,
+    ) -> Fetcher {
         Fetcher {
             transport,
             limits,
+            hosts,
             state: Mutex::new(State::default()),
         }
     }
@@ -347,31 +365,12 @@ impl Fetcher {
     /// One GET under the host's gate (concurrency) and delay.
     async fn polite_get(&self, url: &str, delay: Duration) -> Result<RawResponse, Skip> {
         let host = normalize_host(url);
-        let gate = {
-            let mut state = self.lock();
-            state
-                .gates
-                .entry(host.clone())
-                .or_insert_with(|| {
-                    Arc::new(Semaphore::new(self.limits.per_host_concurrency.max(1)))
-                })
-                .clone()
-        };
+        let gate = self.hosts.gate(&host);
         let _permit = gate
             .acquire_owned()
             .await
             .map_err(|_| Skip::Transport("host gate closed".into()))?;
-        let wait = {
-            let mut state = self.lock();
-            let now = tokio::time::Instant::now();
-            let last = state.last_start.get(&host).copied();
-            let start = match last {
-                Some(last) => (last + delay).max(now),
-                None => now,
-            };
-            state.last_start.insert(host, start);
-            start - now
-        };
+        let wait = self.hosts.reserve(&host, delay);
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;
         }
@@ -381,21 +380,40 @@ impl Fetcher {
             .map_err(|e| Skip::Transport(e.0))
     }
 
-    /// The robots.txt of the URL's origin, fetched once per job.
+    /// The robots.txt of the URL's origin: this job's, else a fresh one another job read,
+    /// else fetched. A file or a 4xx is shared with later jobs; a failure or a 5xx (read as
+    /// "allow all") counts for this job only, so the next one asks again.
     async fn robots_for(&self, url: &url::Url) -> Arc<Robots> {
         let origin = url.origin().ascii_serialization();
         if let Some(robots) = self.lock().robots.get(&origin) {
             return robots.clone();
         }
+        if let Some(robots) = self.hosts.robots(&origin) {
+            self.lock().robots.insert(origin, robots.clone());
+            return robots;
+        }
+        let reading = self.hosts.reading(&origin);
+        let _reading = reading.lock().await;
+        // Another job may have read it while this one waited.
+        if let Some(robots) = self.hosts.robots(&origin) {
+            self.lock().robots.insert(origin, robots.clone());
+            return robots;
+        }
         let robots_url = format!("{origin}/robots.txt");
-        let robots = match self.polite_get(&robots_url, self.limits.host_delay).await {
-            Ok(response) if (200..300).contains(&response.status) => {
-                Robots::parse(&String::from_utf8_lossy(&response.body))
-            }
-            Ok(response) if matches!(response.status, 401 | 403) => Robots::deny_all(),
-            _ => Robots::allow_all(),
+        let (robots, definitive) = match self.polite_get(&robots_url, self.limits.host_delay).await
+        {
+            Ok(response) if (200..300).contains(&response.status) => (
+                Robots::parse(&String::from_utf8_lossy(&response.body)),
+                true,
+            ),
+            Ok(response) if matches!(response.status, 401 | 403) => (Robots::deny_all(), true),
+            Ok(response) if (400..500).contains(&response.status) => (Robots::allow_all(), true),
+            _ => (Robots::allow_all(), false),
         };
         let robots = Arc::new(robots);
+        if definitive {
+            self.hosts.keep_robots(&origin, robots.clone());
+        }
         self.lock().robots.insert(origin, robots.clone());
         robots
     }
