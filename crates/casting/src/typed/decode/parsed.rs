@@ -195,6 +195,19 @@ impl<'de> MapAccess<'de> for RecordAccess<'de, '_> {
 
     #[inline(always)]
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, GiveUp> {
+        // Text kept as text, the most common case, stays small enough to be inlined into the
+        // type's `visit_map` at every field; the other casts are a call away.
+        if let (Fast::Text, Value::String(text)) = (self.field.fast, self.value) {
+            return seed.deserialize(Present(Text(text)));
+        }
+        self.cast_value(seed)
+    }
+}
+
+impl<'de> RecordAccess<'de, '_> {
+    /// The value of the field just handed out, for everything but text kept as text.
+    #[inline(never)]
+    fn cast_value<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, GiveUp> {
         let value = self.value;
         match self.field.fast {
             Fast::Text => {
