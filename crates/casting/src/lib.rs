@@ -159,7 +159,8 @@ pub use sixtyfour_derive::Enrich;
 /// re-export only this module for the derive to work; not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::typed::decode::decode_reporting;
+    pub use crate::typed::decode::{decode_fast, decode_reporting, decode_slice_fast};
+    pub use crate::typed::keys::Keys;
     pub use crate::{
         Choice, Choices, Enrich, EnrichField, FieldInfo, FieldType, Plan, Schema, Shape,
     };

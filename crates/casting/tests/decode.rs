@@ -13,8 +13,8 @@ use proptest::prelude::*;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use sixtyfour_casting::{
-    __private::decode_reporting, CastReason, DecodeError, Problem, decode, decode_owned,
-    decode_slice,
+    __private::{decode_fast, decode_reporting, decode_slice_fast},
+    CastReason, DecodeError, Problem, decode, decode_owned, decode_slice,
 };
 use sixtyfour_derive::Enrich;
 
@@ -169,6 +169,183 @@ fn every_shape_decodes() {
     assert_eq!(wide.phone.as_deref(), Some("+1 555"));
     let bytes = serde_json::to_vec(&wide_answer()).unwrap();
     assert_eq!(decode_slice::<Wide>(&bytes, &lead_info).unwrap(), wide);
+}
+
+/// A fitting answer, whatever its renderings of scalars, lists and nested records, is decoded
+/// by the fast decoder: the path-reporting one is for failures only.
+#[test]
+fn fitting_answers_stay_on_the_fast_path() {
+    let lead_info = object(json!({"anything": 30}));
+    let mut answers = vec![wide_answer()];
+    let mut typed = wide_answer();
+    for (key, value) in [
+        ("employees", json!(1200)),
+        ("age", json!(41)),
+        ("score", json!(12.5)),
+        ("verified", json!(true)),
+        ("languages", json!(["Rust", "Go"])),
+        ("numbers", json!("[1, 2, 3]")),
+        ("office", json!("{\"city\": \"Oslo\"}")),
+        ("next_office", json!({"city": "Oslo", "desks": 3})),
+        ("stage", json!("seed")),
+        ("tags", json!("[\"a\", \"b\\\"c\"]")),
+    ] {
+        typed.insert(key.into(), value);
+    }
+    answers.push(typed);
+    let mut reordered: Map<String, Value> = wide_answer().into_iter().rev().collect();
+    reordered.remove("nickname");
+    answers.push(reordered);
+    for answer in answers {
+        let fast = decode_fast::<Wide>(&answer, &lead_info);
+        assert!(fast.is_some(), "{answer:?}");
+        assert_eq!(
+            fast.as_ref(),
+            decode_reporting::<Wide>(answer.clone(), &lead_info)
+                .as_ref()
+                .ok()
+        );
+        let bytes = serde_json::to_vec(&answer).unwrap();
+        assert_eq!(decode_slice_fast::<Wide>(&bytes, &lead_info), fast);
+    }
+}
+
+/// A field identifier read by a hand-written `Deserialize` that knows names only.
+#[derive(Debug, PartialEq)]
+enum ByNameField {
+    Name,
+    Age,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for ByNameField {
+    fn deserialize<D: serde::Deserializer<'de>>(reader: D) -> Result<Self, D::Error> {
+        struct Names;
+        impl serde::de::Visitor<'_> for Names {
+            type Value = ByNameField;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<ByNameField, E> {
+                Ok(match name {
+                    "name" => ByNameField::Name,
+                    "age" => ByNameField::Age,
+                    _ => ByNameField::Other,
+                })
+            }
+        }
+        reader.deserialize_identifier(Names)
+    }
+}
+
+/// A type with a hand-written `Deserialize` that lists the same fields as its plan but reads
+/// field names only.
+#[derive(Debug, PartialEq, Enrich)]
+struct ByName {
+    /// Name
+    name: String,
+    /// Age
+    age: u32,
+}
+
+impl<'de> Deserialize<'de> for ByName {
+    fn deserialize<D: serde::Deserializer<'de>>(reader: D) -> Result<Self, D::Error> {
+        use serde::de::{Error, IgnoredAny, MapAccess, Visitor};
+        struct Fields;
+        impl<'de> Visitor<'de> for Fields {
+            type Value = ByName;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a person")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<ByName, M::Error> {
+                let (mut name, mut age) = (None, None);
+                while let Some(field) = map.next_key::<ByNameField>()? {
+                    match field {
+                        ByNameField::Name => name = Some(map.next_value()?),
+                        ByNameField::Age => age = Some(map.next_value()?),
+                        ByNameField::Other => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ByName {
+                    name: name.ok_or_else(|| M::Error::missing_field("name"))?,
+                    age: age.ok_or_else(|| M::Error::missing_field("age"))?,
+                })
+            }
+        }
+        reader.deserialize_struct("ByName", &["name", "age"], Fields)
+    }
+}
+
+/// Fields go to serde's derived `Deserialize` by position; a `Deserialize` that refuses
+/// positions gets names from then on, and nothing is decoded differently either way.
+#[test]
+fn fields_go_by_name_to_a_deserialize_that_reads_names_only() {
+    let answer = object(json!({"name": "Ada", "age": "36"}));
+    let want = ByName {
+        name: "Ada".into(),
+        age: 36,
+    };
+    for _ in 0..3 {
+        assert_eq!(
+            decode_fast::<ByName>(&answer, &Map::new()).as_ref(),
+            Some(&want)
+        );
+        assert_eq!(decode::<ByName>(&answer, &Map::new()).as_ref(), Ok(&want));
+        let bytes = serde_json::to_vec(&answer).unwrap();
+        assert_eq!(
+            decode_slice_fast::<ByName>(&bytes, &Map::new()).as_ref(),
+            Some(&want)
+        );
+    }
+    let err =
+        decode::<ByName>(&object(json!({"name": "Ada", "age": "old"})), &Map::new()).unwrap_err();
+    assert_eq!(err.issues[0].path, "age");
+}
+
+/// Types whose field list differs from the plan's keys (an alias, a field the payload skips)
+/// get names, and decode as serde reads them.
+#[test]
+fn fields_go_by_name_when_the_lists_differ() {
+    #[derive(Debug, Deserialize, Enrich, PartialEq)]
+    struct Aliased {
+        /// Name
+        #[serde(alias = "full_name")]
+        name: String,
+        /// Age
+        age: u8,
+    }
+    #[derive(Debug, Deserialize, Enrich, PartialEq)]
+    struct Skipping {
+        /// Name
+        name: String,
+        #[enrich(skip)]
+        #[serde(default)]
+        note: String,
+        /// Age
+        age: u8,
+    }
+    let answer = object(json!({"name": "Ada", "age": "36", "note": "kept out"}));
+    for _ in 0..2 {
+        let aliased = decode_fast::<Aliased>(&answer, &Map::new());
+        assert_eq!(
+            aliased,
+            Some(Aliased {
+                name: "Ada".into(),
+                age: 36
+            })
+        );
+        let skipping = decode_fast::<Skipping>(&answer, &Map::new());
+        assert_eq!(
+            skipping,
+            Some(Skipping {
+                name: "Ada".into(),
+                note: String::new(),
+                age: 36
+            })
+        );
+    }
 }
 
 #[derive(Debug, Deserialize, Enrich, PartialEq)]

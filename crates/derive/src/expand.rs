@@ -122,7 +122,14 @@ fn record(input: &Input<'_>) -> TokenStream {
         const _: () = {
             #[automatically_derived]
             impl #impl_generics #krate::__private::Enrich for #ident #ty_generics #where_clause {
-                const PLAN: &'static #krate::__private::Plan = &#krate::__private::Plan::new(#name, &[ #(#infos),* ]);
+                const PLAN: &'static #krate::__private::Plan = &#krate::__private::Plan::new(#name, &[ #(#infos),* ])
+                    .with_keys({
+                        fn keys() -> &'static #krate::__private::Keys {
+                            static KEYS: #krate::__private::Keys = #krate::__private::Keys::new();
+                            &KEYS
+                        }
+                        keys
+                    });
 
                 #research_plan
             }

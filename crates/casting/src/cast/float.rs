@@ -153,6 +153,56 @@ struct Significant {
 /// Trimmed, non-blank text as a float, under the exactness rule in the module docs.
 #[inline]
 pub(crate) fn parse_float(text: &str) -> Result<f64, CastReason> {
+    match plain_float(text) {
+        Some(f) => Ok(f),
+        None => parse_float_in_full(text),
+    }
+}
+
+/// Exact powers of ten up to the largest one a 64-bit float holds exactly.
+const POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// The common case of [`parse_float`]: `[+-]digits.digits` with at most 15 significant digits
+/// and at most 22 after the point, and no exponent or group commas. Such a number always passes
+/// the exactness rule, and its float is the significand (exact below 2^53) divided by an exact
+/// power of ten: one correctly rounded operation, so the same float as `str::parse` gives.
+#[inline]
+fn plain_float(text: &str) -> Option<f64> {
+    let (negative, unsigned) = split_sign(text);
+    let mut significand: u64 = 0;
+    let mut significant_digits = 0usize;
+    let mut fraction_digits = 0usize;
+    let mut point = false;
+    let mut any_digit = false;
+    for &byte in unsigned.as_bytes() {
+        match byte {
+            b'0'..=b'9' => {
+                any_digit = true;
+                fraction_digits += usize::from(point);
+                if significand == 0 && byte == b'0' {
+                    continue;
+                }
+                significant_digits += 1;
+                if significant_digits > 15 {
+                    return None;
+                }
+                significand = significand * 10 + u64::from(byte - b'0');
+            }
+            b'.' if !point => point = true,
+            _ => return None,
+        }
+    }
+    if !any_digit || fraction_digits >= POWERS_OF_TEN.len() {
+        return None;
+    }
+    let magnitude = significand as f64 / POWERS_OF_TEN[fraction_digits];
+    Some(if negative { -magnitude } else { magnitude })
+}
+
+fn parse_float_in_full(text: &str) -> Result<f64, CastReason> {
     let decimal = Decimal::read(text).ok_or(CastReason::NotANumber)?;
     let parsed = if text.contains(',') {
         text.replace(',', "").parse::<f64>()
@@ -274,6 +324,42 @@ mod tests {
                 }
                 (got, want) => assert_eq!(&got, want, "{text}"),
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// The common-case path gives what the full one gives, bit for bit.
+        #[test]
+        fn plain_numbers_read_as_in_full(text in "[+-]?[0-9]{0,17}(\\.[0-9]{0,24})?") {
+            if let Some(f) = plain_float(&text) {
+                proptest::prop_assert_eq!(Ok(f.to_bits()), parse_float_in_full(&text).map(f64::to_bits));
+            }
+        }
+    }
+
+    #[test]
+    fn plain_numbers_table() {
+        let rows: &[(&str, Option<f64>)] = &[
+            ("12.5", Some(12.5)),
+            ("-0.0", Some(-0.0)),
+            ("5.", Some(5.0)),
+            (".5", Some(0.5)),
+            ("0.05", Some(0.05)),
+            ("123456789012345", Some(123_456_789_012_345.0)),
+            ("0.0000000000000000000001", Some(1e-22)),
+            ("1234567890123456", None),
+            ("0.00000000000000000000001", None),
+            (".", None),
+            ("1e3", None),
+            ("1,234.5", None),
+            ("1.2.3", None),
+        ];
+        for (text, want) in rows {
+            assert_eq!(
+                plain_float(text).map(f64::to_bits),
+                want.map(f64::to_bits),
+                "{text}"
+            );
         }
     }
 

@@ -75,6 +75,36 @@ pub(super) fn integer_digits(part: &str) -> Option<Cow<'_, str>> {
 /// Trimmed, non-blank text as a whole number.
 #[inline]
 pub(crate) fn parse_int(text: &str) -> Result<Number, CastReason> {
+    match plain_int(text) {
+        Some(n) => Ok(n),
+        None => parse_int_in_full(text),
+    }
+}
+
+/// The common case of [`parse_int`]: an optional sign and at most 18 digits, which always fit.
+#[inline]
+fn plain_int(text: &str) -> Option<Number> {
+    let (negative, digits) = split_sign(text);
+    if digits.is_empty() || digits.len() > 18 {
+        return None;
+    }
+    let mut magnitude: u64 = 0;
+    for &byte in digits.as_bytes() {
+        let digit = byte.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        magnitude = magnitude * 10 + u64::from(digit);
+    }
+    // Below 10^18, so the negation cannot overflow; -0 is 0.
+    Some(if negative && magnitude != 0 {
+        Number::from(-(magnitude as i64))
+    } else {
+        Number::from(magnitude)
+    })
+}
+
+fn parse_int_in_full(text: &str) -> Result<Number, CastReason> {
     let (negative, unsigned) = split_sign(text);
     let (whole, fraction) = match unsigned.split_once('.') {
         Some((whole, fraction)) => (whole, Some(fraction)),
@@ -110,5 +140,40 @@ pub(crate) fn parse_int(text: &str) -> Result<Number, CastReason> {
         u64::try_from(magnitude)
             .map(Number::from)
             .map_err(|_| CastReason::OutOfRange)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// The common-case path gives what the full one gives.
+        #[test]
+        fn plain_integers_read_as_in_full(text in "[+-]?[0-9]{0,20}") {
+            if let Some(n) = plain_int(&text) {
+                proptest::prop_assert_eq!(Ok(n), parse_int_in_full(&text));
+            }
+        }
+    }
+
+    #[test]
+    fn plain_integers_table() {
+        let rows: &[(&str, Option<Number>)] = &[
+            ("1234", Some(Number::from(1234u64))),
+            ("-0", Some(Number::from(0u64))),
+            ("+007", Some(Number::from(7u64))),
+            (
+                "-999999999999999999",
+                Some(Number::from(-999_999_999_999_999_999i64)),
+            ),
+            ("9999999999999999999", None),
+            ("1,234", None),
+            ("12.0", None),
+            ("-", None),
+        ];
+        for (text, want) in rows {
+            assert_eq!(&plain_int(text), want, "{text}");
+        }
     }
 }

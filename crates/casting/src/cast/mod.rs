@@ -101,7 +101,7 @@ fn to_int(value: &Value) -> Result<Value, CastError> {
         Value::Null => Ok(Value::Null),
         Value::Bool(b) => Ok(Value::from(u64::from(*b))),
         Value::Number(n) => int_from_number(n).map(Value::Number).map_err(fail),
-        Value::String(s) => match s.trim() {
+        Value::String(s) => match trim(s) {
             "" => Ok(Value::Null),
             text => parse_int(text).map(Value::Number).map_err(fail),
         },
@@ -115,7 +115,7 @@ fn to_float(value: &Value) -> Result<Value, CastError> {
         Value::Null => Ok(Value::Null),
         Value::Bool(b) => Ok(float_value(if *b { 1.0 } else { 0.0 })),
         Value::Number(n) => float_from_number(n).map(float_value).map_err(fail),
-        Value::String(s) => match s.trim() {
+        Value::String(s) => match trim(s) {
             "" => Ok(Value::Null),
             text => parse_float(text).map(float_value).map_err(fail),
         },
@@ -136,7 +136,7 @@ fn to_bool(value: &Value) -> Result<Value, CastError> {
         Value::Number(n) => bool_from_number(n)
             .map(Value::Bool)
             .ok_or_else(|| fail(CastReason::NotABoolean)),
-        Value::String(s) => match s.trim() {
+        Value::String(s) => match trim(s) {
             "" => Ok(Value::Null),
             text => parse_bool(text)
                 .map(Value::Bool)
@@ -158,17 +158,30 @@ pub(crate) fn bool_from_number(n: &Number) -> Option<bool> {
     }
 }
 
-/// The accepted boolean words, in any ASCII case, for trimmed text.
+/// The accepted boolean words, in any ASCII case, for trimmed text: `true t yes y 1 on` and
+/// `false f no n 0 off`.
 #[inline]
 pub(crate) fn parse_bool(text: &str) -> Option<bool> {
-    const TRUE: [&str; 6] = ["true", "t", "yes", "y", "1", "on"];
-    const FALSE: [&str; 6] = ["false", "f", "no", "n", "0", "off"];
-    if TRUE.iter().any(|w| w.eq_ignore_ascii_case(text)) {
-        Some(true)
-    } else if FALSE.iter().any(|w| w.eq_ignore_ascii_case(text)) {
-        Some(false)
-    } else {
-        None
+    let bytes = text.as_bytes();
+    let mut lower = [0u8; 5];
+    lower.get_mut(..bytes.len())?.copy_from_slice(bytes);
+    lower.make_ascii_lowercase();
+    match &lower[..bytes.len()] {
+        b"true" | b"t" | b"yes" | b"y" | b"1" | b"on" => Some(true),
+        b"false" | b"f" | b"no" | b"n" | b"0" | b"off" => Some(false),
+        _ => None,
+    }
+}
+
+/// `text` without surrounding white space, as [`str::trim`] has it, with no scan in the common
+/// case of text that starts and ends with a visible ASCII character.
+#[inline]
+pub(crate) fn trim(text: &str) -> &str {
+    let visible = |byte: u8| byte > b' ' && byte < 0x80;
+    match text.as_bytes() {
+        [first, .., last] if visible(*first) && visible(*last) => text,
+        [only] if visible(*only) => text,
+        _ => text.trim(),
     }
 }
 
@@ -198,7 +211,7 @@ fn to_list(value: &Value) -> Result<Option<Vec<Value>>, CastError> {
         Value::Null => Ok(None),
         Value::Array(items) => Ok(Some(items.clone())),
         Value::Bool(_) | Value::Number(_) => Ok(Some(vec![value.clone()])),
-        Value::String(s) => match s.trim() {
+        Value::String(s) => match trim(s) {
             "" => Ok(None),
             text => Ok(Some(
                 list_text(text).unwrap_or_else(|| vec![Value::String(text.to_owned())]),
@@ -260,7 +273,7 @@ fn to_dict(value: &Value) -> Result<Value, CastError> {
     match value {
         Value::Null => Ok(Value::Null),
         Value::Object(_) => Ok(value.clone()),
-        Value::String(s) => match s.trim() {
+        Value::String(s) => match trim(s) {
             "" => Ok(Value::Null),
             text => dict_text(text)
                 .map(Value::Object)
@@ -293,5 +306,56 @@ pub fn is_of_type(value: &Value, ty: FieldType) -> bool {
                 .all(|item| !item.is_null() && is_of_type(item, element))
         }),
         None => already(value, ty),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trimming_table() {
+        for text in [
+            "",
+            " ",
+            "a",
+            " a",
+            "a ",
+            "\u{a0}a",
+            "a\u{2003}",
+            "\t1\n",
+            "é",
+            "1",
+            "ab",
+            "\u{85}",
+        ] {
+            assert_eq!(trim(text), text.trim(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn boolean_words_table() {
+        let rows: &[(&str, Option<bool>)] = &[
+            ("TRUE", Some(true)),
+            ("Yes", Some(true)),
+            ("y", Some(true)),
+            ("1", Some(true)),
+            ("On", Some(true)),
+            ("t", Some(true)),
+            ("FALSE", Some(false)),
+            ("no", Some(false)),
+            ("n", Some(false)),
+            ("0", Some(false)),
+            ("OFF", Some(false)),
+            ("f", Some(false)),
+            ("enabled", None),
+            ("yess", None),
+            ("", None),
+            ("tru", None),
+            ("ÿes", None),
+        ];
+        for (text, want) in rows {
+            assert_eq!(parse_bool(text), *want, "{text}");
+        }
     }
 }

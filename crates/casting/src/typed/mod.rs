@@ -8,5 +8,6 @@ pub(crate) mod choice;
 pub(crate) mod decode;
 pub(crate) mod enrich;
 pub(crate) mod field;
+pub(crate) mod keys;
 pub(crate) mod plan;
 pub(crate) mod shape;

@@ -9,7 +9,8 @@ use crate::field_type::FieldType;
 use crate::schema::{FieldSpec, Schema};
 use crate::typed::choice::{Choice, Choices};
 use crate::typed::field::EnrichField;
-use crate::typed::shape::Shape;
+use crate::typed::keys::Keys;
+use crate::typed::shape::{Fast, Level, Shape, Step};
 
 /// How one payload key maps onto a Rust field (see [`Enrich::PLAN`](crate::Enrich::PLAN)).
 ///
@@ -52,6 +53,10 @@ pub struct FieldInfo {
     /// Deserializes the value alone into the field's type, to name every failing field when
     /// a decode fails; `None` where serde uses a custom function for the field.
     pub check: Option<CheckFn>,
+    /// How the value is decoded, worked out with the plan from the shape and explicit type.
+    pub(crate) step: Step,
+    /// The step's shortcut, if it has one.
+    pub(crate) fast: Fast,
 }
 
 /// See [`FieldInfo::check`]: the path inside the value and serde's message, if it fails.
@@ -74,20 +79,34 @@ impl FieldInfo {
             shape: &Shape::Any,
             optional: false,
             check: None,
+            step: Step::Pass,
+            fast: Fast::Other,
         }
+    }
+
+    /// The step of the field's value, from its shape and explicit type.
+    const fn with_step(mut self) -> Self {
+        self.step = Level {
+            shape: self.shape,
+            over: self.explicit_type,
+            strict: false,
+        }
+        .step();
+        self.fast = self.step.fast();
+        self
     }
 
     /// Takes the shape (type, optionality, what nests inside) from the field's Rust type `T`.
     pub const fn of<T: EnrichField + ?Sized>(mut self) -> Self {
         self.shape = &T::SHAPE;
         self.optional |= T::SHAPE.is_optional();
-        self
+        self.with_step()
     }
 
     /// Names the type explicitly; it is sent with the payload and the value is cast to it.
     pub const fn with_type(mut self, field_type: FieldType) -> Self {
         self.explicit_type = Some(field_type);
-        self
+        self.with_step()
     }
 
     /// Marks the field as optional when `optional` is true.
@@ -148,18 +167,61 @@ pub struct Plan {
     pub name: &'static str,
     /// The fields sent in the payload.
     pub fields: &'static [FieldInfo],
+    /// Bit `i` is set when the field at `i` (among the first 64) is not optional.
+    pub(crate) required: u64,
+    /// Where the type keeps whether its fields go to `Deserialize` by position.
+    pub(crate) keys: Option<fn() -> &'static Keys>,
 }
 
 impl Plan {
     /// No fields: decoding goes by the schema alone (see [`Enrich`](crate::Enrich)).
-    pub const EMPTY: Plan = Plan {
-        name: "",
-        fields: &[],
-    };
+    pub const EMPTY: Plan = Plan::new("", &[]);
 
     /// The plan of the type `name` with these fields.
     pub const fn new(name: &'static str, fields: &'static [FieldInfo]) -> Self {
-        Plan { name, fields }
+        let mut required = 0;
+        let mut at = 0;
+        while at < fields.len() && at < 64 {
+            if !fields[at].optional {
+                required |= 1 << at;
+            }
+            at += 1;
+        }
+        Plan {
+            name,
+            fields,
+            required,
+            keys: None,
+        }
+    }
+
+    /// Lets the fast decoders hand fields to the type's `Deserialize` by position once its
+    /// field list is known to be the plan's (see `Keys`); what `#[derive(Enrich)]` writes.
+    #[doc(hidden)]
+    pub const fn with_keys(mut self, keys: fn() -> &'static Keys) -> Self {
+        self.keys = Some(keys);
+        self
+    }
+
+    /// The type refused a field given by position.
+    pub(crate) fn refuse_positions(&self) {
+        if let Some(keys) = self.keys {
+            keys().refuse();
+        }
+    }
+
+    /// True when fields go to the type's `Deserialize` by name for good.
+    pub(crate) fn by_name(&self) -> bool {
+        self.keys.is_none_or(|keys| keys().refused())
+    }
+
+    /// True when fields may go by position to a `Deserialize` that lists `fields`.
+    #[inline]
+    pub(crate) fn by_position(&self, fields: &[&str]) -> bool {
+        match self.keys {
+            Some(keys) => keys().by_position(self, fields),
+            None => false,
+        }
     }
 
     /// The request's `struct` payload: one entry per field, in order (see
@@ -170,13 +232,49 @@ impl Plan {
 
     /// The position of the field whose payload key is `key`, looked for first at `hint`
     /// (answers usually list the fields in order).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn position(&self, key: &str, hint: usize) -> Option<usize> {
         match self.fields.get(hint) {
-            Some(field) if field.key == key => Some(hint),
-            _ => self.fields.iter().position(|field| field.key == key),
+            Some(field) if same_key(field.key, key) => Some(hint),
+            _ => self.search(key),
         }
     }
+
+    #[inline(never)]
+    fn search(&self, key: &str) -> Option<usize> {
+        self.fields.iter().position(|field| field.key == key)
+    }
+}
+
+/// `a == b`, comparing short keys a word at a time rather than through `memcmp`.
+#[inline(always)]
+fn same_key(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        0 => true,
+        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        4..=7 => word4(a, 0) == word4(b, 0) && word4(a, n - 4) == word4(b, n - 4),
+        8..=16 => word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8),
+        _ => a == b,
+    }
+}
+
+#[inline]
+fn word4(bytes: &[u8], at: usize) -> u32 {
+    let mut word = [0; 4];
+    word.copy_from_slice(&bytes[at..at + 4]);
+    u32::from_ne_bytes(word)
+}
+
+#[inline]
+fn word8(bytes: &[u8], at: usize) -> u64 {
+    let mut word = [0; 8];
+    word.copy_from_slice(&bytes[at..at + 8]);
+    u64::from_ne_bytes(word)
 }
 
 impl Schema {
@@ -362,6 +460,45 @@ mod tests {
                 "stage": {"description": "Stage", "type": "str"},
             })
         );
+    }
+
+    #[test]
+    fn keys_compare_as_strings() {
+        let keys = [
+            "",
+            "a",
+            "b",
+            "ab",
+            "ba",
+            "abc",
+            "abd",
+            "xbc",
+            "abcd",
+            "abce",
+            "abcdefg",
+            "abcdefh",
+            "bbcdefg",
+            "employees",
+            "employeez",
+            "fmployees",
+            "abcdefghijklmnop",
+            "abcdefghijklmnoq",
+            "abcdefghijklmnopq",
+            "abcdefghijklmnopr",
+            "é",
+            "ée",
+        ];
+        for a in keys {
+            for b in keys {
+                assert_eq!(same_key(a, b), a == b, "{a} {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn required_fields_are_marked() {
+        assert_eq!(COMPANY.required, 0b01);
+        assert_eq!(Plan::EMPTY.required, 0);
     }
 
     #[test]

@@ -105,6 +105,7 @@ fn plan_of<T: Enrich>() -> &'static Plan {
 
 /// One step of decoding a value: what is done at this level, and how what nests inside is
 /// read. Both the fast decoder and the path-reporting one follow these steps, so they agree.
+/// A field's step is computed once, with its plan (see [`FieldInfo`](crate::FieldInfo)).
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Step {
     /// Cast to `str`, `int`, `float` or `bool`; `strict` (an item of a typed list) makes null
@@ -114,14 +115,57 @@ pub(crate) enum Step {
     List(FieldType, Level),
     /// Cast to `dict`, then read each value.
     Map(Level),
-    /// Cast to `dict`, then read it as a nested record.
-    Record(&'static Plan),
+    /// Cast to `dict`, then read it as a nested record (the plan of the nested type).
+    Record(fn() -> &'static Plan),
     /// Cast to `str` and match one of the choices; `strict` as for scalars.
     OneOf(&'static Choices, bool),
     /// Null and blank text are absent; anything else is read by the inner level.
     Option(Level),
     /// Left as it is.
     Pass,
+}
+
+impl Step {
+    /// The shortcut for this step, where it has one.
+    pub const fn fast(&self) -> Fast {
+        match self {
+            Step::Scalar(FieldType::Str, _) => Fast::Text,
+            Step::Scalar(FieldType::Int, _) => Fast::Int,
+            Step::Scalar(FieldType::Float, _) => Fast::Float,
+            Step::Scalar(FieldType::Bool, _) => Fast::Bool,
+            Step::Option(inner) => match inner.step() {
+                Step::Scalar(
+                    ty @ (FieldType::Str | FieldType::Int | FieldType::Float | FieldType::Bool),
+                    _,
+                ) => Fast::Optional(ty),
+                _ => Fast::Other,
+            },
+            Step::List(_, item) => match item.step() {
+                Step::Scalar(FieldType::Str, _) => Fast::TextList,
+                _ => Fast::Other,
+            },
+            _ => Fast::Other,
+        }
+    }
+}
+
+/// The common steps, named so that the fast decoder tells them apart with one comparison.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Fast {
+    /// `Step::Scalar(Str)`.
+    Text,
+    /// `Step::Scalar(Int)`.
+    Int,
+    /// `Step::Scalar(Float)`.
+    Float,
+    /// `Step::Scalar(Bool)`.
+    Bool,
+    /// An `Option` of a scalar of this type.
+    Optional(FieldType),
+    /// A list of `str`.
+    TextList,
+    /// Any other step.
+    Other,
 }
 
 /// What to do with one value: the shape receiving it, and the API type to cast to when that
@@ -146,7 +190,7 @@ impl Level {
     /// The step at this level. A type that differs from the shape's own casts to that type and
     /// hands the result on as it is.
     #[inline]
-    pub fn step(&self) -> Step {
+    pub const fn step(&self) -> Step {
         match (self.over, self.shape) {
             (
                 None,
@@ -158,9 +202,9 @@ impl Level {
         }
     }
 
-    fn step_in_full(&self) -> Step {
+    const fn step_in_full(&self) -> Step {
         if let Some(ty) = self.over
-            && self.shape.field_type() != Some(ty)
+            && !same_type(self.shape.field_type(), ty)
         {
             return Level {
                 shape: Shape::of_type(ty),
@@ -183,19 +227,30 @@ impl Level {
             Shape::OneOf(choices) => Step::OneOf(choices, self.strict),
             Shape::Option(inner) => Step::Option(Level::of(inner)),
             Shape::List(item) => {
-                let list = self.shape.field_type().unwrap_or(FieldType::List);
+                let list = match self.shape.field_type() {
+                    Some(list) => list,
+                    None => FieldType::List,
+                };
                 Step::List(
                     list,
                     Level {
                         shape: item,
                         over: None,
-                        strict: list != FieldType::List,
+                        strict: !matches!(list, FieldType::List),
                     },
                 )
             }
             Shape::Map(value) => Step::Map(Level::of(value)),
-            Shape::Record(plan) => Step::Record(plan()),
+            Shape::Record(plan) => Step::Record(*plan),
         }
+    }
+}
+
+/// `found == Some(wanted)`, in a constant.
+const fn same_type(found: Option<FieldType>, wanted: FieldType) -> bool {
+    match found {
+        Some(found) => found as u8 == wanted as u8,
+        None => false,
     }
 }
 

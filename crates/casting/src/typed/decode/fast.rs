@@ -7,8 +7,9 @@
 //! [`Level::step`](crate::typed::shape::Level::step), and a property test holds them equal.
 
 use std::fmt;
+use std::marker::PhantomData;
 
-use serde::de::value::{BorrowedStrDeserializer, MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
 use serde::de::{
     self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
 };
@@ -16,14 +17,15 @@ use serde_json::{Map, Number, Value};
 
 use crate::cast::float::{float_from_i64, float_from_u64, parse_float};
 use crate::cast::int::{int_from_f64, parse_int};
-use crate::cast::parse_bool;
+use crate::cast::{parse_bool, trim};
 use crate::field_type::FieldType;
 use crate::typed::choice::Choice;
 use crate::typed::plan::Plan;
 use crate::typed::shape::{Level, Step};
 
-use super::field_level;
-use super::replay::{Item, Never, OwnedValue, Replay, Text, TextVariant, visit_number};
+use super::field_step;
+use super::list_text::{PlainStrings, plain_strings};
+use super::replay::{FieldKey, Item, Never, OwnedValue, Replay, Text, TextVariant, visit_number};
 
 /// Decodes `T` from a reader holding a record (a map, or JSON text of an object).
 pub(super) fn decode<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
@@ -59,12 +61,27 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Top<'_, D> {
             outer: visitor,
             plan: self.plan,
             lead_info: Some(self.lead_info),
+            by_position: false,
+        })
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        self.reader.deserialize_map(RecordVisitor {
+            outer: visitor,
+            plan: self.plan,
+            lead_info: Some(self.lead_info),
+            by_position: self.plan.by_position(fields),
         })
     }
 
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum
+        option unit unit_struct newtype_struct seq tuple tuple_struct map enum
         identifier ignored_any
     }
 }
@@ -73,6 +90,7 @@ struct RecordVisitor<'l, V> {
     outer: V,
     plan: &'static Plan,
     lead_info: Option<&'l Map<String, Value>>,
+    by_position: bool,
 }
 
 impl<'de, V: Visitor<'de>> Visitor<'de> for RecordVisitor<'_, V> {
@@ -83,8 +101,12 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for RecordVisitor<'_, V> {
     }
 
     fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<V::Value, M::Error> {
-        self.outer
-            .visit_map(RecordAccess::new(map, self.plan, self.lead_info))
+        self.outer.visit_map(RecordAccess::new(
+            map,
+            self.plan,
+            self.lead_info,
+            self.by_position,
+        ))
     }
 }
 
@@ -101,14 +123,14 @@ enum Pending {
 }
 
 /// The fields met so far.
-enum Seen {
+pub(super) enum Seen {
     Few(u64),
     Many(Vec<bool>),
 }
 
 impl Seen {
     #[inline]
-    fn new(fields: usize) -> Self {
+    pub(super) fn new(fields: usize) -> Self {
         if fields <= 64 {
             Seen::Few(0)
         } else {
@@ -117,7 +139,7 @@ impl Seen {
     }
 
     #[inline]
-    fn insert(&mut self, at: usize) {
+    pub(super) fn insert(&mut self, at: usize) {
         match self {
             Seen::Few(bits) => *bits |= 1 << at,
             Seen::Many(flags) => flags[at] = true,
@@ -125,10 +147,47 @@ impl Seen {
     }
 
     #[inline]
-    fn contains(&self, at: usize) -> bool {
+    pub(super) fn contains(&self, at: usize) -> bool {
         match self {
             Seen::Few(bits) => *bits & (1 << at) != 0,
             Seen::Many(flags) => flags[at],
+        }
+    }
+}
+
+/// The required fields a record lacks, handed out in order once its entries are done.
+pub(super) enum Missing {
+    /// The lacking fields among the first 64, as bits.
+    Few(u64),
+    /// The position of the next field to check.
+    Many(usize),
+}
+
+impl Missing {
+    #[inline]
+    pub(super) fn new(plan: &Plan, seen: &Seen) -> Self {
+        match seen {
+            Seen::Few(bits) => Missing::Few(plan.required & !bits),
+            Seen::Many(_) => Missing::Many(0),
+        }
+    }
+
+    /// The position of the next required field the record lacks.
+    #[inline]
+    pub(super) fn next(&mut self, plan: &Plan, seen: &Seen) -> Option<usize> {
+        match self {
+            Missing::Few(0) => None,
+            Missing::Few(bits) => {
+                let at = bits.trailing_zeros() as usize;
+                *bits &= *bits - 1;
+                Some(at)
+            }
+            Missing::Many(from) => {
+                let at = (*from..plan.fields.len())
+                    .find(|at| !plan.fields[*at].optional && !seen.contains(*at))?;
+                *from = at + 1;
+                Some(at)
+            }
         }
     }
 }
@@ -145,13 +204,19 @@ struct RecordAccess<'l, M> {
     pending: Pending,
     /// The value behind [`Pending::ReadAhead`].
     read_ahead: Option<Value>,
-    /// Set once the reader has no more entries; then the position of the next field to check
-    /// for a missing value.
-    missing_from: Option<usize>,
+    /// Set once the reader has no more entries: the fields still to hand out as missing.
+    missing: Option<Missing>,
+    /// Fields go to `Deserialize` by position rather than by name.
+    by_position: bool,
 }
 
 impl<'l, M> RecordAccess<'l, M> {
-    fn new(reader: M, plan: &'static Plan, lead_info: Option<&'l Map<String, Value>>) -> Self {
+    fn new(
+        reader: M,
+        plan: &'static Plan,
+        lead_info: Option<&'l Map<String, Value>>,
+        by_position: bool,
+    ) -> Self {
         RecordAccess {
             reader,
             plan,
@@ -160,12 +225,33 @@ impl<'l, M> RecordAccess<'l, M> {
             next: 0,
             pending: Pending::None,
             read_ahead: None,
-            missing_from: None,
+            missing: None,
+            by_position,
         }
     }
 
-    fn level(&self, at: usize) -> Level {
-        field_level(&self.plan.fields[at], self.lead_info)
+    #[inline]
+    fn step(&self, at: usize) -> Step {
+        field_step(&self.plan.fields[at], self.lead_info)
+    }
+
+    /// Hands the key of the field at `at` to the seed.
+    #[inline(always)]
+    fn key<'de, K: DeserializeSeed<'de>, E: de::Error>(
+        &self,
+        seed: K,
+        at: usize,
+    ) -> Result<Option<K::Value>, E> {
+        let position = self.by_position.then_some(at);
+        match seed.deserialize(FieldKey::new(self.plan.fields[at].serde_key, position)) {
+            Ok(key) => Ok(Some(key)),
+            Err(err) => {
+                if self.by_position {
+                    self.plan.refuse_positions();
+                }
+                Err(err)
+            }
+        }
     }
 }
 
@@ -176,7 +262,7 @@ impl<'de, M: MapAccess<'de>> MapAccess<'de> for RecordAccess<'_, M> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, M::Error> {
-        if self.missing_from.is_none() {
+        if self.missing.is_none() {
             loop {
                 let key = KeySeed {
                     plan: self.plan,
@@ -193,54 +279,49 @@ impl<'de, M: MapAccess<'de>> MapAccess<'de> for RecordAccess<'_, M> {
                 self.seen.insert(at);
                 self.next = at + 1;
                 let field = &self.plan.fields[at];
-                self.pending =
-                    if field.optional && !matches!(self.level(at).step(), Step::Option(_)) {
-                        let value: Value = self.reader.next_value()?;
-                        if super::is_blank(&value) {
-                            continue;
-                        }
-                        self.read_ahead = Some(value);
-                        Pending::ReadAhead(at)
-                    } else {
-                        Pending::Reader(at)
-                    };
-                return seed
-                    .deserialize(BorrowedStrDeserializer::new(field.serde_key))
-                    .map(Some);
+                self.pending = if field.optional && !matches!(field.step, Step::Option(_)) {
+                    let value: Value = self.reader.next_value()?;
+                    if super::is_blank(&value) {
+                        continue;
+                    }
+                    self.read_ahead = Some(value);
+                    Pending::ReadAhead(at)
+                } else {
+                    Pending::Reader(at)
+                };
+                return self.key(seed, at);
             }
-            self.missing_from = Some(0);
+            self.missing = Some(Missing::new(self.plan, &self.seen));
         }
-        let mut at = self.missing_from.unwrap_or(0);
-        while at < self.plan.fields.len() {
-            let field = &self.plan.fields[at];
-            at += 1;
-            if !field.optional && !self.seen.contains(at - 1) {
-                self.missing_from = Some(at);
-                self.pending = Pending::Missing(at - 1);
-                return seed
-                    .deserialize(BorrowedStrDeserializer::new(field.serde_key))
-                    .map(Some);
+        let next = match &mut self.missing {
+            Some(missing) => missing.next(self.plan, &self.seen),
+            None => None,
+        };
+        match next {
+            Some(at) => {
+                self.pending = Pending::Missing(at);
+                self.key(seed, at)
             }
+            None => Ok(None),
         }
-        self.missing_from = Some(at);
-        Ok(None)
     }
 
+    #[inline]
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, M::Error> {
         let pending = self.pending;
         self.pending = Pending::None;
         match pending {
             Pending::Reader(at) => {
-                let step = self.level(at).step();
+                let step = self.step(at);
                 self.reader.next_value_seed(CastSeed { seed, step })
             }
             Pending::ReadAhead(at) => seed.deserialize(Cast {
                 reader: OwnedValue::new(self.read_ahead.take().unwrap_or(Value::Null)),
-                step: self.level(at).step(),
+                step: self.step(at),
             }),
             Pending::Missing(at) => seed.deserialize(Cast {
                 reader: OwnedValue::new(Value::Null),
-                step: self.level(at).step(),
+                step: self.step(at),
             }),
             Pending::None => Err(give_up()),
         }
@@ -291,7 +372,7 @@ impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for CastSeed<S> {
 }
 
 /// A value of the reader, cast by its level on the way through.
-struct Cast<D> {
+pub(super) struct Cast<D> {
     reader: D,
     step: Step,
 }
@@ -326,6 +407,11 @@ macro_rules! cast_or_forward {
 }
 
 impl<D> Cast<D> {
+    #[inline]
+    pub(super) fn new(reader: D, step: Step) -> Self {
+        Cast { reader, step }
+    }
+
     fn visitor<V>(&self, outer: V, hint: Hint) -> CastVisitor<V> {
         CastVisitor {
             outer,
@@ -418,7 +504,7 @@ impl<V> ScalarVisitor<V> {
     where
         V: Visitor<'de>,
     {
-        let text = text.trim();
+        let text = trim(text);
         if text.is_empty() {
             return if self.strict {
                 Err(give_up())
@@ -664,7 +750,7 @@ impl<'de, V: Visitor<'de>> CastVisitor<V> {
             }
             Step::List(_, inner) => self.list(inner, item),
             Step::Map(inner) => self.map(inner, item),
-            Step::Record(plan) => self.record(plan, item),
+            Step::Record(plan) => self.record(plan(), item),
             Step::Option(_) | Step::Pass => Err(give_up()),
         }
     }
@@ -711,7 +797,7 @@ impl<'de, V: Visitor<'de>> CastVisitor<V> {
                 if text.as_str().is_empty() {
                     self.outer.visit_unit()
                 } else if text.as_str().starts_with('[') {
-                    stream(text, self.outer, Streamed::Seq(inner.step()))
+                    text_list(text, self.outer, inner.step())
                 } else {
                     self.one::<E, A, M>(inner, Item::Text(text))
                 }
@@ -777,7 +863,9 @@ impl<'de, V: Visitor<'de>> CastVisitor<V> {
         }
         match item {
             Item::Null => self.outer.visit_unit(),
-            Item::Map(map) => self.outer.visit_map(RecordAccess::new(map, plan, None)),
+            Item::Map(map) => self
+                .outer
+                .visit_map(RecordAccess::new(map, plan, None, false)),
             Item::Text(text) => {
                 let text = text.trimmed();
                 if text.as_str().is_empty() {
@@ -819,7 +907,7 @@ where
         (FieldType::Int, Item::U64(n)) => Out::Number(Number::from(n)),
         (FieldType::Int, Item::I64(n)) => Out::Number(Number::from(n)),
         (FieldType::Int, Item::F64(n)) => Out::Number(int_from_f64(n).map_err(reason)?),
-        (FieldType::Int, Item::Text(text)) => match text.as_str().trim() {
+        (FieldType::Int, Item::Text(text)) => match trim(text.as_str()) {
             "" => Out::Null,
             trimmed => Out::Number(parse_int(trimmed).map_err(reason)?),
         },
@@ -827,7 +915,7 @@ where
         (FieldType::Float, Item::U64(n)) => Out::F64(float_from_u64(n).map_err(reason)?),
         (FieldType::Float, Item::I64(n)) => Out::F64(float_from_i64(n).map_err(reason)?),
         (FieldType::Float, Item::F64(n)) => Out::F64(n),
-        (FieldType::Float, Item::Text(text)) => match text.as_str().trim() {
+        (FieldType::Float, Item::Text(text)) => match trim(text.as_str()) {
             "" => Out::Null,
             trimmed => Out::F64(parse_float(trimmed).map_err(reason)?),
         },
@@ -849,7 +937,7 @@ where
         } else {
             return Err(give_up());
         }),
-        (FieldType::Bool, Item::Text(text)) => match text.as_str().trim() {
+        (FieldType::Bool, Item::Text(text)) => match trim(text.as_str()) {
             "" => Out::Null,
             trimmed => Out::Bool(parse_bool(trimmed).ok_or_else(give_up::<E>)?),
         },
@@ -907,6 +995,84 @@ impl<'de, D: Deserializer<'de>> SeqAccess<'de> for OneSeq<D> {
 
     fn size_hint(&self) -> Option<usize> {
         Some(usize::from(self.item.is_some()))
+    }
+}
+
+/// A list given as JSON text: read directly when it holds plain strings, else by serde_json.
+fn text_list<'de, V: Visitor<'de>, E: de::Error>(
+    text: Text<'_, 'de>,
+    outer: V,
+    step: Step,
+) -> Result<V::Value, E> {
+    match &text {
+        Text::Input(input) => {
+            if let Some(items) = plain_strings(input) {
+                return visit_plain(outer, items, Text::Input, step);
+            }
+        }
+        Text::Call(call) => {
+            if let Some(items) = plain_strings(call) {
+                return visit_plain(outer, items, Text::Call, step);
+            }
+        }
+        Text::Owned(owned) => {
+            if let Some(items) = plain_strings(owned) {
+                return visit_plain(outer, items, Text::Call, step);
+            }
+        }
+    }
+    stream(text, outer, Streamed::Seq(step))
+}
+
+fn visit_plain<'a, 'de, V: Visitor<'de>, E: de::Error>(
+    outer: V,
+    items: PlainStrings<'a>,
+    text: fn(&'a str) -> Text<'a, 'de>,
+    step: Step,
+) -> Result<V::Value, E> {
+    let mut seq = PlainSeq {
+        items,
+        text,
+        step,
+        error: PhantomData,
+    };
+    let out = outer.visit_seq(&mut seq)?;
+    if seq.items.len() == 0 {
+        Ok(out)
+    } else {
+        Err(give_up())
+    }
+}
+
+/// The items of a list of plain strings, each cast by its level.
+struct PlainSeq<'a, 'de, E> {
+    items: PlainStrings<'a>,
+    text: fn(&'a str) -> Text<'a, 'de>,
+    step: Step,
+    error: PhantomData<E>,
+}
+
+impl<'a, 'de, E: de::Error> SeqAccess<'de> for PlainSeq<'a, 'de, E> {
+    type Error = E;
+
+    #[inline]
+    fn next_element_seed<S: DeserializeSeed<'de>>(
+        &mut self,
+        seed: S,
+    ) -> Result<Option<S::Value>, E> {
+        match self.items.next() {
+            Some(item) => seed
+                .deserialize(Cast {
+                    reader: Replay::<Never<E>, Never<E>, E>::new(Item::Text((self.text)(item))),
+                    step: self.step,
+                })
+                .map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len())
     }
 }
 
@@ -1000,7 +1166,9 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for StreamVisitor<V> {
     fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<V::Value, M::Error> {
         match self.what {
             Streamed::Map(step) => self.outer.visit_map(CastMap { map, step }),
-            Streamed::Record(plan) => self.outer.visit_map(RecordAccess::new(map, plan, None)),
+            Streamed::Record(plan) => self
+                .outer
+                .visit_map(RecordAccess::new(map, plan, None, false)),
             Streamed::Seq(_) => Err(give_up()),
         }
     }

@@ -8,16 +8,19 @@
 //! so that every failing field is named.
 
 mod fast;
+mod list_text;
+mod parsed;
 mod replay;
 mod slow;
 
 use serde_json::{Map, Value};
 
+use self::parsed::GiveUp;
 use crate::error::{DecodeError, DecodeIssue, Problem};
 use crate::resolve::type_of_value;
 use crate::typed::enrich::Enrich;
-use crate::typed::plan::FieldInfo;
-use crate::typed::shape::{Level, Shape};
+use crate::typed::plan::{FieldInfo, Plan};
+use crate::typed::shape::{Level, Shape, Step};
 
 /// Decodes an answer's `structured_data` into `T`.
 ///
@@ -58,7 +61,7 @@ pub fn decode<T: Enrich>(
     if T::PLAN.fields.is_empty() {
         return slow::by_schema(structured_data.clone(), lead_info);
     }
-    match fast::decode::<T, _>(structured_data, T::PLAN, lead_info) {
+    match map_fast(structured_data, lead_info) {
         Ok(decoded) => Ok(decoded),
         Err(_) => slow::decode(structured_data.clone(), T::PLAN, lead_info),
     }
@@ -73,10 +76,70 @@ pub fn decode_owned<T: Enrich>(
     if T::PLAN.fields.is_empty() {
         return slow::by_schema(structured_data, lead_info);
     }
-    match fast::decode::<T, _>(&structured_data, T::PLAN, lead_info) {
+    match map_fast(&structured_data, lead_info) {
         Ok(decoded) => Ok(decoded),
         Err(_) => slow::decode(structured_data, T::PLAN, lead_info),
     }
+}
+
+/// The fast decoder alone, from a map: `None` where it leaves the answer to the
+/// path-reporting one. For tests and benchmarks that check the common case stays fast.
+#[doc(hidden)]
+pub fn decode_fast<T: Enrich>(
+    structured_data: &Map<String, Value>,
+    lead_info: &Map<String, Value>,
+) -> Option<T> {
+    map_fast(structured_data, lead_info).ok()
+}
+
+/// The fast decoder alone, from JSON text; see [`decode_fast`].
+#[doc(hidden)]
+pub fn decode_slice_fast<T: Enrich>(json: &[u8], lead_info: &Map<String, Value>) -> Option<T> {
+    let by_name = T::PLAN.by_name();
+    match slice_fast::<T>(json, lead_info) {
+        Some(decoded) => Some(decoded),
+        None => retried(T::PLAN, by_name, || {
+            slice_fast::<T>(json, lead_info).ok_or(GiveUp)
+        })
+        .ok(),
+    }
+}
+
+/// The fast decoder on a map, once more with field names if the type refused positions.
+fn map_fast<T: Enrich>(
+    structured_data: &Map<String, Value>,
+    lead_info: &Map<String, Value>,
+) -> Result<T, GiveUp> {
+    let by_name = T::PLAN.by_name();
+    match parsed::decode::<T>(structured_data, T::PLAN, lead_info) {
+        Ok(decoded) => Ok(decoded),
+        Err(_) => retried(T::PLAN, by_name, || {
+            parsed::decode::<T>(structured_data, T::PLAN, lead_info)
+        }),
+    }
+}
+
+/// After a failed fast decode: the fast decode once more if the type has just refused fields
+/// by position (it then gets names; `by_name` is how they went before).
+#[cold]
+fn retried<T>(
+    plan: &Plan,
+    by_name: bool,
+    decode: impl FnOnce() -> Result<T, GiveUp>,
+) -> Result<T, GiveUp> {
+    if !by_name && plan.by_name() {
+        decode()
+    } else {
+        Err(GiveUp)
+    }
+}
+
+/// The fast decoder on JSON text; `None` when it gives up.
+fn slice_fast<T: Enrich>(json: &[u8], lead_info: &Map<String, Value>) -> Option<T> {
+    let mut reader = serde_json::Deserializer::from_slice(json);
+    let decoded = fast::decode::<T, _>(&mut reader, T::PLAN, lead_info).ok()?;
+    reader.end().ok()?;
+    Some(decoded)
 }
 
 /// The path-reporting decoder alone, for tests that hold the fast one to it.
@@ -123,13 +186,10 @@ pub fn decode_slice<T: Enrich>(
     json: &[u8],
     lead_info: &Map<String, Value>,
 ) -> Result<T, DecodeError> {
-    if !T::PLAN.fields.is_empty() {
-        let mut reader = serde_json::Deserializer::from_slice(json);
-        if let Ok(decoded) = fast::decode::<T, _>(&mut reader, T::PLAN, lead_info)
-            && reader.end().is_ok()
-        {
-            return Ok(decoded);
-        }
+    if !T::PLAN.fields.is_empty()
+        && let Some(decoded) = decode_slice_fast(json, lead_info)
+    {
+        return Ok(decoded);
     }
     decode_owned(parse_object(json)?, lead_info)
 }
@@ -170,12 +230,24 @@ fn field_level(field: &FieldInfo, lead_info: Option<&Map<String, Value>>) -> Lev
     }
 }
 
+/// The step of a record's field: the one worked out with the plan, or for a
+/// `serde_json::Value` at the top of the answer the one for the type of the same key in
+/// `lead_info`.
+#[inline(always)]
+fn field_step(field: &FieldInfo, lead_info: Option<&Map<String, Value>>) -> Step {
+    match field.step {
+        // Only a `Value` with no explicit type has this step.
+        Step::Pass if lead_info.is_some() => field_level(field, lead_info).step(),
+        step => step,
+    }
+}
+
 /// Null, or text that is empty once trimmed.
 #[inline]
 fn is_blank(value: &Value) -> bool {
     match value {
         Value::Null => true,
-        Value::String(text) => text.trim().is_empty(),
+        Value::String(text) => crate::cast::trim(text).is_empty(),
         _ => false,
     }
 }

@@ -14,6 +14,8 @@ use serde::de::{
 };
 use serde_json::{Number, Value};
 
+use crate::cast::trim;
+
 /// Text as the reader gave it: borrowed from the input, borrowed for one call, or owned.
 pub(super) enum Text<'a, 'de> {
     Input(&'de str),
@@ -35,10 +37,10 @@ impl<'de> Text<'_, 'de> {
     #[inline]
     pub fn trimmed(self) -> Self {
         match self {
-            Text::Input(text) => Text::Input(text.trim()),
-            Text::Call(text) => Text::Call(text.trim()),
-            Text::Owned(text) if text.trim().len() == text.len() => Text::Owned(text),
-            Text::Owned(text) => Text::Owned(text.trim().to_owned()),
+            Text::Input(text) => Text::Input(trim(text)),
+            Text::Call(text) => Text::Call(trim(text)),
+            Text::Owned(text) if trim(&text).len() == text.len() => Text::Owned(text),
+            Text::Owned(text) => Text::Owned(trim(&text).to_owned()),
         }
     }
 
@@ -90,7 +92,7 @@ impl<A, M> Item<'_, '_, A, M> {
     pub fn is_blank(&self) -> bool {
         match self {
             Item::Null => true,
-            Item::Text(text) => text.as_str().trim().is_empty(),
+            Item::Text(text) => trim(text.as_str()).is_empty(),
             _ => false,
         }
     }
@@ -377,5 +379,47 @@ impl<'de, E: de::Error> VariantAccess<'de> for TextVariant<E> {
             de::Unexpected::NewtypeVariant,
             &"a struct variant",
         ))
+    }
+}
+
+/// A record's key as the Rust type's `Deserialize` reads it: the field's name, or its position
+/// where the type reads positions (see [`Keys`](crate::typed::keys::Keys)).
+pub(super) struct FieldKey<E> {
+    name: &'static str,
+    position: Option<u64>,
+    error: PhantomData<E>,
+}
+
+impl<E> FieldKey<E> {
+    #[inline]
+    pub fn new(name: &'static str, position: Option<usize>) -> Self {
+        FieldKey {
+            name,
+            position: position.map(|at| at as u64),
+            error: PhantomData,
+        }
+    }
+}
+
+impl<'de, E: de::Error> Deserializer<'de> for FieldKey<E> {
+    type Error = E;
+
+    #[inline]
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+        visitor.visit_borrowed_str(self.name)
+    }
+
+    #[inline]
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+        match self.position {
+            Some(at) => visitor.visit_u64(at),
+            None => visitor.visit_borrowed_str(self.name),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum
+        ignored_any
     }
 }

@@ -139,7 +139,7 @@ pub(super) fn prepare(value: &mut Value, level: Level, path: &str, issues: &mut 
         Step::Record(plan) => {
             cast_in_place(value, FieldType::Dict, path, issues);
             if let Value::Object(entries) = value {
-                prepare_record(entries, plan, None, path, issues);
+                prepare_record(entries, plan(), None, path, issues);
             }
         }
         Step::OneOf(choices, strict) => choose(value, choices, strict, path, issues),
