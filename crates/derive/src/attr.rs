@@ -74,32 +74,36 @@ pub fn container(attrs: &[Attribute], errors: &mut Errors) -> ContainerAttrs {
     let mut out = ContainerAttrs::default();
     for attr in attrs {
         if attr.path().is_ident("enrich") {
+            let mut kept = Vec::new();
             let result = attr.parse_nested_meta(|meta| {
-                if meta.path.is_ident("rename_all") {
-                    let lit = string_value(&meta, "rename_all")?;
-                    let rule = RenameRule::from_name(&lit.value()).ok_or_else(|| {
-                        syn::Error::new_spanned(
-                            &lit,
-                            format!(
-                                "unknown rename rule `{}`: expected one of {}",
-                                lit.value(),
-                                RenameRule::valid_names()
-                            ),
-                        )
-                    })?;
-                    set_once(&mut out.rename_all, (rule, lit), &meta.path)
-                } else if meta.path.is_ident("research_plan") {
-                    let lit = string_value(&meta, "research_plan")?;
-                    set_once(&mut out.research_plan, lit, &meta.path)
-                } else if meta.path.is_ident("crate") {
-                    let lit = string_value(&meta, "crate")?;
-                    let path = lit.parse::<Path>()?;
-                    set_once(&mut out.krate, path, &meta.path)
-                } else {
-                    Err(unknown(&meta, CONTAINER_KEYS))
-                }
+                let entry = (|| {
+                    if meta.path.is_ident("rename_all") {
+                        let lit = string_value(&meta, "rename_all")?;
+                        let rule = RenameRule::from_name(&lit.value()).ok_or_else(|| {
+                            syn::Error::new_spanned(
+                                &lit,
+                                format!(
+                                    "unknown rename rule `{}`: expected one of {}",
+                                    lit.value(),
+                                    RenameRule::valid_names()
+                                ),
+                            )
+                        })?;
+                        set_once(&mut out.rename_all, (rule, lit), &meta.path)
+                    } else if meta.path.is_ident("research_plan") {
+                        let lit = string_value(&meta, "research_plan")?;
+                        set_once(&mut out.research_plan, lit, &meta.path)
+                    } else if meta.path.is_ident("crate") {
+                        let lit = string_value(&meta, "crate")?;
+                        let path = lit.parse::<Path>()?;
+                        set_once(&mut out.krate, path, &meta.path)
+                    } else {
+                        Err(unknown(&meta, CONTAINER_KEYS))
+                    }
+                })();
+                keep_going(&meta, entry, &mut kept)
             });
-            if let Err(err) = result {
+            for err in kept.into_iter().chain(result.err()) {
                 errors.push(err);
             }
         } else if attr.path().is_ident("serde") {
@@ -139,37 +143,43 @@ pub fn field(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs {
     let mut doc_lines = Vec::new();
     for attr in attrs {
         if attr.path().is_ident("enrich") {
+            let mut kept = Vec::new();
             let result = attr.parse_nested_meta(|meta| {
-                if meta.path.is_ident("desc") {
-                    let lit = string_value(&meta, "desc")?;
-                    set_once(&mut out.desc, lit, &meta.path)
-                } else if meta.path.is_ident("rename") {
-                    let lit = string_value(&meta, "rename")?;
-                    set_once(&mut out.rename, lit, &meta.path)
-                } else if meta.path.is_ident("type") {
-                    let lit = string_value(&meta, "type")?;
-                    let variant = types::variant(&lit.value()).ok_or_else(|| {
-                        syn::Error::new_spanned(
-                            &lit,
-                            format!(
-                                "unknown type `{}`: expected one of {}",
-                                lit.value(),
-                                types::valid_names()
-                            ),
-                        )
-                    })?;
-                    set_once(&mut out.ty, (variant, lit), &meta.path)
-                } else if meta.path.is_ident("skip") {
-                    if meta.input.peek(Token![=]) {
-                        return Err(meta.error("`skip` takes no value: write `#[enrich(skip)]`"));
+                let entry = (|| {
+                    if meta.path.is_ident("desc") {
+                        let lit = string_value(&meta, "desc")?;
+                        set_once(&mut out.desc, lit, &meta.path)
+                    } else if meta.path.is_ident("rename") {
+                        let lit = string_value(&meta, "rename")?;
+                        set_once(&mut out.rename, lit, &meta.path)
+                    } else if meta.path.is_ident("type") {
+                        let lit = string_value(&meta, "type")?;
+                        let variant = types::variant(&lit.value()).ok_or_else(|| {
+                            syn::Error::new_spanned(
+                                &lit,
+                                format!(
+                                    "unknown type `{}`: expected one of {}",
+                                    lit.value(),
+                                    types::valid_names()
+                                ),
+                            )
+                        })?;
+                        set_once(&mut out.ty, (variant, lit), &meta.path)
+                    } else if meta.path.is_ident("skip") {
+                        if meta.input.peek(Token![=]) {
+                            return Err(
+                                meta.error("`skip` takes no value: write `#[enrich(skip)]`")
+                            );
+                        }
+                        set_once(&mut out.skip, meta.path.clone(), &meta.path)
+                    } else {
+                        Err(unknown(&meta, FIELD_KEYS))
                     }
-                    set_once(&mut out.skip, meta.path.clone(), &meta.path)
-                } else {
-                    Err(unknown(&meta, FIELD_KEYS))
-                }
+                })();
+                keep_going(&meta, entry, &mut kept)
             });
-            if let Err(err) = result {
-                out.had_error = true;
+            out.had_error |= !kept.is_empty() || result.is_err();
+            for err in kept.into_iter().chain(result.err()) {
                 errors.push(err);
             }
         } else if attr.path().is_ident("serde") {
@@ -206,20 +216,26 @@ pub fn variant(attrs: &[Attribute], errors: &mut Errors) -> VariantAttrs {
     let mut doc_lines = Vec::new();
     for attr in attrs {
         if attr.path().is_ident("enrich") {
+            let mut kept = Vec::new();
             let result = attr.parse_nested_meta(|meta| {
-                if meta.path.is_ident("desc") {
-                    let lit = string_value(&meta, "desc")?;
-                    set_once(&mut out.desc, lit, &meta.path)
-                } else if meta.path.is_ident("other") {
-                    if meta.input.peek(Token![=]) {
-                        return Err(meta.error("`other` takes no value: write `#[enrich(other)]`"));
+                let entry = (|| {
+                    if meta.path.is_ident("desc") {
+                        let lit = string_value(&meta, "desc")?;
+                        set_once(&mut out.desc, lit, &meta.path)
+                    } else if meta.path.is_ident("other") {
+                        if meta.input.peek(Token![=]) {
+                            return Err(
+                                meta.error("`other` takes no value: write `#[enrich(other)]`")
+                            );
+                        }
+                        set_once(&mut out.other, meta.path.clone(), &meta.path)
+                    } else {
+                        Err(unknown(&meta, VARIANT_KEYS))
                     }
-                    set_once(&mut out.other, meta.path.clone(), &meta.path)
-                } else {
-                    Err(unknown(&meta, VARIANT_KEYS))
-                }
+                })();
+                keep_going(&meta, entry, &mut kept)
             });
-            if let Err(err) = result {
+            for err in kept.into_iter().chain(result.err()) {
                 errors.push(err);
             }
         } else if attr.path().is_ident("serde") {
@@ -285,6 +301,24 @@ fn doc_text(lines: &[String]) -> Option<String> {
         paragraphs.push(current);
     }
     (!paragraphs.is_empty()).then(|| paragraphs.join("\n"))
+}
+
+/// The result of one `key = value` entry of an attribute. A mistake found once the entry was
+/// read to its end (a value of the wrong kind, an unknown rule, a duplicate) is kept and the
+/// next entry is read, so one attribute reports all its mistakes in one compile; a syntax
+/// error, after which the entry's end cannot be found, ends the attribute.
+fn keep_going(
+    meta: &ParseNestedMeta<'_>,
+    entry: syn::Result<()>,
+    kept: &mut Vec<syn::Error>,
+) -> syn::Result<()> {
+    match entry {
+        Err(err) if meta.input.is_empty() || meta.input.peek(Token![,]) => {
+            kept.push(err);
+            Ok(())
+        }
+        other => other,
+    }
 }
 
 fn string_value(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<LitStr> {
