@@ -490,3 +490,49 @@ async fn an_output_being_written_by_another_run_is_left_to_it() {
     );
     assert_eq!(jsonl_rows(&dir.path().join("out.jsonl")).len(), 4);
 }
+
+/// The root README's CLI command on the sample data, as written: 50 leads, every one completed,
+/// and the few nobody knows completed with no field found and the lowest confidence.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_readme_command_on_the_sample_csv() {
+    let dir = workdir();
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/data");
+    for name in ["leads.csv", "fields.json"] {
+        std::fs::copy(data.join(name), dir.path().join(name)).unwrap();
+    }
+    let out = run(offline(
+        dir.path(),
+        &["leads.csv", "--fields", "fields.json", "-o", "enriched.csv"],
+    ))
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("50 rows: 50 completed"),
+        "{}",
+        stderr(&out)
+    );
+    let mut reader = csv::Reader::from_path(dir.path().join("enriched.csv")).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (status, title, confidence) = (
+        column("status"),
+        column("title"),
+        column("confidence_score"),
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 50, "the README says 50 partial leads");
+    assert!(rows.iter().all(|row| &row[status] == "completed"));
+    let score = |row: &csv::StringRecord| row[confidence].parse::<f64>().unwrap();
+    let (unknown, known): (Vec<_>, Vec<_>) = rows.iter().partition(|row| row[title].is_empty());
+    assert!(
+        (2..=6).contains(&unknown.len()),
+        "a few nobody knows: {}",
+        unknown.len()
+    );
+    let highest_unknown = unknown.iter().map(|r| score(r)).fold(f64::MIN, f64::max);
+    let lowest_known = known.iter().map(|r| score(r)).fold(f64::MAX, f64::min);
+    assert!(
+        highest_unknown < lowest_known,
+        "unknown leads score {highest_unknown}, known ones from {lowest_known}"
+    );
+}
