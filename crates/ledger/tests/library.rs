@@ -94,7 +94,11 @@ async fn a_typed_answer_that_does_not_fit_keeps_its_task_id_and_raw_answer() {
         })
         .unwrap();
     assert_eq!(seen[0].state, RowState::Completed);
-    assert!(seen[0].raw_answer.is_some());
+    let raw = seen[0].raw_answer.as_ref().expect("the raw answer is kept");
+    assert_eq!(
+        raw["structured_data"]["email"], "rafael.nunez@lanternfish.example",
+        "{raw}"
+    );
     assert_eq!(
         seen[0].cast_answer.as_ref().unwrap()["email"],
         "rafael.nunez@lanternfish.example"
