@@ -134,9 +134,11 @@ pub struct EnrichArgs {
     /// A bound on the research agent's iterations for every request (at least 1).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_iterations: Option<u32>,
-    /// Jobs in flight at once (submits and waits).
-    #[arg(short = 'j', long = "jobs", default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=10_000))]
-    pub jobs: u64,
+    /// A ceiling on the jobs in flight at once (submits and waits). Default: as many as the
+    /// request budget sustains (submits and polls share the rate limit, and a scheduler polls
+    /// each job when it is likely done), at most 4000.
+    #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub jobs: Option<u64>,
     /// Only the first N leads of the input (the whole input is still checked).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub limit: Option<u64>,

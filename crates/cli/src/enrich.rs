@@ -56,9 +56,11 @@ pub async fn enrich(args: EnrichArgs) -> Result<Exit, CliError> {
     let counters = Arc::new(Counters::default());
     let progress = Progress::start(Arc::clone(&counters), plan.quiet, plan.status_every);
     let mut options = RunOptions::default()
-        .max_in_flight(plan.jobs)
         .job_timeout(plan.job_timeout)
         .stop(stop);
+    if let Some(jobs) = plan.jobs {
+        options = options.max_in_flight(jobs);
+    }
     if let Some(deadline) = plan.deadline {
         options = options.deadline(started + deadline);
     }

@@ -72,8 +72,8 @@ pub struct Plan {
     pub poll: PollPolicy,
     /// The client's request budget.
     pub rate_limit: Option<RateLimit>,
-    /// Jobs in flight.
-    pub jobs: usize,
+    /// The ceiling on jobs in flight (`None`: what the budget sustains).
+    pub jobs: Option<usize>,
     /// Bound on the whole run.
     pub deadline: Option<Duration>,
     /// Bound on one job's wait.
@@ -302,7 +302,7 @@ impl Plan {
             server,
             poll,
             rate_limit,
-            jobs: usize::try_from(args.jobs).unwrap_or(usize::MAX),
+            jobs: args.jobs.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
             deadline: args.deadline,
             job_timeout: args.job_timeout,
             resend,

@@ -115,8 +115,8 @@ mod template;
 mod typed;
 
 pub use api::{
-    Api, ApiFuture, ClientApi, KeyCheck, SubmitCall, SubmitOutcome, WaitCall, WaitOutcome,
-    classify_submit, classify_wait,
+    Api, ApiFuture, ClientApi, KeyCheck, PollOutcome, Scheduling, SubmitCall, SubmitOutcome,
+    WaitCall, WaitOutcome, classify_poll, classify_submit, classify_wait,
 };
 pub use binding::{BindingChange, Server, key_fingerprint, normalize_base_url};
 pub use canonical::{canonical_json, content_hash};
