@@ -43,14 +43,16 @@ async fn end_marker() -> (String, Ends) {
     let app = Router::new()
         .route(
             "/ended",
-            post(|State(ends): State<Ends>, _headers: HeaderMap, body: Bytes| async move {
-                if let Ok(event) = sixtyfour::webhook::parse_event(&body) {
-                    let mut ends = ends.lock().unwrap_or_else(|p| p.into_inner());
-                    ends.entry(event.task_id.as_str().to_owned())
-                        .or_insert_with(Instant::now);
-                }
-                "ok"
-            }),
+            post(
+                |State(ends): State<Ends>, _headers: HeaderMap, body: Bytes| async move {
+                    if let Ok(event) = sixtyfour::webhook::parse_event(&body) {
+                        let mut ends = ends.lock().unwrap_or_else(|p| p.into_inner());
+                        ends.entry(event.task_id.as_str().to_owned())
+                            .or_insert_with(Instant::now);
+                    }
+                    "ok"
+                },
+            ),
         )
         .with_state(Arc::clone(&ends));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -103,7 +105,10 @@ async fn run(leads: usize, fields: usize, scale: f64, options: RunOptions) -> Me
     let client = Client::builder()
         .api_key(emulator.api_key())
         .base_url(emulator.base_url())
-        .rate_limit(Some(RateLimit::new(PER_MINUTE, scaled(Duration::from_secs(60)))))
+        .rate_limit(Some(RateLimit::new(
+            PER_MINUTE,
+            scaled(Duration::from_secs(60)),
+        )))
         .poll_policy(PollPolicy {
             initial: scaled(poll.initial),
             factor: poll.factor,
@@ -158,16 +163,14 @@ async fn run(leads: usize, fields: usize, scale: f64, options: RunOptions) -> Me
         });
     let rows: Vec<InputRow> = (0..leads)
         .map(|i| {
-            InputRow::from_lead(&json!({"name": format!("Lead {i}"), "company": format!("Company {}", i % 97)}))
-                .expect("a lead")
+            InputRow::from_lead(
+                &json!({"name": format!("Lead {i}"), "company": format!("Company {}", i % 97)}),
+            )
+            .expect("a lead")
         })
         .collect();
     let start = Instant::now();
-    let outcomes: Vec<_> = ledger
-        .run_raw(rows, &options)
-        .expect("run")
-        .collect()
-        .await;
+    let outcomes: Vec<_> = ledger.run_raw(rows, &options).expect("run").collect().await;
     let wall = start.elapsed().as_secs_f64() / scale;
     let completed = outcomes
         .iter()
@@ -254,7 +257,15 @@ fn main() {
     );
     println!(
         "{:<34} {:>6} {:>9} {:>9} {:>9} {:>10} {:>8} {:>8} {:>8}",
-        "setting", "leads", "start/min", "done/min", "all/min", "polls/job", "lag s", "lag p90", "x bound"
+        "setting",
+        "leads",
+        "start/min",
+        "done/min",
+        "all/min",
+        "polls/job",
+        "lag s",
+        "lag p90",
+        "x bound"
     );
     let scheduled = runtime.block_on(run(leads, fields, scale, RunOptions::default()));
     report("scheduler, defaults", &scheduled);

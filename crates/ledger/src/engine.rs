@@ -57,10 +57,12 @@ pub(crate) fn submit_change(outcome: &SubmitOutcome) -> Change {
             class: ErrorClass::Account,
             reason: format!("not sent: {reason}"),
         },
-        SubmitOutcome::RateLimited { reason } | SubmitOutcome::ActiveJobLimit { reason } => Change::Pending {
-            class: ErrorClass::RateLimited,
-            reason: format!("not sent: {reason}"),
-        },
+        SubmitOutcome::RateLimited { reason } | SubmitOutcome::ActiveJobLimit { reason } => {
+            Change::Pending {
+                class: ErrorClass::RateLimited,
+                reason: format!("not sent: {reason}"),
+            }
+        }
         SubmitOutcome::Rejected { reason, .. } => Change::Failed {
             error: reason.clone(),
         },

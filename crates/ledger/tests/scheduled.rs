@@ -61,7 +61,12 @@ async fn run_all(emulator: &EmulatorHandle, n: usize, options: &RunOptions) {
             .filter(|job| job.lead_info == row.lead)
             .map(|job| job.task_id.as_str())
             .collect();
-        assert_eq!(made, [row.task_id.as_ref().unwrap().as_str()], "{:?}", row.lead);
+        assert_eq!(
+            made,
+            [row.task_id.as_ref().unwrap().as_str()],
+            "{:?}",
+            row.lead
+        );
     }
     let report = ledger.last_report().unwrap();
     assert!(report.all_finished(), "{report:?}");
@@ -70,7 +75,10 @@ async fn run_all(emulator: &EmulatorHandle, n: usize, options: &RunOptions) {
 #[tokio::test]
 async fn an_active_job_limit_keeps_rows_pending_and_sends_them_when_jobs_end() {
     let emulator = Emulator::builder()
-        .latency(Latency::Range(Duration::from_millis(100), Duration::from_millis(300)))
+        .latency(Latency::Range(
+            Duration::from_millis(100),
+            Duration::from_millis(300),
+        ))
         .max_active_jobs(Some(3))
         .spawn()
         .await
@@ -91,7 +99,10 @@ async fn an_active_job_limit_keeps_rows_pending_and_sends_them_when_jobs_end() {
 #[tokio::test]
 async fn max_in_flight_is_a_ceiling() {
     let emulator = Emulator::builder()
-        .latency(Latency::Range(Duration::from_millis(50), Duration::from_millis(150)))
+        .latency(Latency::Range(
+            Duration::from_millis(50),
+            Duration::from_millis(150),
+        ))
         .spawn()
         .await
         .unwrap();
@@ -117,7 +128,10 @@ async fn without_a_ceiling_the_batch_goes_at_once() {
 #[tokio::test]
 async fn the_per_row_path_is_kept_when_asked_for() {
     let emulator = Emulator::builder()
-        .latency(Latency::Range(Duration::from_millis(20), Duration::from_millis(60)))
+        .latency(Latency::Range(
+            Duration::from_millis(20),
+            Duration::from_millis(60),
+        ))
         .spawn()
         .await
         .unwrap();

@@ -104,7 +104,11 @@ pub(crate) const MAX_PRESSURE: f64 = 8.0;
 /// on time for tau -> pressure / e (not below 1)
 /// ```
 pub(crate) fn pressure(value: f64, behind: bool, elapsed: f64, tau: f64) -> f64 {
-    let rate = if tau > 0.0 { elapsed.max(0.0) / tau } else { 0.0 };
+    let rate = if tau > 0.0 {
+        elapsed.max(0.0) / tau
+    } else {
+        0.0
+    };
     let next = if behind {
         value * rate.exp()
     } else {
@@ -167,7 +171,10 @@ mod tests {
         ];
         for (value, behind, elapsed, tau, want) in rows {
             let got = pressure(value, behind, elapsed, tau);
-            assert!((got - want).abs() < 1e-9, "{value} {behind} {elapsed} {tau}: {got}");
+            assert!(
+                (got - want).abs() < 1e-9,
+                "{value} {behind} {elapsed} {tau}: {got}"
+            );
         }
     }
 }

@@ -77,7 +77,11 @@ mod tests {
             (Some(f64::INFINITY), 2.0, 200.0, usize::MAX),
         ];
         for (rate, polls, cycle, want) in rows {
-            assert_eq!(sustained(rate, polls, cycle), want, "{rate:?} {polls} {cycle}");
+            assert_eq!(
+                sustained(rate, polls, cycle),
+                want,
+                "{rate:?} {polls} {cycle}"
+            );
         }
     }
 

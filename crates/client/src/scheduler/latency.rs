@@ -196,10 +196,7 @@ impl LatencyModel {
         if !hi.is_finite() {
             return;
         }
-        self.finished.push_back(Censored {
-            lo: lo.min(hi),
-            hi,
-        });
+        self.finished.push_back(Censored { lo: lo.min(hi), hi });
         if self.finished.len() > WINDOW {
             self.finished.pop_front();
         }
@@ -341,10 +338,7 @@ impl LatencyModel {
         }
         let (mut mass, mut moment) = (0.0, 0.0);
         for k in self.grid.bin_of(lo)..=self.grid.bin_of(hi) {
-            let (a, b) = (
-                self.grid.edge(k).max(lo),
-                self.grid.edge(k + 1).min(hi),
-            );
+            let (a, b) = (self.grid.edge(k).max(lo), self.grid.edge(k + 1).min(hi));
             if b <= a {
                 continue;
             }
@@ -398,7 +392,10 @@ mod tests {
         assert!((grid.end() - 1200.0).abs() < 1e-6);
         for t in [0.002, 0.5, 1.0, 59.9, 60.0, 299.0, 1199.0] {
             let k = grid.bin_of(t);
-            assert!(grid.edge(k) < t && t <= grid.edge(k + 1) * (1.0 + 1e-12), "{t} in bin {k}");
+            assert!(
+                grid.edge(k) < t && t <= grid.edge(k + 1) * (1.0 + 1e-12),
+                "{t} in bin {k}"
+            );
         }
         assert_eq!(grid.bin_of(1e9), grid.bins() - 1);
         assert_eq!(grid.bin_of(f64::NAN), 0);
@@ -435,9 +432,21 @@ mod tests {
             model.record((hi - 40.0).max(0.0), hi);
         }
         model.refit([]);
-        assert!((model.quantile(0.5) - 180.0).abs() < 10.0, "{}", model.quantile(0.5));
-        assert!((model.quantile(0.1) - 84.0).abs() < 12.0, "{}", model.quantile(0.1));
-        assert!((model.quantile(0.9) - 276.0).abs() < 12.0, "{}", model.quantile(0.9));
+        assert!(
+            (model.quantile(0.5) - 180.0).abs() < 10.0,
+            "{}",
+            model.quantile(0.5)
+        );
+        assert!(
+            (model.quantile(0.1) - 84.0).abs() < 12.0,
+            "{}",
+            model.quantile(0.1)
+        );
+        assert!(
+            (model.quantile(0.9) - 276.0).abs() < 12.0,
+            "{}",
+            model.quantile(0.9)
+        );
     }
 
     #[test]
@@ -487,7 +496,11 @@ mod tests {
     fn an_empty_model_is_the_log_uniform_prior() {
         let model = LatencyModel::new(1000.0);
         // Half the mass below the geometric middle of 1 ms and 1000 s.
-        assert!((model.quantile(0.5) - 1.0).abs() < 0.1, "{}", model.quantile(0.5));
+        assert!(
+            (model.quantile(0.5) - 1.0).abs() < 0.1,
+            "{}",
+            model.quantile(0.5)
+        );
         assert_eq!(model.finished(), 0);
     }
 }

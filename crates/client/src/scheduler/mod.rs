@@ -186,7 +186,8 @@ impl SchedulerConfig {
         } else {
             1.0
         };
-        let scale = |d: Duration| Duration::try_from_secs_f64(d.as_secs_f64() * factor).unwrap_or(d);
+        let scale =
+            |d: Duration| Duration::try_from_secs_f64(d.as_secs_f64() * factor).unwrap_or(d);
         if let Some(limit) = &mut self.rate_limit {
             limit.per = scale(limit.per);
         }
@@ -300,7 +301,8 @@ const EXPLORE: f64 = 0.1;
 /// A spread value in `[-1, 1)` for poll `n` of job `id` (a fixed sequence, so that runs
 /// repeat).
 fn dither(id: JobId, n: u32) -> f64 {
-    let mut z = id.0.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ u64::from(n).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    let mut z =
+        id.0.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ u64::from(n).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 31)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^= z >> 29;
     ((z >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
@@ -502,7 +504,11 @@ impl Scheduler {
         }
         if let (Some(polls), false) = (self.polls_per_new_job(), self.ample()) {
             let lag = self.lag_target_secs().unwrap_or(0.0);
-            target = target.min(sustained(self.bucket.rate(), polls, self.model.mean() + lag));
+            target = target.min(sustained(
+                self.bucket.rate(),
+                polls,
+                self.model.mean() + lag,
+            ));
         }
         target
     }
@@ -552,9 +558,10 @@ impl Scheduler {
         let interval = self.bucket.interval().unwrap_or(0.0);
         let allowed = (2.0 * interval).max(0.1 * self.lag_target_secs().unwrap_or(0.0));
         self.lambda.is_some()
-            && self.due.first().is_some_and(|(due, _)| {
-                secs(now.saturating_duration_since(*due)) > allowed + 1e-3
-            })
+            && self
+                .due
+                .first()
+                .is_some_and(|(due, _)| secs(now.saturating_duration_since(*due)) > allowed + 1e-3)
     }
 
     /// The next thing to do, with `rows` rows ready to submit.
@@ -732,7 +739,12 @@ impl Scheduler {
     }
 
     /// When job `id` is polled next, seen running at `now` (`None`: past the horizon).
-    fn schedule(&mut self, id: JobId, now: Instant, retry_after: Option<Duration>) -> Option<Instant> {
+    fn schedule(
+        &mut self,
+        id: JobId,
+        now: Instant,
+        retry_after: Option<Duration>,
+    ) -> Option<Instant> {
         let ample = self.ample();
         let ready = self.ready();
         let lost = self.lost();
@@ -800,7 +812,13 @@ impl Scheduler {
     }
 
     /// What a poll of job `id`, sent at `sent`, brought at `now`.
-    pub fn poll_done(&mut self, id: JobId, sent: Instant, now: Instant, answer: PollAnswer) -> Next {
+    pub fn poll_done(
+        &mut self,
+        id: JobId,
+        sent: Instant,
+        now: Instant,
+        answer: PollAnswer,
+    ) -> Next {
         self.requests = self.requests.saturating_sub(1);
         let Some(job) = self.jobs.get_mut(&id) else {
             return Next::Done;
@@ -970,7 +988,13 @@ impl Scheduler {
             return;
         }
         let floor = self.config.floor;
-        let Some(outlook) = Outlook::build(&self.model, &ProgressModel::default(), &[], 0.0, secs(floor.initial)) else {
+        let Some(outlook) = Outlook::build(
+            &self.model,
+            &ProgressModel::default(),
+            &[],
+            0.0,
+            secs(floor.initial),
+        ) else {
             return;
         };
         let costs = Costs {
@@ -1006,7 +1030,8 @@ impl Scheduler {
         let steady = rate / (1.0 + polls.max(0.0));
         let gap = self.target_in_flight().saturating_sub(self.in_flight()) as f64;
         let first_poll = fresh.next.max(1e-3);
-        self.pace.set_rate(Some((steady + gap / first_poll).min(rate)), now);
+        self.pace
+            .set_rate(Some((steady + gap / first_poll).min(rate)), now);
     }
 
     /// What it did and learned so far.

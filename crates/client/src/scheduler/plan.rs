@@ -9,9 +9,9 @@
 //! are expected, only the share `lost` of the jobs whose callback never comes costs lag, so
 //! polls move out to the ages where a missing callback has become likely.
 
-use std::cmp::Ordering;
 use super::latency::LatencyModel;
 use super::progress::{ProgressModel, Reading};
+use std::cmp::Ordering;
 
 /// Pieces an outlook is cut into (about).
 const PIECES: usize = 160;
@@ -194,7 +194,13 @@ pub(crate) fn plan(outlook: &Outlook, costs: &Costs) -> Plan {
 
 /// The `lambda` whose plan for a new job expects `target` seconds of lag, searched between
 /// `low` and `high` (the nearer end when the target is out of reach).
-pub(crate) fn lambda_for_lag(outlook: &Outlook, costs: Costs, target: f64, low: f64, high: f64) -> f64 {
+pub(crate) fn lambda_for_lag(
+    outlook: &Outlook,
+    costs: Costs,
+    target: f64,
+    low: f64,
+    high: f64,
+) -> f64 {
     let lag_at = |lambda: f64| plan(outlook, &Costs { lambda, ..costs }).lag;
     let (mut lo, mut hi) = (low.max(1e-9).ln(), high.max(low * 2.0).ln());
     if lag_at(lo.exp()) >= target {
@@ -266,7 +272,10 @@ mod tests {
             // Even spacing d from 60 s with the same number of polls.
             let d = 120.0 / (best.polls - 0.5).max(0.1);
             let even_lag = d / 2.0;
-            assert!(best.lag <= even_lag + 0.5, "lambda {lambda}: {best:?} vs lag {even_lag} at spacing {d}");
+            assert!(
+                best.lag <= even_lag + 0.5,
+                "lambda {lambda}: {best:?} vs lag {even_lag} at spacing {d}"
+            );
         }
     }
 
@@ -295,7 +304,10 @@ mod tests {
             },
         );
         assert!(trusting.next > 250.0, "{trusting:?}");
-        assert!(trusting.polls < 0.5 * polling.polls, "{trusting:?} {polling:?}");
+        assert!(
+            trusting.polls < 0.5 * polling.polls,
+            "{trusting:?} {polling:?}"
+        );
     }
 
     #[test]

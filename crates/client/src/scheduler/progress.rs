@@ -150,7 +150,10 @@ mod tests {
         for job in 0..400 {
             let latency = 60.0 + (job % 240) as f64;
             // Two polls a job, at shares spread over the whole run.
-            for share in [(job % 40) as f64 / 40.0 + 0.01, ((job * 7) % 40) as f64 / 40.0 + 0.02] {
+            for share in [
+                (job % 40) as f64 / 40.0 + 0.01,
+                ((job * 7) % 40) as f64 / 40.0 + 0.02,
+            ] {
                 model.learn(share * latency, reading_at(share), latency, 1.0);
             }
         }

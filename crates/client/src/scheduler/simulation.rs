@@ -45,12 +45,40 @@ impl Shape {
 
 /// The standard normal quantile (Acklam's approximation, good to 1e-9).
 fn normal_quantile(p: f64) -> f64 {
-    let a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.383_577_518_672_69e2, -3.066479806614716e1, 2.506628277459239];
-    let b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
-    let c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
-    let d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+    let a = [
+        -3.969683028665376e1,
+        2.209460984245205e2,
+        -2.759285104469687e2,
+        1.383_577_518_672_69e2,
+        -3.066479806614716e1,
+        2.506628277459239,
+    ];
+    let b = [
+        -5.447609879822406e1,
+        1.615858368580409e2,
+        -1.556989798598866e2,
+        6.680131188771972e1,
+        -1.328068155288572e1,
+    ];
+    let c = [
+        -7.784894002430293e-3,
+        -3.223964580411365e-1,
+        -2.400758277161838,
+        -2.549732539343734,
+        4.374664141464968,
+        2.938163982698783,
+    ];
+    let d = [
+        7.784695709041462e-3,
+        3.224671290700398e-1,
+        2.445134137142996,
+        3.754408661907416,
+    ];
     let low = 0.02425;
-    let tail = |q: f64| (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0);
+    let tail = |q: f64| {
+        (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5])
+            / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0)
+    };
     if p < low {
         tail((-2.0 * p.ln()).sqrt())
     } else if p > 1.0 - low {
@@ -116,10 +144,19 @@ const SUBMIT_TRIP: f64 = 0.2;
 const POLL_TRIP: f64 = 0.05;
 
 enum Event {
-    Submitted { sent: f64, latency: f64 },
+    Submitted {
+        sent: f64,
+        latency: f64,
+    },
     Refused,
-    Polled { id: JobId, sent: f64, answer: PollAnswer },
-    Callback { id: JobId },
+    Polled {
+        id: JobId,
+        sent: f64,
+        answer: PollAnswer,
+    },
+    Callback {
+        id: JobId,
+    },
 }
 
 fn reading(progress: bool, share: f64) -> Reading {
@@ -163,12 +200,27 @@ fn run(setup: Setup) -> Report {
             let st = scheduler.stats();
             eprintln!(
                 "   model q10={:.0} q50={:.0} q90={:.0} q99={:.0} fresh={:?} progress_ready={} lambda={:?}",
-                scheduler.model.quantile(0.1), scheduler.model.quantile(0.5), scheduler.model.quantile(0.9), scheduler.model.quantile(0.99),
-                scheduler.fresh, scheduler.progress.ready(), scheduler.lambda
+                scheduler.model.quantile(0.1),
+                scheduler.model.quantile(0.5),
+                scheduler.model.quantile(0.9),
+                scheduler.model.quantile(0.99),
+                scheduler.fresh,
+                scheduler.progress.ready(),
+                scheduler.lambda
             );
             eprintln!(
                 "t={now:.0} rows={rows} flight={} target={} ended={} polls={} median={:?} lag_target={:?} price={:?} pressure={:.2} delay={:?} est_lag={:?} ppj={:.2}",
-                st.in_flight, st.target_in_flight, st.ended, st.polls, st.median_latency.map(|d| d.as_secs()), st.lag_target.map(|d| d.as_secs_f32()), st.poll_price.map(|d| d.as_secs_f32()), scheduler.pressure, st.poll_delay, st.estimated_lag.as_secs_f32(), st.polls_per_job
+                st.in_flight,
+                st.target_in_flight,
+                st.ended,
+                st.polls,
+                st.median_latency.map(|d| d.as_secs()),
+                st.lag_target.map(|d| d.as_secs_f32()),
+                st.poll_price.map(|d| d.as_secs_f32()),
+                scheduler.pressure,
+                st.poll_delay,
+                st.estimated_lag.as_secs_f32(),
+                st.polls_per_job
             );
         }
         // Take every action due now.
@@ -223,7 +275,10 @@ fn run(setup: Setup) -> Report {
             (None, None) => break,
         };
         stuck = if next <= now { stuck + 1 } else { 0 };
-        assert!(stuck < 10_000, "the scheduler asks to wait until now, again and again, at {now}");
+        assert!(
+            stuck < 10_000,
+            "the scheduler asks to wait until now, again and again, at {now}"
+        );
         now = next;
         while let Some(entry) = events.first_entry() {
             if entry.key().0 as f64 / 1e6 > now + 1e-9 {
@@ -236,7 +291,10 @@ fn run(setup: Setup) -> Report {
                     last_start = last_start.max(sent);
                     jobs.insert(id, (started, latency));
                     if setup.callbacks != Callbacks::None && draws.next() < setup.delivered {
-                        events.insert(key(started + latency + 0.01, &mut seq), Event::Callback { id });
+                        events.insert(
+                            key(started + latency + 0.01, &mut seq),
+                            Event::Callback { id },
+                        );
                     }
                 }
                 Event::Refused => {
@@ -289,7 +347,10 @@ fn run(setup: Setup) -> Report {
         by.sort_by(|a, b| a.0.total_cmp(&b.0));
         for chunk in by.chunks(by.len().div_ceil(10).max(1)) {
             let mean = chunk.iter().map(|c| c.1).sum::<f64>() / chunk.len() as f64;
-            eprintln!("ended by {:.0}: mean lag {mean:.1}", chunk.last().map_or(0.0, |c| c.0));
+            eprintln!(
+                "ended by {:.0}: mean lag {mean:.1}",
+                chunk.last().map_or(0.0, |c| c.0)
+            );
         }
     }
     let mut seen_at: Vec<f64> = ends.iter().zip(&lags).map(|(e, l)| e + l).collect();
@@ -406,7 +467,10 @@ fn a_single_job_is_polled_as_a_lone_wait_would_be() {
             n += 1;
         }
         let today = t + POLL_TRIP - (latency + SUBMIT_TRIP / 2.0);
-        assert!(report.lag <= today + 1e-6, "latency {latency}: {report:?} against {today}");
+        assert!(
+            report.lag <= today + 1e-6,
+            "latency {latency}: {report:?} against {today}"
+        );
         assert!(report.wall < latency + 15.0);
     }
 }

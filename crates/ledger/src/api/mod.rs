@@ -11,9 +11,7 @@ use std::time::Duration;
 use sixtyfour::{EnrichRequest, EnrichResult, PollPolicy, RateLimit, TaskId};
 use tokio::time::Instant;
 
-pub use client::{
-    ClientApi, SubmitCall, WaitCall, classify_poll, classify_submit, classify_wait,
-};
+pub use client::{ClientApi, SubmitCall, WaitCall, classify_poll, classify_submit, classify_wait};
 
 /// A boxed future borrowing its arguments.
 pub type ApiFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

@@ -64,10 +64,7 @@ struct Job {
 /// The scheduler's configuration for a run.
 fn config(options: &RunOptions, scheduling: Scheduling) -> SchedulerConfig {
     let mut config = SchedulerConfig::new(scheduling.rate_limit);
-    config.max_in_flight = options
-        .max_in_flight
-        .unwrap_or(SAFE_MAX_IN_FLIGHT)
-        .max(1);
+    config.max_in_flight = options.max_in_flight.unwrap_or(SAFE_MAX_IN_FLIGHT).max(1);
     config.floor = scheduling.poll;
     config.horizon = options.job_timeout;
     if let Ok(cap) = std::time::Duration::try_from_secs_f64(
@@ -396,11 +393,7 @@ pub(super) async fn run(
         loop {
             let now = Instant::now();
             let flags = control.flags();
-            let mut rows = if flags.stop_new {
-                0
-            } else {
-                run.pending.len()
-            };
+            let mut rows = if flags.stop_new { 0 } else { run.pending.len() };
             if rows > 0
                 && let Some(d) = options.deadline
                 && now + options.submit_margin >= d
@@ -466,8 +459,7 @@ pub(super) async fn run(
                 }
                 Action::Poll(id) => {
                     let Some(job) = run.jobs.get(&id) else {
-                        run.scheduler
-                            .poll_done(id, now, now, PollAnswer::Dropped);
+                        run.scheduler.poll_done(id, now, now, PollAnswer::Dropped);
                         continue;
                     };
                     let task_id = job.task_id.clone();
