@@ -139,3 +139,23 @@ async fn the_per_row_path_is_kept_when_asked_for() {
     run_all(&emulator, 9, &options).await;
     assert!(emulator.stats().max_in_flight <= 3);
 }
+
+#[tokio::test]
+async fn a_rate_limited_key_slows_down_and_loses_nothing() {
+    // 20 requests per 0.6 s at the server, and no budget in the client: the scheduler meets
+    // 429s, and their Retry-After holds back every request of the key.
+    let emulator = Emulator::builder()
+        .latency(Latency::Range(
+            Duration::from_secs(10),
+            Duration::from_secs(30),
+        ))
+        .time_scale(0.01)
+        .rate_limit(Some(20))
+        .spawn()
+        .await
+        .unwrap();
+    run_all(&emulator, 40, &RunOptions::default()).await;
+    let stats = emulator.stats();
+    assert!(stats.rate_limited >= 1, "{stats:?}");
+    assert_eq!(stats.jobs_created, 40, "{stats:?}");
+}

@@ -528,6 +528,67 @@ mod tests {
     }
 
     #[test]
+    fn poll_outcomes_table() {
+        let read = |body: serde_json::Value| -> JobStatus {
+            JobStatus::from_body(id("t"), serde_json::from_value(body).unwrap())
+        };
+        let rows = [
+            (
+                read(json!({"status": "pending", "processed_items": 0, "total_items": 0})),
+                PollOutcome::Running {
+                    processed: Some(0),
+                    total: Some(0),
+                },
+            ),
+            (
+                read(json!({"status": "processing", "processed_items": 3, "total_items": 5})),
+                PollOutcome::Running {
+                    processed: Some(3),
+                    total: Some(5),
+                },
+            ),
+            (
+                read(json!({"status": "failed", "error": "no sources"})),
+                PollOutcome::Ended(WaitOutcome::JobFailed {
+                    reason: "no sources".into(),
+                }),
+            ),
+        ];
+        for (answer, want) in rows {
+            assert_eq!(classify_poll(Ok(&answer)), want);
+        }
+        let done = read(json!({"status": "completed", "result": {"structured_data": {"a": 1}}}));
+        assert!(matches!(
+            classify_poll(Ok(&done)),
+            PollOutcome::Ended(WaitOutcome::Completed { .. })
+        ));
+        let empty = read(json!({"status": "completed"}));
+        assert!(matches!(
+            classify_poll(Ok(&empty)),
+            PollOutcome::Ended(WaitOutcome::Unreadable { .. })
+        ));
+        // Errors: as a wait would end, except that what a wait would keep waiting on is a
+        // failed poll, with the server's Retry-After.
+        let limited = Error::from_response(429, br#"{"error": "E", "message": "m"}"#);
+        assert!(matches!(
+            classify_poll(Err(&limited)),
+            PollOutcome::Failed { .. }
+        ));
+        assert!(matches!(
+            classify_poll(Err(&api(404))),
+            PollOutcome::Ended(WaitOutcome::Gone { .. })
+        ));
+        assert!(matches!(
+            classify_poll(Err(&api(401))),
+            PollOutcome::Ended(WaitOutcome::AccountRefused { status: 401, .. })
+        ));
+        assert!(matches!(
+            classify_poll(Err(&api(503))),
+            PollOutcome::Failed { .. }
+        ));
+    }
+
+    #[test]
     fn random_ids_look_like_uuids() {
         let a = random_task_id().unwrap();
         assert_eq!(a.as_str().len(), 36);
