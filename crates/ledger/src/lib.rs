@@ -102,6 +102,7 @@ pub struct ReadmeDoctests;
 
 mod api;
 mod binding;
+mod callbacks;
 mod canonical;
 mod engine;
 mod error;
@@ -119,6 +120,7 @@ pub use api::{
     WaitCall, WaitOutcome, classify_poll, classify_submit, classify_wait,
 };
 pub use binding::{BindingChange, Server, key_fingerprint, normalize_base_url};
+pub use callbacks::Callbacks;
 pub use canonical::{canonical_json, content_hash};
 pub use error::LedgerError;
 pub use identity::{DuplicateRow, KeyAssigner, RowKey};

@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+use crate::callbacks::Callbacks;
 use crate::state::RowState;
 use crate::store::Counts;
 
@@ -172,6 +173,10 @@ pub struct RunOptions {
     /// multiplied by it. The rate limit, the poll schedule and the timeouts come from the
     /// client and these options, already on that clock.
     pub time_scale: f64,
+    /// Completion callbacks received during the run (a scheduled run only): their results are
+    /// recorded as they come, and a job is polled only when its callback is late. Submit with
+    /// the receiver's URL as the client's `webhook_url`.
+    pub callbacks: Option<Callbacks>,
     /// Stop submitting at the first 401, 402 or 403 (default true). Off, every pending row
     /// is tried and refused rows stay `pending`.
     pub halt_on_account_error: bool,
@@ -200,6 +205,7 @@ impl Default for RunOptions {
             max_in_flight: None,
             schedule: true,
             time_scale: 1.0,
+            callbacks: None,
             halt_on_account_error: true,
             deadline: None,
             job_timeout: Duration::from_secs(20 * 60),
@@ -218,6 +224,7 @@ impl fmt::Debug for RunOptions {
             .field("max_in_flight", &self.max_in_flight)
             .field("schedule", &self.schedule)
             .field("time_scale", &self.time_scale)
+            .field("callbacks", &self.callbacks)
             .field("halt_on_account_error", &self.halt_on_account_error)
             .field("deadline", &self.deadline)
             .field("job_timeout", &self.job_timeout)
@@ -249,6 +256,12 @@ impl RunOptions {
         if scale.is_finite() && scale > 0.0 {
             self.time_scale = scale;
         }
+        self
+    }
+
+    /// Completion callbacks for the run (see [`Callbacks`]).
+    pub fn callbacks(mut self, callbacks: Callbacks) -> Self {
+        self.callbacks = Some(callbacks);
         self
     }
 

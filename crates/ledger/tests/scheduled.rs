@@ -159,3 +159,78 @@ async fn a_rate_limited_key_slows_down_and_loses_nothing() {
     assert!(stats.rate_limited >= 1, "{stats:?}");
     assert_eq!(stats.jobs_created, 40, "{stats:?}");
 }
+
+/// Runs 40 leads against an emulator signing callbacks, with callbacks received or not; the
+/// status polls the run made.
+async fn polls_with(receive: bool) -> u64 {
+    let callbacks = sixtyfour_ledger::Callbacks::new(Some("whsec_test".into()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let app = callbacks.router();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let emulator = Emulator::builder()
+        .latency(Latency::Range(
+            Duration::from_millis(400),
+            Duration::from_millis(1200),
+        ))
+        .webhook_secret("whsec_test")
+        .spawn()
+        .await
+        .unwrap();
+    let client = Client::builder()
+        .api_key(emulator.api_key())
+        .base_url(emulator.base_url())
+        .poll_policy(PollPolicy {
+            initial: Duration::from_millis(20),
+            factor: 1.5,
+            max: Duration::from_millis(100),
+        })
+        .rate_limit(Some(sixtyfour::RateLimit::new(60, Duration::from_secs(1))))
+        .build()
+        .unwrap()
+        .with_options(sixtyfour::RequestOptions::new().webhook_url(url));
+    let dir = tempfile::tempdir().unwrap();
+    let mut ledger = Ledger::open(
+        &dir.path().join("hooks.ledger"),
+        &client,
+        schema(),
+        OpenOptions::api_key(emulator.api_key()),
+    )
+    .unwrap();
+    let mut options = RunOptions::default();
+    if receive {
+        options = options.callbacks(callbacks);
+    }
+    let rows: Vec<_> = ledger
+        .run_raw(leads(120), &options)
+        .unwrap()
+        .collect()
+        .await;
+    let jobs = emulator.jobs();
+    for (_, row) in &rows {
+        let row = row.as_ref().unwrap();
+        assert_eq!(row.state, RowState::Completed, "{row:?}");
+        assert!(row.raw_answer.is_some(), "{row:?}");
+        let made = jobs.iter().filter(|job| job.lead_info == row.lead).count();
+        assert_eq!(made, 1, "{:?}", row.lead);
+    }
+    let stats = emulator.stats();
+    assert!(stats.webhooks_delivered >= 100, "{stats:?}");
+    eprintln!(
+        "callbacks received: {receive}, status polls: {}",
+        stats.status_polls
+    );
+    stats.status_polls
+}
+
+#[tokio::test]
+async fn signed_callbacks_carry_the_results_and_spare_the_polls() {
+    let with = polls_with(true).await;
+    let without = polls_with(false).await;
+    assert!(
+        with * 2 < without,
+        "{with} polls with callbacks, {without} without"
+    );
+}

@@ -21,11 +21,12 @@ use std::sync::atomic::Ordering;
 use futures_util::stream::FuturesUnordered;
 use futures_util::{FutureExt, StreamExt};
 use serde_json::{Map, Value};
-use sixtyfour::TaskId;
 use sixtyfour::scheduler::{
-    Action, JobId, Next, PollAnswer, Reading, SAFE_MAX_IN_FLIGHT, Scheduler, SchedulerConfig,
+    Action, JobId, Next, PollAnswer, Reading, SAFE_MAX_IN_FLIGHT, Scheduler, SchedulerConfig, Seen,
 };
-use tokio::sync::watch;
+use sixtyfour::webhook::WebhookEvent;
+use sixtyfour::{JobState, TaskId};
+use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use super::{Cx, changed, sleep_or_never, submit_change, wait_change};
@@ -67,6 +68,9 @@ fn config(options: &RunOptions, scheduling: Scheduling) -> SchedulerConfig {
     config.max_in_flight = options.max_in_flight.unwrap_or(SAFE_MAX_IN_FLIGHT).max(1);
     config.floor = scheduling.poll;
     config.horizon = options.job_timeout;
+    if options.callbacks.is_some() {
+        config.callbacks = sixtyfour::scheduler::Callbacks::Results;
+    }
     if let Ok(cap) = std::time::Duration::try_from_secs_f64(
         config.lag_target.at_most.as_secs_f64() * options.time_scale,
     ) {
@@ -87,6 +91,10 @@ struct Run<'c, 'a> {
     options: &'c RunOptions,
     scheduler: Scheduler,
     jobs: HashMap<JobId, Job>,
+    /// The jobs by task id, for callbacks.
+    by_task: HashMap<String, JobId>,
+    /// Callbacks that came before their submit's answer was recorded.
+    early: HashMap<String, WaitOutcome>,
     pending: VecDeque<Work>,
 }
 
@@ -95,6 +103,7 @@ impl<'c, 'a> Run<'c, 'a> {
     fn leave(&mut self, id: JobId, note: Option<String>) {
         self.scheduler.forget(id);
         if let Some(job) = self.jobs.remove(&id) {
+            self.by_task.remove(job.task_id.as_str());
             if let Some(note) = note {
                 let change = Change::Waiting {
                     class: ErrorClass::StillRunning,
@@ -146,6 +155,7 @@ impl<'c, 'a> Run<'c, 'a> {
         match TaskId::new(text) {
             Ok(task_id) => {
                 let id = self.scheduler.resumed(now);
+                self.by_task.insert(task_id.as_str().to_owned(), id);
                 self.jobs.insert(
                     id,
                     Job {
@@ -213,6 +223,9 @@ impl<'c, 'a> Run<'c, 'a> {
                         cx.settle(&work, RowState::Submitted);
                     }
                 } else {
+                    self.by_task.insert(task_id.as_str().to_owned(), id);
+                    let early = self.early.remove(task_id.as_str());
+                    let key = task_id.as_str().to_owned();
                     self.jobs.insert(
                         id,
                         Job {
@@ -222,6 +235,9 @@ impl<'c, 'a> Run<'c, 'a> {
                             since: now,
                         },
                     );
+                    if let Some(outcome) = early {
+                        self.end_called_back(&key, outcome);
+                    }
                 }
             }
             SubmitOutcome::ActiveJobLimit { .. } => {
@@ -301,15 +317,48 @@ impl<'c, 'a> Run<'c, 'a> {
     }
 
     fn ended(&mut self, id: JobId, sent: Instant, now: Instant, outcome: WaitOutcome) {
-        let cx = self.cx;
         let answer = match outcome {
             WaitOutcome::Completed { .. } | WaitOutcome::JobFailed { .. } => PollAnswer::Ended,
             _ => PollAnswer::Dropped,
         };
         self.scheduler.poll_done(id, sent, now, answer);
+        self.finish(id, outcome);
+    }
+
+    /// A callback: the job's end, with its result.
+    fn called_back(&mut self, event: WebhookEvent) {
+        let outcome = match (event.status, event.result) {
+            (JobState::Completed, Some(result)) => WaitOutcome::Completed {
+                result: Box::new(result),
+            },
+            (JobState::Failed, _) => WaitOutcome::JobFailed {
+                reason: event.error.unwrap_or_else(|| "no reason given".into()),
+            },
+            // Not an end with a result: the job is found by a poll.
+            _ => return,
+        };
+        self.end_called_back(event.task_id.as_str(), outcome);
+    }
+
+    /// The end a callback reported for `task_id`.
+    fn end_called_back(&mut self, task_id: &str, outcome: WaitOutcome) {
+        let Some(&id) = self.by_task.get(task_id) else {
+            if self.early.len() < 100_000 {
+                self.early.insert(task_id.to_owned(), outcome);
+            }
+            return;
+        };
+        self.scheduler.ended(id, Instant::now(), Seen::Callback);
+        self.finish(id, outcome);
+    }
+
+    /// Records how job `id` ended.
+    fn finish(&mut self, id: JobId, outcome: WaitOutcome) {
+        let cx = self.cx;
         let Some(job) = self.jobs.remove(&id) else {
             return;
         };
+        self.by_task.remove(job.task_id.as_str());
         // The row may have left `submitted` meanwhile (its task id was handed to another
         // row): an answer through that id is then nobody's.
         match cx.ledger.store().row(job.work.id) {
@@ -359,7 +408,14 @@ pub(super) async fn run(
         options,
         scheduler: Scheduler::new(config(options, scheduling), start),
         jobs: HashMap::new(),
+        by_task: HashMap::new(),
+        early: HashMap::new(),
         pending: VecDeque::new(),
+    };
+    let callbacks = options.callbacks.as_ref().map(crate::Callbacks::events);
+    let mut callbacks = match &callbacks {
+        Some(events) => Some(events.lock().await),
+        None => None,
     };
     for work in queue.drain(..) {
         if work.state == RowState::Submitted {
@@ -502,6 +558,9 @@ pub(super) async fn run(
                     handle(&mut run, &mut polling, done);
                 }
             }
+            Some(event) = next_callback(&mut callbacks) => {
+                run.called_back(event);
+            }
             () = sleep_or_never(&mut wake_sleep) => {}
             interrupted = changed(stop) => {
                 if interrupted && !control.interrupted.load(Ordering::SeqCst) {
@@ -523,6 +582,15 @@ pub(super) async fn run(
     }
     // Rows never taken stay where they are (`pending`); the caller reports them.
     queue.extend(run.pending.drain(..));
+}
+
+async fn next_callback(
+    events: &mut Option<tokio::sync::MutexGuard<'_, mpsc::UnboundedReceiver<WebhookEvent>>>,
+) -> Option<WebhookEvent> {
+    match events {
+        Some(events) => events.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 fn handle(run: &mut Run<'_, '_>, polling: &mut Vec<JobId>, done: Done) {
