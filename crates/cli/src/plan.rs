@@ -47,6 +47,27 @@ impl std::fmt::Debug for ServerPlan {
     }
 }
 
+/// Completion callbacks for a run.
+#[derive(Clone)]
+pub struct Webhook {
+    /// The address the receiver listens on.
+    pub listen: std::net::SocketAddr,
+    /// The URL the server posts to.
+    pub url: String,
+    /// The signing secret.
+    pub secret: Option<String>,
+}
+
+impl std::fmt::Debug for Webhook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Webhook")
+            .field("listen", &self.listen)
+            .field("url", &self.url)
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
 /// Everything `sixtyfour enrich` will do.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -74,6 +95,8 @@ pub struct Plan {
     pub rate_limit: Option<RateLimit>,
     /// The ceiling on jobs in flight (`None`: what the budget sustains).
     pub jobs: Option<usize>,
+    /// Completion callbacks: where to listen, the public URL, the signing secret.
+    pub webhook: Option<Webhook>,
     /// Bound on the whole run.
     pub deadline: Option<Duration>,
     /// Bound on one job's wait.
@@ -303,6 +326,21 @@ impl Plan {
             poll,
             rate_limit,
             jobs: args.jobs.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+            webhook: match (args.webhook_listen, &args.webhook_url) {
+                (Some(listen), Some(url)) => {
+                    if !(url.starts_with("http://") || url.starts_with("https://")) {
+                        return Err(CliError::Usage(format!(
+                            "--webhook-url {url}: give an http:// or https:// URL"
+                        )));
+                    }
+                    Some(Webhook {
+                        listen,
+                        url: url.clone(),
+                        secret: args.webhook_secret.clone().filter(|s| !s.is_empty()),
+                    })
+                }
+                _ => None,
+            },
             deadline: args.deadline,
             job_timeout: args.job_timeout,
             resend,
