@@ -783,9 +783,12 @@ impl Scheduler {
                         // Polls of different jobs at slightly different ages, so that the
                         // latency between two planned ages can be learned at all; and a few
                         // first polls anywhere before the planned one, so that the latencies of
-                        // jobs that end before it are learned too.
+                        // jobs that end before it are learned too (not while most ends come
+                        // by callback, which tell the latency exactly).
                         let spread = next - job.last_running;
-                        let explore = job.polls == 0 && dither(id, u32::MAX) < 2.0 * EXPLORE - 1.0;
+                        let explore = job.polls == 0
+                            && lost > 0.5
+                            && dither(id, u32::MAX) < 2.0 * EXPLORE - 1.0;
                         let next = if explore {
                             job.last_running + spread * 0.5 * (1.0 + dither(id, u32::MAX - 1))
                         } else {
