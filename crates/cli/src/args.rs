@@ -134,9 +134,11 @@ pub struct EnrichArgs {
     /// A bound on the research agent's iterations for every request (at least 1).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_iterations: Option<u32>,
-    /// Jobs in flight at once (submits and waits).
-    #[arg(short = 'j', long = "jobs", default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=10_000))]
-    pub jobs: u64,
+    /// A ceiling on the jobs in flight at once (submits and waits). Default: as many as the
+    /// request budget sustains (submits and polls share the rate limit, and a scheduler polls
+    /// each job when it is likely done), at most 4000.
+    #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub jobs: Option<u64>,
     /// Only the first N leads of the input (the whole input is still checked).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub limit: Option<u64>,
@@ -163,6 +165,23 @@ pub struct EnrichArgs {
     /// the header line among `,`, `;` and tab.
     #[arg(long, value_parser = delimiter)]
     pub delimiter: Option<u8>,
+    /// Receive completion callbacks on this address during the run (`127.0.0.1:8080`,
+    /// `0.0.0.0:8080`): results are recorded as they come and a job is polled only when its
+    /// callback is late. Needs --webhook-url.
+    #[arg(long, value_name = "ADDR", requires = "webhook_url")]
+    pub webhook_listen: Option<std::net::SocketAddr>,
+    /// The public URL the server posts callbacks to (it must reach --webhook-listen).
+    #[arg(long, value_name = "URL", requires = "webhook_listen")]
+    pub webhook_url: Option<String>,
+    /// The secret callbacks are signed with (also SIXTYFOUR_WEBHOOK_SECRET); unsigned or wrongly
+    /// signed deliveries are refused. Without it deliveries are taken unsigned.
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "SIXTYFOUR_WEBHOOK_SECRET",
+        hide_env_values = true
+    )]
+    pub webhook_secret: Option<String>,
     /// Requests per minute (0 for no limit). Default 500, or no limit with --emulator.
     #[arg(long)]
     pub rate_limit: Option<u32>,

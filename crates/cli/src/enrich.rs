@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use sixtyfour_ledger::{
-    Api, ApiFuture, KeyCheck, Ledger, OpenOptions, RunOptions, Server, SqliteStore, StopSignal,
-    SubmitOutcome, SyncOptions, WaitOutcome,
+    Api, ApiFuture, Callbacks, KeyCheck, Ledger, OpenOptions, RunOptions, Server, SqliteStore,
+    StopSignal, SubmitOutcome, SyncOptions, WaitOutcome,
 };
 use tokio::time::Instant;
 
@@ -56,9 +56,31 @@ pub async fn enrich(args: EnrichArgs) -> Result<Exit, CliError> {
     let counters = Arc::new(Counters::default());
     let progress = Progress::start(Arc::clone(&counters), plan.quiet, plan.status_every);
     let mut options = RunOptions::default()
-        .max_in_flight(plan.jobs)
         .job_timeout(plan.job_timeout)
         .stop(stop);
+    if let Some(jobs) = plan.jobs {
+        options = options.max_in_flight(jobs);
+    }
+    // The receiver runs while the run does (dropped with this function).
+    let _receiver = match &plan.webhook {
+        Some(webhook) => {
+            let callbacks = Callbacks::new(webhook.secret.clone());
+            let listener = tokio::net::TcpListener::bind(webhook.listen)
+                .await
+                .map_err(|e| {
+                    CliError::Usage(format!(
+                        "--webhook-listen {}: cannot listen there: {e}",
+                        webhook.listen
+                    ))
+                })?;
+            let app = callbacks.router();
+            options = options.callbacks(callbacks);
+            Some(AbortOnDrop(tokio::spawn(async move {
+                let _ = axum::serve(listener, app).await;
+            })))
+        }
+        None => None,
+    };
     if let Some(deadline) = plan.deadline {
         options = options.deadline(started + deadline);
     }
@@ -96,6 +118,15 @@ pub async fn enrich(args: EnrichArgs) -> Result<Exit, CliError> {
     let exit = Exit::for_run(&run, &written);
     report::summary(&run, &written, elapsed, &plan.output.name(), exit);
     Ok(exit)
+}
+
+/// Stops a task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Everything checked, nothing sent, nothing written: the first request and the counts.

@@ -47,6 +47,27 @@ impl std::fmt::Debug for ServerPlan {
     }
 }
 
+/// Completion callbacks for a run.
+#[derive(Clone)]
+pub struct Webhook {
+    /// The address the receiver listens on.
+    pub listen: std::net::SocketAddr,
+    /// The URL the server posts to.
+    pub url: String,
+    /// The signing secret.
+    pub secret: Option<String>,
+}
+
+impl std::fmt::Debug for Webhook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Webhook")
+            .field("listen", &self.listen)
+            .field("url", &self.url)
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
 /// Everything `sixtyfour enrich` will do.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -72,8 +93,10 @@ pub struct Plan {
     pub poll: PollPolicy,
     /// The client's request budget.
     pub rate_limit: Option<RateLimit>,
-    /// Jobs in flight.
-    pub jobs: usize,
+    /// The ceiling on jobs in flight (`None`: what the budget sustains).
+    pub jobs: Option<usize>,
+    /// Completion callbacks: where to listen, the public URL, the signing secret.
+    pub webhook: Option<Webhook>,
     /// Bound on the whole run.
     pub deadline: Option<Duration>,
     /// Bound on one job's wait.
@@ -302,7 +325,22 @@ impl Plan {
             server,
             poll,
             rate_limit,
-            jobs: usize::try_from(args.jobs).unwrap_or(usize::MAX),
+            jobs: args.jobs.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+            webhook: match (args.webhook_listen, &args.webhook_url) {
+                (Some(listen), Some(url)) => {
+                    if !(url.starts_with("http://") || url.starts_with("https://")) {
+                        return Err(CliError::Usage(format!(
+                            "--webhook-url {url}: give an http:// or https:// URL"
+                        )));
+                    }
+                    Some(Webhook {
+                        listen,
+                        url: url.clone(),
+                        secret: args.webhook_secret.clone().filter(|s| !s.is_empty()),
+                    })
+                }
+                _ => None,
+            },
             deadline: args.deadline,
             job_timeout: args.job_timeout,
             resend,

@@ -1,7 +1,7 @@
 //! The server a run talks to: an emulator inside this process, or the API (or another base
 //! URL), and the client and journal binding that go with it.
 
-use sixtyfour::Client;
+use sixtyfour::{Client, RequestOptions};
 use sixtyfour_emulator::{Emulator, EmulatorHandle};
 use sixtyfour_ledger::OpenOptions;
 
@@ -30,6 +30,9 @@ pub async fn connect(plan: &Plan) -> Result<Connection, CliError> {
             if let Some(latency) = latency {
                 emulator = emulator.latency(*latency);
             }
+            if let Some(secret) = plan.webhook.as_ref().and_then(|w| w.secret.clone()) {
+                emulator = emulator.webhook_secret(secret);
+            }
             let handle = emulator
                 .spawn()
                 .await
@@ -56,9 +59,12 @@ pub async fn connect(plan: &Plan) -> Result<Connection, CliError> {
             (None, OpenOptions::api_key(api_key.clone()))
         }
     };
-    let client = builder
+    let mut client = builder
         .build()
         .map_err(|e| CliError::Usage(e.to_string()))?;
+    if let Some(webhook) = &plan.webhook {
+        client = client.with_options(RequestOptions::new().webhook_url(webhook.url.clone()));
+    }
     Ok(Connection {
         client,
         open: open.rebind(plan.rebind),

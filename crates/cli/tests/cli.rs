@@ -463,7 +463,8 @@ fn help_documents_the_exit_codes() {
     // The defaults the README states.
     let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
     for (flag, default) in [
-        ("--jobs", "[default: 16]"),
+        ("--jobs", "ceiling"),
+        ("--jobs", "at most 4000"),
         ("--job-timeout", "[default: 20m]"),
         ("--status-every", "[default: 5s]"),
     ] {

@@ -18,6 +18,7 @@ use tracing::Instrument;
 use crate::config::{BASE_URL_ENV, ClientBuilder, Config, key_from_env};
 use crate::error::Error;
 use crate::options::{Call, RequestOptions};
+use crate::poll::PollPolicy;
 use crate::rate_limit::RateLimit;
 use crate::request::EnrichRequest;
 use crate::response::{Enriched, Enrichment, JobStatus, Response};
@@ -128,6 +129,17 @@ impl Client {
     /// The server this client talks to.
     pub fn base_url(&self) -> &str {
         &self.shared.config.base_url
+    }
+
+    /// The request budget shared by every call of this client (and its clones): `None` for
+    /// no limit.
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        self.shared.transport.rate_limit()
+    }
+
+    /// The poll schedule of this handle's waits.
+    pub fn poll_policy(&self) -> PollPolicy {
+        self.options.poll.unwrap_or(self.shared.config.poll)
     }
 
     /// The options this handle applies to its calls.

@@ -263,6 +263,28 @@ impl Error {
         )
     }
 
+    /// True for a 429 refusing a submit because the key already has as many jobs running as
+    /// it may (the body [`ErrorBody::active_job_limit`](sixtyfour_protocol::ErrorBody::active_job_limit)):
+    /// no job was started, and the same submit goes through once one of the key's jobs ends.
+    /// The client neither retries it nor pauses the key for it.
+    ///
+    /// ```
+    /// use sixtyfour::Error;
+    ///
+    /// let full = Error::from_response(429, br#"{"error": "Too Many Active Jobs", "message": "This API key already has 50 jobs running"}"#);
+    /// let busy = Error::from_response(429, br#"{"error": "Too Many Requests", "message": "Rate limit exceeded"}"#);
+    /// assert!(full.is_rate_limited() && busy.is_rate_limited());
+    /// assert!(full.is_active_job_limit() && !busy.is_active_job_limit());
+    /// ```
+    pub fn is_active_job_limit(&self) -> bool {
+        matches!(
+            self,
+            Error::Api { status: 429, body, .. }
+                if sixtyfour_protocol::ErrorBody::parse(body.as_bytes())
+                    .is_some_and(|parsed| parsed.is_active_job_limit())
+        )
+    }
+
     /// True when a submit may have started (and billed) a job whose id is unknown: the request
     /// left and no readable answer came back (a timeout, a reset, a 5xx, an unreadable 2xx).
     /// Do not send it again without looking for the job.

@@ -110,6 +110,7 @@ mod rate_limit;
 mod request;
 mod response;
 pub mod retry;
+pub mod scheduler;
 mod transport;
 mod wait;
 pub mod webhook;

@@ -33,7 +33,17 @@ pub struct JobStatus {
 }
 
 impl JobStatus {
-    pub(crate) fn from_body(task_id: TaskId, body: JobStatusBody) -> Self {
+    /// The answer about `task_id` from its wire body (a status read elsewhere, a test double).
+    ///
+    /// ```
+    /// use sixtyfour::{JobState, JobStatus, TaskId};
+    ///
+    /// let body = serde_json::from_str(r#"{"status": "processing", "processed_items": 2, "total_items": 5}"#)?;
+    /// let status = JobStatus::from_body(TaskId::new("t-1")?, body);
+    /// assert_eq!((status.state, status.processed_items), (JobState::Processing, Some(2)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_body(task_id: TaskId, body: JobStatusBody) -> Self {
         JobStatus {
             task_id,
             state: body.status,

@@ -55,6 +55,15 @@ pub(crate) struct Answer {
 }
 
 impl Answer {
+    /// True for a 429 that refuses a submit for the key's limit on active jobs: it says
+    /// nothing about the request rate, so it neither pauses the key nor is sent again (a job
+    /// must end first).
+    pub fn is_active_job_limit(&self) -> bool {
+        self.status == 429
+            && sixtyfour_protocol::ErrorBody::parse(&self.body)
+                .is_some_and(|body| body.is_active_job_limit())
+    }
+
     pub fn retry_after(&self) -> Option<Duration> {
         retry_after(
             self.headers.get(RETRY_AFTER).and_then(|v| v.to_str().ok()),
@@ -200,6 +209,11 @@ impl Transport {
             }
             let attempt = self.attempt(request, bounds.timeout.min(left)).await;
             let outcome = attempt.outcome();
+            if let Attempt::Answered(answer) = &attempt
+                && answer.is_active_job_limit()
+            {
+                return attempt.finish(request, attempts);
+            }
             if let AttemptOutcome::Status {
                 status: 429,
                 retry_after,

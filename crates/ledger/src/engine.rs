@@ -4,9 +4,12 @@
 //! submits under way allowed to settle and recorded. Everything runs inside the caller's
 //! future, so dropping it (a crash, in effect) leaves only what the ledger already holds.
 //!
-//! The loop owns only the order and the bound on jobs in flight; a scheduler that paces
-//! requests by a budget can replace [`dispatch`] and keep the row steps ([`submit_change`],
-//! [`wait_change`]) as they are.
+//! Two loops share the row steps ([`submit_change`], [`wait_change`]): over an [`Api`] that can
+//! poll a job once (the client's), the [`scheduled`] loop spends one request budget on submits
+//! and polls; over any other, each row is submitted and waited for on its own, at most
+//! [`RunOptions::max_in_flight`] at once.
+//!
+//! [`Api`]: crate::api::Api
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -30,6 +33,8 @@ use crate::run::{Event, Halt, RunOptions, RunReport, StopReason, Unrecorded};
 use crate::state::{ErrorClass, RowState};
 use crate::store::{Change, RowId, Work};
 
+mod scheduled;
+
 /// The change a submit outcome makes to its row.
 pub(crate) fn submit_change(outcome: &SubmitOutcome) -> Change {
     match outcome {
@@ -52,10 +57,12 @@ pub(crate) fn submit_change(outcome: &SubmitOutcome) -> Change {
             class: ErrorClass::Account,
             reason: format!("not sent: {reason}"),
         },
-        SubmitOutcome::RateLimited { reason } => Change::Pending {
-            class: ErrorClass::RateLimited,
-            reason: format!("not sent: {reason}"),
-        },
+        SubmitOutcome::RateLimited { reason } | SubmitOutcome::ActiveJobLimit { reason } => {
+            Change::Pending {
+                class: ErrorClass::RateLimited,
+                reason: format!("not sent: {reason}"),
+            }
+        }
         SubmitOutcome::Rejected { reason, .. } => Change::Failed {
             error: reason.clone(),
         },
@@ -521,7 +528,69 @@ pub(crate) async fn dispatch(
         }
     }
 
-    let max = options.max_in_flight.max(1);
+    let scheduling = if options.schedule {
+        ledger.api.scheduling()
+    } else {
+        None
+    };
+    if let Some(scheduling) = scheduling {
+        scheduled::run(&cx, options, &mut queue, &mut stop, scheduling).await;
+    } else {
+        per_row(&cx, options, &mut queue, &mut stop).await;
+    }
+    // Submits and waits are cut off at the deadline by themselves; the loop may not have seen
+    // the instant pass.
+    if options.deadline.is_some_and(|d| Instant::now() >= d)
+        && (!queue.is_empty() || control.left.load(Ordering::Relaxed) > 0)
+    {
+        control.deadline_passed.store(true, Ordering::SeqCst);
+    }
+    let counts = ledger.store().counts(generation);
+    let failure = lock(&control.failure).clone();
+    let counts = match (counts, &failure) {
+        (Ok(counts), _) => counts,
+        (Err(err), None) => return Err(ledger.store_error(err)),
+        (Err(_), Some(_)) => before,
+    };
+    let report = RunReport {
+        counts,
+        submits: control.submits.load(Ordering::Relaxed),
+        halted: lock(&control.halt).clone(),
+        interrupted: control.interrupted.load(Ordering::SeqCst),
+        deadline_passed: control.deadline_passed.load(Ordering::SeqCst),
+        store_failure: failure,
+        unrecorded: lock(&control.unrecorded).clone(),
+    };
+    *lock(&ledger.last_report) = Some(report.clone());
+    Ok(report)
+}
+
+/// Says once why the run is draining.
+fn say_draining(cx: &Cx<'_>) {
+    let control = cx.control;
+    let reason = if control.failure.lock().map(|f| f.is_some()).unwrap_or(true) {
+        StopReason::StoreFailed
+    } else if control.interrupted.load(Ordering::SeqCst) {
+        StopReason::Interrupted
+    } else if control.deadline_passed.load(Ordering::SeqCst) {
+        StopReason::Deadline
+    } else {
+        StopReason::Halted
+    };
+    cx.emit(Event::Draining { reason });
+}
+
+/// Each row submitted and waited for on its own, at most [`RunOptions::max_in_flight`] at once
+/// (16 unless set).
+async fn per_row(
+    cx: &Cx<'_>,
+    options: &RunOptions,
+    queue: &mut VecDeque<Work>,
+    stop: &mut Option<watch::Receiver<bool>>,
+) {
+    let control = cx.control;
+    let ledger = cx.ledger;
+    let max = options.max_in_flight.unwrap_or(16).max(1);
     let mut running = FuturesUnordered::new();
     let mut grace: Option<Pin<Box<tokio::time::Sleep>>> = None;
     let mut deadline = options
@@ -539,7 +608,7 @@ pub(crate) async fn dispatch(
             }
             if head.state == RowState::Submitted {
                 if let Some(work) = queue.pop_front() {
-                    running.push(row_step(&cx, work));
+                    running.push(row_step(cx, work));
                 }
                 continue;
             }
@@ -568,22 +637,13 @@ pub(crate) async fn dispatch(
                 .submits
                 .fetch_add(ids.len() as u64, Ordering::Relaxed);
             for work in batch {
-                running.push(row_step(&cx, work));
+                running.push(row_step(cx, work));
             }
         }
         let flags = control.flags();
         if flags.stop_new && !draining_said && !running.is_empty() {
             draining_said = true;
-            let reason = if control.failure.lock().map(|f| f.is_some()).unwrap_or(true) {
-                StopReason::StoreFailed
-            } else if control.interrupted.load(Ordering::SeqCst) {
-                StopReason::Interrupted
-            } else if control.deadline_passed.load(Ordering::SeqCst) {
-                StopReason::Deadline
-            } else {
-                StopReason::Halted
-            };
-            cx.emit(Event::Draining { reason });
+            say_draining(cx);
         }
         if running.is_empty() {
             break;
@@ -594,7 +654,7 @@ pub(crate) async fn dispatch(
                 // `submitting` marks shares one synced commit.
                 while let Some(Some(())) = running.next().now_or_never() {}
             }
-            interrupted = changed(&mut stop) => {
+            interrupted = changed(stop) => {
                 if interrupted && !control.interrupted.load(Ordering::SeqCst) {
                     control.interrupt();
                     grace = Some(Box::pin(tokio::time::sleep(options.drain_grace)));
@@ -610,32 +670,6 @@ pub(crate) async fn dispatch(
             }
         }
     }
-    drop(running);
-    // Submits and waits are cut off at the deadline by themselves; the loop may not have seen
-    // the instant pass.
-    if options.deadline.is_some_and(|d| Instant::now() >= d)
-        && (!queue.is_empty() || control.left.load(Ordering::Relaxed) > 0)
-    {
-        control.deadline_passed.store(true, Ordering::SeqCst);
-    }
-    let counts = ledger.store().counts(generation);
-    let failure = lock(&control.failure).clone();
-    let counts = match (counts, &failure) {
-        (Ok(counts), _) => counts,
-        (Err(err), None) => return Err(ledger.store_error(err)),
-        (Err(_), Some(_)) => before,
-    };
-    let report = RunReport {
-        counts,
-        submits: control.submits.load(Ordering::Relaxed),
-        halted: lock(&control.halt).clone(),
-        interrupted: control.interrupted.load(Ordering::SeqCst),
-        deadline_passed: control.deadline_passed.load(Ordering::SeqCst),
-        store_failure: failure,
-        unrecorded: lock(&control.unrecorded).clone(),
-    };
-    *lock(&ledger.last_report) = Some(report.clone());
-    Ok(report)
 }
 
 /// The future of one run, boxed.
@@ -643,9 +677,11 @@ pub(crate) type Dispatch<'a> =
     Pin<Box<dyn Future<Output = Result<RunReport, LedgerError>> + Send + 'a>>;
 
 impl Ledger {
-    /// Runs the current input: submits its pending rows and waits for its submitted ones,
-    /// with at most [`RunOptions::max_in_flight`] jobs at once, until every row is settled or
-    /// the run stops (see [`RunReport`]). Feed an input with [`sync`](Ledger::sync) first.
+    /// Runs the current input: submits its pending rows and waits for its submitted ones, with
+    /// at most [`RunOptions::max_in_flight`] jobs at once, until every row is settled or the
+    /// run stops (see [`RunReport`]). Over the client's API a scheduler spends the key's
+    /// request budget on submits and polls (see [`RunOptions::schedule`]). Feed an input with
+    /// [`sync`](Ledger::sync) first.
     pub async fn dispatch(&self, options: &RunOptions) -> Result<RunReport, LedgerError> {
         dispatch(self, options, None).await
     }

@@ -102,6 +102,7 @@ pub struct ReadmeDoctests;
 
 mod api;
 mod binding;
+mod callbacks;
 mod canonical;
 mod engine;
 mod error;
@@ -115,10 +116,11 @@ mod template;
 mod typed;
 
 pub use api::{
-    Api, ApiFuture, ClientApi, KeyCheck, SubmitCall, SubmitOutcome, WaitCall, WaitOutcome,
-    classify_submit, classify_wait,
+    Api, ApiFuture, ClientApi, KeyCheck, PollOutcome, Scheduling, SubmitCall, SubmitOutcome,
+    WaitCall, WaitOutcome, classify_poll, classify_submit, classify_wait,
 };
 pub use binding::{BindingChange, Server, key_fingerprint, normalize_base_url};
+pub use callbacks::Callbacks;
 pub use canonical::{canonical_json, content_hash};
 pub use error::LedgerError;
 pub use identity::{DuplicateRow, KeyAssigner, RowKey};

@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+use crate::callbacks::Callbacks;
 use crate::state::RowState;
 use crate::store::Counts;
 
@@ -150,13 +151,32 @@ impl StopSignal {
 ///     .max_in_flight(32)
 ///     .deadline_in(Duration::from_secs(3600))
 ///     .job_timeout(Duration::from_secs(15 * 60));
-/// assert_eq!(options.max_in_flight, 32);
+/// assert_eq!(options.max_in_flight, Some(32));
+/// assert!(options.schedule);
 /// ```
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct RunOptions {
-    /// Jobs in flight at once (submits and waits), at least 1. Default 16.
-    pub max_in_flight: usize,
+    /// The most jobs in flight at once (submits and waits), at least 1: a ceiling. `None` (the
+    /// default): as many as the key's request budget sustains, at most
+    /// [`SAFE_MAX_IN_FLIGHT`](sixtyfour::scheduler::SAFE_MAX_IN_FLIGHT), when the run is
+    /// scheduled; 16 otherwise.
+    pub max_in_flight: Option<usize>,
+    /// Drive the run with the client's scheduler when the API can poll a job once (default
+    /// true): one request budget for submits and polls, each job polled when it is likely
+    /// done, a 429's `Retry-After` holding back every request, a refusal for the key's limit
+    /// on active jobs lowering the ceiling. Off, each row is submitted and waited for on its
+    /// own.
+    pub schedule: bool,
+    /// The server's clock as a multiple of real time (an emulator's time scale; default 1):
+    /// the scheduler's own fixed durations (the 30 s cap on the lag it aims at) are
+    /// multiplied by it. The rate limit, the poll schedule and the timeouts come from the
+    /// client and these options, already on that clock.
+    pub time_scale: f64,
+    /// Completion callbacks received during the run (a scheduled run only): their results are
+    /// recorded as they come, and a job is polled only when its callback is late. Submit with
+    /// the receiver's URL as the client's `webhook_url`.
+    pub callbacks: Option<Callbacks>,
     /// Stop submitting at the first 401, 402 or 403 (default true). Off, every pending row
     /// is tried and refused rows stay `pending`.
     pub halt_on_account_error: bool,
@@ -182,7 +202,10 @@ pub struct RunOptions {
 impl Default for RunOptions {
     fn default() -> Self {
         RunOptions {
-            max_in_flight: 16,
+            max_in_flight: None,
+            schedule: true,
+            time_scale: 1.0,
+            callbacks: None,
             halt_on_account_error: true,
             deadline: None,
             job_timeout: Duration::from_secs(20 * 60),
@@ -199,6 +222,9 @@ impl fmt::Debug for RunOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RunOptions")
             .field("max_in_flight", &self.max_in_flight)
+            .field("schedule", &self.schedule)
+            .field("time_scale", &self.time_scale)
+            .field("callbacks", &self.callbacks)
             .field("halt_on_account_error", &self.halt_on_account_error)
             .field("deadline", &self.deadline)
             .field("job_timeout", &self.job_timeout)
@@ -212,9 +238,30 @@ impl fmt::Debug for RunOptions {
 }
 
 impl RunOptions {
-    /// Jobs in flight at once.
+    /// The most jobs in flight at once.
     pub fn max_in_flight(mut self, n: usize) -> Self {
-        self.max_in_flight = n.max(1);
+        self.max_in_flight = Some(n.max(1));
+        self
+    }
+
+    /// Whether the scheduler drives the run (see [`RunOptions::schedule`](RunOptions#structfield.schedule)).
+    pub fn schedule(mut self, schedule: bool) -> Self {
+        self.schedule = schedule;
+        self
+    }
+
+    /// The server's clock as a multiple of real time (see
+    /// [`RunOptions::time_scale`](RunOptions#structfield.time_scale)).
+    pub fn time_scale(mut self, scale: f64) -> Self {
+        if scale.is_finite() && scale > 0.0 {
+            self.time_scale = scale;
+        }
+        self
+    }
+
+    /// Completion callbacks for the run (see [`Callbacks`]).
+    pub fn callbacks(mut self, callbacks: Callbacks) -> Self {
+        self.callbacks = Some(callbacks);
         self
     }
 

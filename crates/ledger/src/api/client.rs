@@ -4,10 +4,13 @@
 
 use std::time::Duration;
 
-use sixtyfour::{ApiErrorKind, Client, EnrichRequest, EnrichResult, Error, RequestOptions, TaskId};
+use sixtyfour::{
+    ApiErrorKind, Client, EnrichRequest, EnrichResult, Error, JobState, JobStatus, RequestOptions,
+    TaskId,
+};
 use tokio::time::Instant;
 
-use super::{Api, ApiFuture, KeyCheck, SubmitOutcome, WaitOutcome};
+use super::{Api, ApiFuture, KeyCheck, PollOutcome, Scheduling, SubmitOutcome, WaitOutcome};
 
 /// [`Api`] over a [`Client`].
 ///
@@ -92,6 +95,10 @@ pub fn classify_submit(call: SubmitCall<'_>) -> SubmitOutcome {
         Error::Api {
             kind: ApiErrorKind::RateLimited,
             ..
+        } if error.is_active_job_limit() => SubmitOutcome::ActiveJobLimit { reason },
+        Error::Api {
+            kind: ApiErrorKind::RateLimited,
+            ..
         } => SubmitOutcome::RateLimited { reason },
         Error::Api { status, .. } | Error::Redirect { status, .. } if error.is_definite() => {
             SubmitOutcome::Rejected {
@@ -162,6 +169,58 @@ pub fn classify_wait(call: WaitCall<'_>) -> WaitOutcome {
     }
 }
 
+/// The classification of one status request: still running (with its progress), ended (as a
+/// wait would have ended), or failed for now.
+///
+/// ```
+/// use sixtyfour::Error;
+/// use sixtyfour_ledger::{PollOutcome, WaitOutcome, classify_poll};
+///
+/// let gone = Error::from_response(404, br#"{"detail": "Job not found"}"#);
+/// assert!(matches!(classify_poll(Err(&gone)), PollOutcome::Ended(WaitOutcome::Gone { .. })));
+/// let busy = Error::from_response(503, br#"{"detail": "try later"}"#);
+/// assert!(matches!(classify_poll(Err(&busy)), PollOutcome::Failed { .. }));
+/// ```
+pub fn classify_poll(answer: Result<&JobStatus, &Error>) -> PollOutcome {
+    match answer {
+        Ok(status) => match status.state {
+            JobState::Completed => match &status.result {
+                Some(result) => PollOutcome::Ended(WaitOutcome::Completed {
+                    result: Box::new(result.clone()),
+                }),
+                None => PollOutcome::Ended(WaitOutcome::Unreadable {
+                    reason: "the job ended completed and its answer carried no result".into(),
+                }),
+            },
+            JobState::Failed => PollOutcome::Ended(WaitOutcome::JobFailed {
+                reason: status
+                    .error
+                    .clone()
+                    .unwrap_or_else(|| "no reason given".into()),
+            }),
+            _ => PollOutcome::Running {
+                processed: status.processed_items,
+                total: status.total_items,
+            },
+        },
+        Err(error) => match classify_wait(WaitCall::Answered(Err(error))) {
+            WaitOutcome::StillRunning { reason } => PollOutcome::Failed {
+                reason,
+                retry_after: match error {
+                    Error::Api { headers, .. } => sixtyfour::retry::retry_after(
+                        headers
+                            .get(reqwest::header::RETRY_AFTER)
+                            .and_then(|v| v.to_str().ok()),
+                        std::time::SystemTime::now(),
+                    ),
+                    _ => None,
+                },
+            },
+            ended => PollOutcome::Ended(ended),
+        },
+    }
+}
+
 /// A task id no server has: a random UUID.
 fn random_task_id() -> Option<TaskId> {
     let mut bytes = [0u8; 16];
@@ -217,6 +276,30 @@ impl Api for ClientApi {
         })
     }
 
+    fn scheduling(&self) -> Option<Scheduling> {
+        Some(Scheduling::new(
+            self.client.rate_limit(),
+            self.client.poll_policy(),
+        ))
+    }
+
+    fn poll<'a>(
+        &'a self,
+        task_id: &'a TaskId,
+        deadline: Option<Instant>,
+    ) -> ApiFuture<'a, PollOutcome> {
+        Box::pin(async move {
+            if deadline.is_some_and(|deadline| deadline <= Instant::now()) {
+                return PollOutcome::Failed {
+                    reason: "the deadline passed before the poll left".into(),
+                    retry_after: None,
+                };
+            }
+            let result = self.until(deadline).job_status(task_id).await;
+            classify_poll(result.as_ref())
+        })
+    }
+
     fn check_key(&self, deadline: Option<Instant>) -> ApiFuture<'_, KeyCheck> {
         Box::pin(async move {
             let limit = Instant::now() + KEY_CHECK_LIMIT;
@@ -267,6 +350,7 @@ mod tests {
             SubmitOutcome::PastDeadline { .. } => "past deadline",
             SubmitOutcome::AccountRefused { .. } => "account",
             SubmitOutcome::RateLimited { .. } => "rate limited",
+            SubmitOutcome::ActiveJobLimit { .. } => "active limit",
             SubmitOutcome::Rejected { .. } => "rejected",
         }
     }
@@ -320,6 +404,13 @@ mod tests {
             (api(404), "rejected"),
             (api(422), "rejected"),
             (api(429), "rate limited"),
+            (
+                Error::from_response(
+                    429,
+                    br#"{"error": "Too Many Active Jobs", "message": "5 jobs running"}"#,
+                ),
+                "active limit",
+            ),
             (api(408), "unknown"),
             (api(500), "unknown"),
             (api(503), "unknown"),
@@ -434,6 +525,67 @@ mod tests {
                 reason: "agent failed".into()
             }
         );
+    }
+
+    #[test]
+    fn poll_outcomes_table() {
+        let read = |body: serde_json::Value| -> JobStatus {
+            JobStatus::from_body(id("t"), serde_json::from_value(body).unwrap())
+        };
+        let rows = [
+            (
+                read(json!({"status": "pending", "processed_items": 0, "total_items": 0})),
+                PollOutcome::Running {
+                    processed: Some(0),
+                    total: Some(0),
+                },
+            ),
+            (
+                read(json!({"status": "processing", "processed_items": 3, "total_items": 5})),
+                PollOutcome::Running {
+                    processed: Some(3),
+                    total: Some(5),
+                },
+            ),
+            (
+                read(json!({"status": "failed", "error": "no sources"})),
+                PollOutcome::Ended(WaitOutcome::JobFailed {
+                    reason: "no sources".into(),
+                }),
+            ),
+        ];
+        for (answer, want) in rows {
+            assert_eq!(classify_poll(Ok(&answer)), want);
+        }
+        let done = read(json!({"status": "completed", "result": {"structured_data": {"a": 1}}}));
+        assert!(matches!(
+            classify_poll(Ok(&done)),
+            PollOutcome::Ended(WaitOutcome::Completed { .. })
+        ));
+        let empty = read(json!({"status": "completed"}));
+        assert!(matches!(
+            classify_poll(Ok(&empty)),
+            PollOutcome::Ended(WaitOutcome::Unreadable { .. })
+        ));
+        // Errors: as a wait would end, except that what a wait would keep waiting on is a
+        // failed poll, with the server's Retry-After.
+        let limited = Error::from_response(429, br#"{"error": "E", "message": "m"}"#);
+        assert!(matches!(
+            classify_poll(Err(&limited)),
+            PollOutcome::Failed { .. }
+        ));
+        assert!(matches!(
+            classify_poll(Err(&api(404))),
+            PollOutcome::Ended(WaitOutcome::Gone { .. })
+        ));
+        assert!(matches!(
+            classify_poll(Err(&api(401))),
+            PollOutcome::Ended(WaitOutcome::AccountRefused { status: 401, .. })
+        ));
+        assert!(matches!(
+            classify_poll(Err(&api(503))),
+            PollOutcome::Failed { .. }
+        ));
     }
 
     #[test]

@@ -6,11 +6,12 @@ mod client;
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
-use sixtyfour::{EnrichRequest, EnrichResult, TaskId};
+use sixtyfour::{EnrichRequest, EnrichResult, PollPolicy, RateLimit, TaskId};
 use tokio::time::Instant;
 
-pub use client::{ClientApi, SubmitCall, WaitCall, classify_submit, classify_wait};
+pub use client::{ClientApi, SubmitCall, WaitCall, classify_poll, classify_submit, classify_wait};
 
 /// A boxed future borrowing its arguments.
 pub type ApiFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -27,6 +28,12 @@ pub enum SubmitOutcome {
     /// The request may have reached the server and gave no readable task id (interrupted,
     /// timed out, 5xx, an unreadable 2xx, cut off by the deadline): the row is `unknown`.
     MaybeSubmitted {
+        /// In words.
+        reason: String,
+    },
+    /// The key has as many jobs running as it may (a 429 saying so): no job exists; the row
+    /// stays `pending` and is sent again once one of the key's jobs ends.
+    ActiveJobLimit {
         /// In words.
         reason: String,
     },
@@ -105,6 +112,49 @@ pub enum WaitOutcome {
     },
 }
 
+/// What one status request found, classified for the ledger.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum PollOutcome {
+    /// The job is still pending or processing, with its progress when the server reports it.
+    Running {
+        /// `processed_items`.
+        processed: Option<u64>,
+        /// `total_items`.
+        total: Option<u64>,
+    },
+    /// The job ended, or cannot be followed further: what a wait would have ended with
+    /// (never [`WaitOutcome::StillRunning`]).
+    Ended(WaitOutcome),
+    /// The request failed and may be tried again later (lost contact, 5xx, 429 after the
+    /// client's retries); `retry_after` is the server's `Retry-After`, which holds back every
+    /// request of the key.
+    Failed {
+        /// In words.
+        reason: String,
+        /// The server's `Retry-After`.
+        retry_after: Option<Duration>,
+    },
+}
+
+/// The budget and poll schedule of an [`Api`] that can poll a job once, for the scheduler
+/// that drives a run over it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub struct Scheduling {
+    /// The key's request budget, shared by submits and polls (`None`: no limit).
+    pub rate_limit: Option<RateLimit>,
+    /// The most often a job is polled: the schedule of a lone job.
+    pub poll: PollPolicy,
+}
+
+impl Scheduling {
+    /// A budget and a poll schedule.
+    pub fn new(rate_limit: Option<RateLimit>, poll: PollPolicy) -> Self {
+        Scheduling { rate_limit, poll }
+    }
+}
+
 /// What a request that costs nothing says about the key before the first submit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -141,4 +191,27 @@ pub trait Api: Send + Sync {
     /// Asks about a task id that cannot exist, which costs nothing and shows whether the key
     /// is accepted.
     fn check_key(&self, deadline: Option<Instant>) -> ApiFuture<'_, KeyCheck>;
+
+    /// `Some` when [`poll`](Api::poll) asks about a job once: a run is then driven by the
+    /// scheduler (one budget for submits and polls, each job polled when it is likely done).
+    /// `None` (the default): each job is waited for with [`wait`](Api::wait).
+    fn scheduling(&self) -> Option<Scheduling> {
+        None
+    }
+
+    /// Asks once where a job is, bounded by `deadline`. Only called when
+    /// [`scheduling`](Api::scheduling) is `Some`; the default answers that it cannot.
+    fn poll<'a>(
+        &'a self,
+        task_id: &'a TaskId,
+        deadline: Option<Instant>,
+    ) -> ApiFuture<'a, PollOutcome> {
+        let _ = (task_id, deadline);
+        Box::pin(async {
+            PollOutcome::Failed {
+                reason: "this API cannot poll a job once".into(),
+                retry_after: None,
+            }
+        })
+    }
 }
