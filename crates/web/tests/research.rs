@@ -409,3 +409,35 @@ fn jobs_can_run_on_any_tokio_worker() {
     let future = researcher.research(&job, &progress, &cancel);
     assert_send(&future);
 }
+
+#[tokio::test]
+async fn an_oversized_search_answer_is_refused_not_held() {
+    // A search service whose JSON never ends: 64 MiB of whitespace before anything.
+    let app = Router::new().route(
+        "/search",
+        get(|| async {
+            let chunk = axum::body::Bytes::from(vec![b' '; 1024 * 1024]);
+            let chunks = futures_util::stream::iter(
+                (0..64).map(move |_| Ok::<_, std::convert::Infallible>(chunk.clone())),
+            );
+            axum::body::Body::from_stream(chunks)
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let err = Searxng::new(base, reqwest::Client::new())
+        .search("x", 5)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        SearchError::Decode {
+            provider: "searxng",
+            message: format!(
+                "the answer is over {} bytes",
+                sixtyfour_web::search::MAX_ANSWER_BYTES
+            ),
+        }
+    );
+}

@@ -73,34 +73,13 @@ impl SearchProvider for Brave {
     ) -> BoxFuture<'a, Result<Vec<SearchHit>, SearchError>> {
         Box::pin(async move {
             let count = limit.clamp(1, 20).to_string();
-            let response = self
+            let request = self
                 .client
                 .get(format!("{}/res/v1/web/search", self.base_url))
                 .query(&[("q", query), ("count", count.as_str())])
                 .header("X-Subscription-Token", &self.key)
-                .header("Accept", "application/json")
-                .send()
-                .await
-                .map_err(|e| SearchError::Transport {
-                    provider: "brave",
-                    message: e.to_string(),
-                })?;
-            let status = response.status().as_u16();
-            if !(200..300).contains(&status) {
-                return Err(SearchError::Status {
-                    provider: "brave",
-                    status,
-                });
-            }
-            let body = response.bytes().await.map_err(|e| SearchError::Transport {
-                provider: "brave",
-                message: e.to_string(),
-            })?;
-            let answer: Answer =
-                serde_json::from_slice(&body).map_err(|e| SearchError::Decode {
-                    provider: "brave",
-                    message: e.to_string(),
-                })?;
+                .header("Accept", "application/json");
+            let answer: Answer = super::answer_json("brave", request).await?;
             Ok(answer
                 .web
                 .map(|w| w.results)

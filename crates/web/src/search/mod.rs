@@ -27,6 +27,43 @@ pub struct SearchHit {
     pub snippet: String,
 }
 
+/// The most bytes a provider's answer may hold. A page of results is a few tens of KiB; a
+/// bigger answer is refused once this much was read, so a broken or hostile search service
+/// costs bounded memory.
+pub const MAX_ANSWER_BYTES: usize = 4 * 1024 * 1024;
+
+/// Sends a provider's request and reads its JSON answer, at most [`MAX_ANSWER_BYTES`] of it:
+/// a failed request, an error status, an answer too big or not the expected JSON is an error
+/// naming the provider.
+pub(crate) async fn answer_json<T: serde::de::DeserializeOwned>(
+    provider: &'static str,
+    request: reqwest::RequestBuilder,
+) -> Result<T, SearchError> {
+    let transport = |e: reqwest::Error| SearchError::Transport {
+        provider,
+        message: e.to_string(),
+    };
+    let mut response = request.send().await.map_err(transport)?;
+    let status = response.status().as_u16();
+    if !(200..300).contains(&status) {
+        return Err(SearchError::Status { provider, status });
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(transport)? {
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(SearchError::Decode {
+                provider,
+                message: format!("the answer is over {MAX_ANSWER_BYTES} bytes"),
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    serde_json::from_slice(&body).map_err(|e| SearchError::Decode {
+        provider,
+        message: e.to_string(),
+    })
+}
+
 /// Why a search failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

@@ -49,32 +49,11 @@ impl SearchProvider for Searxng {
         limit: usize,
     ) -> BoxFuture<'a, Result<Vec<SearchHit>, SearchError>> {
         Box::pin(async move {
-            let response = self
+            let request = self
                 .client
                 .get(format!("{}/search", self.base_url))
-                .query(&[("q", query), ("format", "json")])
-                .send()
-                .await
-                .map_err(|e| SearchError::Transport {
-                    provider: "searxng",
-                    message: e.to_string(),
-                })?;
-            let status = response.status().as_u16();
-            if !(200..300).contains(&status) {
-                return Err(SearchError::Status {
-                    provider: "searxng",
-                    status,
-                });
-            }
-            let body = response.bytes().await.map_err(|e| SearchError::Transport {
-                provider: "searxng",
-                message: e.to_string(),
-            })?;
-            let answer: Answer =
-                serde_json::from_slice(&body).map_err(|e| SearchError::Decode {
-                    provider: "searxng",
-                    message: e.to_string(),
-                })?;
+                .query(&[("q", query), ("format", "json")]);
+            let answer: Answer = super::answer_json("searxng", request).await?;
             Ok(answer
                 .results
                 .into_iter()
