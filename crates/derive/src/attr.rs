@@ -74,38 +74,31 @@ pub fn container(attrs: &[Attribute], errors: &mut Errors) -> ContainerAttrs {
     let mut out = ContainerAttrs::default();
     for attr in attrs {
         if attr.path().is_ident("enrich") {
-            let mut kept = Vec::new();
-            let result = attr.parse_nested_meta(|meta| {
-                let entry = (|| {
-                    if meta.path.is_ident("rename_all") {
-                        let lit = string_value(&meta, "rename_all")?;
-                        let rule = RenameRule::from_name(&lit.value()).ok_or_else(|| {
-                            syn::Error::new_spanned(
-                                &lit,
-                                format!(
-                                    "unknown rename rule `{}`: expected one of {}",
-                                    lit.value(),
-                                    RenameRule::valid_names()
-                                ),
-                            )
-                        })?;
-                        set_once(&mut out.rename_all, (rule, lit), &meta.path)
-                    } else if meta.path.is_ident("research_plan") {
-                        let lit = string_value(&meta, "research_plan")?;
-                        set_once(&mut out.research_plan, lit, &meta.path)
-                    } else if meta.path.is_ident("crate") {
-                        let lit = string_value(&meta, "crate")?;
-                        let path = lit.parse::<Path>()?;
-                        set_once(&mut out.krate, path, &meta.path)
-                    } else {
-                        Err(unknown(&meta, CONTAINER_KEYS))
-                    }
-                })();
-                keep_going(&meta, entry, &mut kept)
+            each_entry(attr, errors, |meta| {
+                if meta.path.is_ident("rename_all") {
+                    let lit = string_value(meta, "rename_all")?;
+                    let rule = RenameRule::from_name(&lit.value()).ok_or_else(|| {
+                        syn::Error::new_spanned(
+                            &lit,
+                            format!(
+                                "unknown rename rule `{}`: expected one of {}",
+                                lit.value(),
+                                RenameRule::valid_names()
+                            ),
+                        )
+                    })?;
+                    set_once(&mut out.rename_all, (rule, lit), &meta.path)
+                } else if meta.path.is_ident("research_plan") {
+                    let lit = string_value(meta, "research_plan")?;
+                    set_once(&mut out.research_plan, lit, &meta.path)
+                } else if meta.path.is_ident("crate") {
+                    let lit = string_value(meta, "crate")?;
+                    let path = lit.parse::<Path>()?;
+                    set_once(&mut out.krate, path, &meta.path)
+                } else {
+                    Err(unknown(meta, CONTAINER_KEYS))
+                }
             });
-            for err in kept.into_iter().chain(result.err()) {
-                errors.push(err);
-            }
         } else if attr.path().is_ident("serde") {
             // serde reports its own syntax errors; only what changes keys is read here.
             let _ = attr.parse_nested_meta(|meta| {
@@ -143,45 +136,36 @@ pub fn field(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs {
     let mut doc_lines = Vec::new();
     for attr in attrs {
         if attr.path().is_ident("enrich") {
-            let mut kept = Vec::new();
-            let result = attr.parse_nested_meta(|meta| {
-                let entry = (|| {
-                    if meta.path.is_ident("desc") {
-                        let lit = string_value(&meta, "desc")?;
-                        set_once(&mut out.desc, lit, &meta.path)
-                    } else if meta.path.is_ident("rename") {
-                        let lit = string_value(&meta, "rename")?;
-                        set_once(&mut out.rename, lit, &meta.path)
-                    } else if meta.path.is_ident("type") {
-                        let lit = string_value(&meta, "type")?;
-                        let variant = types::variant(&lit.value()).ok_or_else(|| {
-                            syn::Error::new_spanned(
-                                &lit,
-                                format!(
-                                    "unknown type `{}`: expected one of {}",
-                                    lit.value(),
-                                    types::valid_names()
-                                ),
-                            )
-                        })?;
-                        set_once(&mut out.ty, (variant, lit), &meta.path)
-                    } else if meta.path.is_ident("skip") {
-                        if meta.input.peek(Token![=]) {
-                            return Err(
-                                meta.error("`skip` takes no value: write `#[enrich(skip)]`")
-                            );
-                        }
-                        set_once(&mut out.skip, meta.path.clone(), &meta.path)
-                    } else {
-                        Err(unknown(&meta, FIELD_KEYS))
+            let failed = each_entry(attr, errors, |meta| {
+                if meta.path.is_ident("desc") {
+                    let lit = string_value(meta, "desc")?;
+                    set_once(&mut out.desc, lit, &meta.path)
+                } else if meta.path.is_ident("rename") {
+                    let lit = string_value(meta, "rename")?;
+                    set_once(&mut out.rename, lit, &meta.path)
+                } else if meta.path.is_ident("type") {
+                    let lit = string_value(meta, "type")?;
+                    let variant = types::variant(&lit.value()).ok_or_else(|| {
+                        syn::Error::new_spanned(
+                            &lit,
+                            format!(
+                                "unknown type `{}`: expected one of {}",
+                                lit.value(),
+                                types::valid_names()
+                            ),
+                        )
+                    })?;
+                    set_once(&mut out.ty, (variant, lit), &meta.path)
+                } else if meta.path.is_ident("skip") {
+                    if meta.input.peek(Token![=]) {
+                        return Err(meta.error("`skip` takes no value: write `#[enrich(skip)]`"));
                     }
-                })();
-                keep_going(&meta, entry, &mut kept)
+                    set_once(&mut out.skip, meta.path.clone(), &meta.path)
+                } else {
+                    Err(unknown(meta, FIELD_KEYS))
+                }
             });
-            out.had_error |= !kept.is_empty() || result.is_err();
-            for err in kept.into_iter().chain(result.err()) {
-                errors.push(err);
-            }
+            out.had_error |= failed;
         } else if attr.path().is_ident("serde") {
             let _ = attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("rename") {
@@ -216,28 +200,19 @@ pub fn variant(attrs: &[Attribute], errors: &mut Errors) -> VariantAttrs {
     let mut doc_lines = Vec::new();
     for attr in attrs {
         if attr.path().is_ident("enrich") {
-            let mut kept = Vec::new();
-            let result = attr.parse_nested_meta(|meta| {
-                let entry = (|| {
-                    if meta.path.is_ident("desc") {
-                        let lit = string_value(&meta, "desc")?;
-                        set_once(&mut out.desc, lit, &meta.path)
-                    } else if meta.path.is_ident("other") {
-                        if meta.input.peek(Token![=]) {
-                            return Err(
-                                meta.error("`other` takes no value: write `#[enrich(other)]`")
-                            );
-                        }
-                        set_once(&mut out.other, meta.path.clone(), &meta.path)
-                    } else {
-                        Err(unknown(&meta, VARIANT_KEYS))
+            each_entry(attr, errors, |meta| {
+                if meta.path.is_ident("desc") {
+                    let lit = string_value(meta, "desc")?;
+                    set_once(&mut out.desc, lit, &meta.path)
+                } else if meta.path.is_ident("other") {
+                    if meta.input.peek(Token![=]) {
+                        return Err(meta.error("`other` takes no value: write `#[enrich(other)]`"));
                     }
-                })();
-                keep_going(&meta, entry, &mut kept)
+                    set_once(&mut out.other, meta.path.clone(), &meta.path)
+                } else {
+                    Err(unknown(meta, VARIANT_KEYS))
+                }
             });
-            for err in kept.into_iter().chain(result.err()) {
-                errors.push(err);
-            }
         } else if attr.path().is_ident("serde") {
             let _ = attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("rename") {
@@ -307,6 +282,25 @@ fn doc_text(lines: &[String]) -> Option<String> {
 /// read to its end (a value of the wrong kind, an unknown rule, a duplicate) is kept and the
 /// next entry is read, so one attribute reports all its mistakes in one compile; a syntax
 /// error, after which the entry's end cannot be found, ends the attribute.
+/// Reads each entry of an `#[enrich(...)]` attribute with `entry`, putting every mistake in
+/// `errors` (as [`keep_going`] sorts them); true when there was one.
+fn each_entry(
+    attr: &Attribute,
+    errors: &mut Errors,
+    mut entry: impl FnMut(&ParseNestedMeta<'_>) -> syn::Result<()>,
+) -> bool {
+    let mut kept = Vec::new();
+    let result = attr.parse_nested_meta(|meta| {
+        let outcome = entry(&meta);
+        keep_going(&meta, outcome, &mut kept)
+    });
+    let failed = !kept.is_empty() || result.is_err();
+    for err in kept.into_iter().chain(result.err()) {
+        errors.push(err);
+    }
+    failed
+}
+
 fn keep_going(
     meta: &ParseNestedMeta<'_>,
     entry: syn::Result<()>,
