@@ -248,6 +248,7 @@ fn main() {
     let mut baseline = 200usize;
     let mut scale = 0.01f64;
     let mut fields = 5usize;
+    let mut only: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -257,6 +258,7 @@ fn main() {
             }
             "--scale" => scale = args.next().and_then(|v| v.parse().ok()).unwrap_or(scale),
             "--fields" => fields = args.next().and_then(|v| v.parse().ok()).unwrap_or(fields),
+            "--only" => only = args.next(),
             _ => {}
         }
     }
@@ -279,17 +281,22 @@ fn main() {
         "lag p90",
         "x bound"
     );
-    let scheduled = runtime.block_on(run(leads, fields, scale, RunOptions::default()));
+    let wanted = |name: &str| only.as_deref().is_none_or(|only| only == name);
     let half = f64::from(PER_MINUTE) / 2.0;
-    report("scheduler, defaults", &scheduled, half);
-    let hooked = runtime.block_on(run(
-        leads,
-        fields,
-        scale,
-        RunOptions::default().callbacks(Callbacks::new(Some(SECRET.into()))),
-    ));
-    report("scheduler, webhooks", &hooked, f64::from(PER_MINUTE));
-    if baseline > 0 {
+    if wanted("polling") {
+        let scheduled = runtime.block_on(run(leads, fields, scale, RunOptions::default()));
+        report("scheduler, defaults", &scheduled, half);
+    }
+    if wanted("webhooks") {
+        let hooked = runtime.block_on(run(
+            leads,
+            fields,
+            scale,
+            RunOptions::default().callbacks(Callbacks::new(Some(SECRET.into()))),
+        ));
+        report("scheduler, webhooks", &hooked, f64::from(PER_MINUTE));
+    }
+    if baseline > 0 && wanted("before") {
         let per_row = runtime.block_on(run(
             baseline,
             fields,

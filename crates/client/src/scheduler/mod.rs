@@ -308,6 +308,18 @@ fn dither(id: JobId, n: u32) -> f64 {
     ((z >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
 }
 
+/// The age from which a job whose callback has not come is polled, while most callbacks come
+/// (`lost`, the share that does not, under a half): where a missing callback has become at
+/// least as likely as a job still running, `F(t) = 1 / (1 + lost)` (the learned 99th
+/// percentile when one callback in a hundred is missed). Zero while callbacks are not trusted.
+fn late_age(model: &LatencyModel, lost: f64) -> f64 {
+    if lost < 0.5 {
+        model.quantile(1.0 / (1.0 + lost.max(0.0)))
+    } else {
+        0.0
+    }
+}
+
 /// Ended jobs needed before the learned latency is used.
 const READY_AFTER: u64 = 8;
 /// Weight of one ended job in the recent averages.
@@ -376,7 +388,7 @@ pub struct Scheduler {
     requests: usize,
     active: ActiveLimit,
     trust: Trust,
-    /// The price of a poll that meets the lag target, once the model is ready.
+    /// The price of a poll that meets the lag target on a new job, once the model is ready.
     lambda: Option<f64>,
     /// The plan of a new job at that price.
     fresh: Option<Plan>,
@@ -763,6 +775,8 @@ impl Scheduler {
         }
         let gap = floor.interval(job.polls);
         let at = match (ample || job.resumed || !ready, lambda) {
+            // A callback said it ended: the poll that reads the result goes at once.
+            _ if job.hinted.is_some() => now,
             (false, Some(lambda)) => {
                 let outlook = Outlook::build(
                     &self.model,
@@ -794,7 +808,7 @@ impl Scheduler {
                         } else {
                             next + JITTER * spread * dither(id, job.polls)
                         };
-                        job.submitted + duration(next)
+                        job.submitted + duration(next.max(late_age(&self.model, lost)))
                     }
                     None => job.submitted + duration(horizon),
                 }
@@ -897,13 +911,19 @@ impl Scheduler {
             Seen::Poll => job.last_running.min(hi),
         };
         self.model.record(lo, hi);
-        let latency = self.model.conditional_mean(lo, hi);
         let lag = match (seen, job.hinted) {
             (Seen::Callback, _) => 0.0,
             (Seen::Poll, Some(hinted)) => (hi - hinted).max(0.0),
-            (Seen::Poll, None) => (hi - latency).max(0.0),
+            (Seen::Poll, None) => {
+                // Where it ended between its last two polls, as its readings tell.
+                let end = Outlook::build(&self.model, &self.progress, &job.readings, lo, 0.0)
+                    .and_then(|outlook| outlook.mean_end_by(hi))
+                    .unwrap_or_else(|| self.model.conditional_mean(lo, hi));
+                (hi - end).max(0.0)
+            }
         };
         self.lag_estimate += RECENT * (lag - self.lag_estimate);
+
         // Its readings, at latencies spread over what it may have been.
         const POINTS: usize = 8;
         for k in 0..POINTS {
@@ -1010,6 +1030,7 @@ impl Scheduler {
         let target = self.lag_target_secs().unwrap_or(median / 3.0);
         let lambda = lambda_for_lag(&outlook, costs, target, median * 1e-4, median * 1e3);
         self.lambda = Some(lambda);
+
         self.fresh = Some(plan(
             &outlook,
             &Costs {

@@ -105,6 +105,24 @@ impl Outlook {
     }
 }
 
+impl Outlook {
+    /// The expected end of the job given that it ended by age `by`, or `None` when the outlook
+    /// puts no mass there.
+    pub fn mean_end_by(&self, by: f64) -> Option<f64> {
+        let (mut mass, mut moment) = (0.0, 0.0);
+        for (pair, m) in self.edges.windows(2).zip(&self.mass) {
+            let (a, b) = (pair[0], pair[1].min(by));
+            if b <= a {
+                break;
+            }
+            let share = m * (b - a) / (pair[1] - pair[0]);
+            mass += share;
+            moment += share * 0.5 * (a + b);
+        }
+        (mass > 0.0 && moment.is_finite()).then(|| moment / mass)
+    }
+}
+
 /// The costs of a plan.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Costs {
@@ -320,6 +338,17 @@ mod tests {
         assert!(plan.polls > 2.0 && plan.polls < 3.0, "{plan:?}");
         // Out of reach: the nearest end.
         assert!((lambda_for_lag(&outlook, costs(0.0), 1e6, 1.0, 10.0) - 10.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_mean_end_is_taken_over_what_came_before() {
+        let outlook = uniform(60.0, 300.0, 240);
+        let rows = [(300.0, 180.0), (120.0, 90.0), (61.0, 60.5), (400.0, 180.0)];
+        for (by, mean) in rows {
+            let got = outlook.mean_end_by(by).expect("mass before");
+            assert!((got - mean).abs() < 1e-6, "by {by}: {got}");
+        }
+        assert_eq!(outlook.mean_end_by(60.0), None);
     }
 
     #[test]

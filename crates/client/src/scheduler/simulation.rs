@@ -199,14 +199,15 @@ fn run(setup: Setup) -> Report {
             traced += 30.0;
             let st = scheduler.stats();
             eprintln!(
-                "   model q10={:.0} q50={:.0} q90={:.0} q99={:.0} fresh={:?} progress_ready={} lambda={:?}",
+                "   model q10={:.0} q50={:.0} q90={:.0} q99={:.0} fresh={:?} progress_ready={} lambda={:?} true_lag={:.1}",
                 scheduler.model.quantile(0.1),
                 scheduler.model.quantile(0.5),
                 scheduler.model.quantile(0.9),
                 scheduler.model.quantile(0.99),
                 scheduler.fresh,
                 scheduler.progress.ready(),
-                scheduler.lambda
+                scheduler.lambda,
+                lags.iter().rev().take(50).sum::<f64>() / lags.len().clamp(1, 50) as f64
             );
             eprintln!(
                 "t={now:.0} rows={rows} flight={} target={} ended={} polls={} median={:?} lag_target={:?} price={:?} pressure={:.2} delay={:?} est_lag={:?} ppj={:.2}",
@@ -400,8 +401,9 @@ fn callbacks_leave_the_budget_to_submits() {
         ..Setup::new(2_000, Shape::Uniform(60.0, 300.0))
     });
     eprintln!("callbacks: {report:?}");
-    assert!(report.start_per_minute >= 400.0, "{report:?}");
-    assert!(report.polls_per_job < 0.3, "{report:?}");
+    assert!(report.start_per_minute >= 440.0, "{report:?}");
+    // Polled only past the learned 99th percentile: the few jobs that run that long.
+    assert!(report.polls_per_job < 0.06, "{report:?}");
     assert!(report.lag < 1.0, "{report:?}");
 }
 
@@ -425,10 +427,10 @@ fn unsigned_callbacks_cost_one_poll_each() {
         ..Setup::new(1_000, Shape::Uniform(60.0, 300.0))
     });
     eprintln!("hints: {report:?}");
-    assert!(report.polls_per_job <= 1.3, "{report:?}");
-    // The poll a callback asks for waits its turn in a budget that submits keep busy: the lag
-    // is that wait (about 12 s here), well under what polling alone reaches.
-    assert!(report.lag <= 15.0, "{report:?}");
+    assert!(report.polls_per_job <= 1.15, "{report:?}");
+    // The poll a callback asks for goes first, once the poll floor's 2 s since the last poll
+    // have passed.
+    assert!(report.lag <= 4.0, "{report:?}");
 }
 
 #[test]
