@@ -13,8 +13,12 @@
 //! its own with the client's poll schedule, 16 at once: the behaviour before the scheduler),
 //! on fewer leads since it is slow.
 //!
+//! A third setting polls an emulator that reports no progress counts (every job `pending`
+//! until it ends), for a server that does not count: there the lag target holds at more polls
+//! a job.
+//!
 //! `cargo bench -p sixtyfour-cli --bench throughput` (`-- --leads N --baseline N --fields N
-//! --scale F`)
+//! --scale F --only polling|no-progress|webhooks|before`)
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -98,7 +102,13 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
 
 const SECRET: &str = "whsec_bench";
 
-async fn run(leads: usize, fields: usize, scale: f64, options: RunOptions) -> Measure {
+async fn run(
+    leads: usize,
+    fields: usize,
+    scale: f64,
+    progress: bool,
+    options: RunOptions,
+) -> Measure {
     let (url, ends) = end_marker(options.callbacks.clone()).await;
     let emulator = Emulator::builder()
         .latency(Latency::Range(
@@ -108,6 +118,7 @@ async fn run(leads: usize, fields: usize, scale: f64, options: RunOptions) -> Me
         .time_scale(scale)
         .rate_limit(Some(PER_MINUTE))
         .webhook_secret(SECRET)
+        .progress(progress)
         .seed(7)
         .spawn()
         .await
@@ -284,14 +295,19 @@ fn main() {
     let wanted = |name: &str| only.as_deref().is_none_or(|only| only == name);
     let half = f64::from(PER_MINUTE) / 2.0;
     if wanted("polling") {
-        let scheduled = runtime.block_on(run(leads, fields, scale, RunOptions::default()));
+        let scheduled = runtime.block_on(run(leads, fields, scale, true, RunOptions::default()));
         report("scheduler, defaults", &scheduled, half);
+    }
+    if wanted("no-progress") {
+        let blind = runtime.block_on(run(leads, fields, scale, false, RunOptions::default()));
+        report("scheduler, no progress counts", &blind, half);
     }
     if wanted("webhooks") {
         let hooked = runtime.block_on(run(
             leads,
             fields,
             scale,
+            true,
             RunOptions::default().callbacks(Callbacks::new(Some(SECRET.into()))),
         ));
         report("scheduler, webhooks", &hooked, f64::from(PER_MINUTE));
@@ -301,6 +317,7 @@ fn main() {
             baseline,
             fields,
             scale,
+            true,
             RunOptions::default().schedule(false).max_in_flight(16),
         ));
         report("per-row waits, -j 16 (before)", &per_row, half);

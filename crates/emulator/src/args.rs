@@ -75,6 +75,9 @@ pub struct EmulatorArgs {
     /// Answer `dict` fields as objects instead of JSON text (the live API sends text).
     #[arg(long)]
     pub dict_as_object: bool,
+    /// Report no progress counts: a job answers `pending` until it ends.
+    #[arg(long)]
+    pub no_progress: bool,
     /// Sign webhook deliveries with this secret.
     #[arg(long)]
     pub webhook_secret: Option<String>,
@@ -120,6 +123,7 @@ impl EmulatorArgs {
             max_bytes: self.max_bytes,
             max_active_jobs: self.max_active_jobs,
             dict_as_text: !self.dict_as_object,
+            progress: !self.no_progress,
             ..Config::default()
         };
         config.validate()?;

@@ -204,6 +204,9 @@ pub struct Config {
     /// Answer `dict` fields as JSON text (`"{\"k\": 1}"`), as the live API does; `false`
     /// answers them as objects.
     pub dict_as_text: bool,
+    /// Report `processed_items` / `total_items` while a job processes (the default); `false`
+    /// answers `pending` with no counts until the job ends, as a server that does not count.
+    pub progress: bool,
 }
 
 impl Default for Config {
@@ -223,6 +226,7 @@ impl Default for Config {
             max_bytes: DEFAULT_MAX_BYTES,
             max_active_jobs: None,
             dict_as_text: true,
+            progress: true,
         }
     }
 }

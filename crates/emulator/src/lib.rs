@@ -256,6 +256,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Reports progress counts while a job processes (the default), or none (`false`): then a
+    /// job answers `pending` with no counts until it ends.
+    pub fn progress(mut self, progress: bool) -> Self {
+        self.config.progress = progress;
+        self
+    }
+
     /// Researches from this directory instead of the built-in sample.
     pub fn directory(mut self, directory: Directory) -> Self {
         self.directory = Some(directory);
@@ -318,7 +325,10 @@ impl EmulatorBuilder {
         };
         let server = Server::builder()
             .store(store)
-            .researcher(Arc::new(researcher::EmulatedResearcher { directory }))
+            .researcher(Arc::new(researcher::EmulatedResearcher {
+                directory,
+                progress: config.progress,
+            }))
             .keys(Arc::new(Keys::fixed(keys)))
             .hook(hook)
             .task_ids(TaskIds::seeded(config.seed, config.fixed_ids))

@@ -1,6 +1,7 @@
 //! The emulator's researcher: the directory researcher, paced by each job's latency (drawn
 //! at submit): pending for the first half, processing with progress over the fields for the
-//! second, then the directory's answer, or a failure when a fault asked for one.
+//! second (or pending throughout, when progress is off), then the directory's answer, or a
+//! failure when a fault asked for one.
 
 use std::time::Duration;
 
@@ -18,6 +19,8 @@ pub const FAILURE: &str = "Research agent failed: the lead's sources could not b
 #[derive(Debug)]
 pub(crate) struct EmulatedResearcher {
     pub directory: DirectoryResearcher,
+    /// Whether progress counts are reported.
+    pub progress: bool,
 }
 
 async fn pause(duration: Duration, cancel: &CancellationToken) -> Result<(), ResearchError> {
@@ -53,7 +56,9 @@ impl Researcher for EmulatedResearcher {
         let total = job.fields().len() as u64;
         if !latency.is_zero() {
             for done in 0..total.max(1) {
-                progress.report(done, total);
+                if self.progress {
+                    progress.report(done, total);
+                }
                 let at = processing
                     + (end - processing).mul_f64((done + 1) as f64 / total.max(1) as f64);
                 pause(

@@ -380,6 +380,41 @@ async fn bad_requests_name_the_problem() {
 }
 
 #[tokio::test]
+async fn without_progress_a_job_is_pending_until_it_ends() {
+    // 1.2 s of latency, polled every 50 ms: never `processing`, never a count, then the answer.
+    let emulator = Emulator::builder()
+        .latency(Latency::Fixed(ms(1_200)))
+        .progress(false)
+        .spawn()
+        .await
+        .unwrap();
+    let api = Api::new(&emulator);
+    let body = json!({"lead_info": {"email": "rafael.nunez@lanternfish.example"}, "struct": reference_struct()});
+    let (status, submitted) = api.post("/enrich-lead-async", &body).await;
+    assert_eq!(status, StatusCode::OK);
+    let submitted: Submitted = serde_json::from_value(submitted).unwrap();
+    let task_id = submitted.task_id.to_string();
+    let submitted_at = std::time::Instant::now();
+    let pending = json!({"status": "pending", "processed_items": 0, "total_items": 0, "task_type": "enrich_lead"});
+    let mut last_pending = None;
+    let done = loop {
+        let asked = submitted_at.elapsed();
+        let (_, body) = api.status(&task_id).await;
+        if body["status"] == "completed" {
+            break body;
+        }
+        assert_eq!(body, pending);
+        last_pending = Some(asked);
+        assert!(asked < Duration::from_secs(60), "the job never ended");
+        tokio::time::sleep(ms(50)).await;
+    };
+    // Still pending past the half of its latency, where a job with progress is processing.
+    let last_pending = last_pending.expect("seen pending");
+    assert!(last_pending > ms(600), "{last_pending:?}");
+    assert_eq!(done["result"]["structured_data"]["name"], "Rafael Núñez");
+}
+
+#[tokio::test]
 async fn jobs_go_pending_processing_completed() {
     // 4 s of latency: pending for the first 2 s (the first poll is made well inside them),
     // then processing with progress, then completed. Each later step is awaited as observed.

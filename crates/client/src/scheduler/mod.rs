@@ -24,7 +24,10 @@
 //!   whole turnover without a refusal).
 //! - **With callbacks**, a job is polled only when its callback is late: the plan counts lag only
 //!   for the share of jobs whose callback never came, learned as callbacks and polls find jobs
-//!   done; if callbacks stop (a receiver that is down), that share grows and polling takes over.
+//!   done, and while most callbacks come no job is polled before the age at which a missing
+//!   callback is as likely as a running job (the learned 99th percentile when one callback in a
+//!   hundred is missed). If callbacks stop (a receiver that is down), that share grows and
+//!   polling takes over. A callback without a result (unsigned) has its job polled at once.
 //!
 //! ```
 //! use std::time::Duration;
