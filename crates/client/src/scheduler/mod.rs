@@ -926,7 +926,6 @@ impl Scheduler {
             }
         };
         self.lag_estimate += RECENT * (lag - self.lag_estimate);
-
         // Its readings, at latencies spread over what it may have been.
         const POINTS: usize = 8;
         for k in 0..POINTS {
@@ -1033,7 +1032,6 @@ impl Scheduler {
         let target = self.lag_target_secs().unwrap_or(median / 3.0);
         let lambda = lambda_for_lag(&outlook, costs, target, median * 1e-4, median * 1e3);
         self.lambda = Some(lambda);
-
         self.fresh = Some(plan(
             &outlook,
             &Costs {

@@ -103,9 +103,7 @@ impl Outlook {
         mass.iter_mut().for_each(|m| *m /= total);
         Some(Outlook { edges, mass })
     }
-}
 
-impl Outlook {
     /// The expected end of the job given that it ended by age `by`, or `None` when the outlook
     /// puts no mass there.
     pub fn mean_end_by(&self, by: f64) -> Option<f64> {
